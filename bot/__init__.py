@@ -1,0 +1,6 @@
+"""sevbot: incident response for machine-learning models, run from Slack."""
+
+from __future__ import annotations
+
+__all__ = ["__version__"]
+__version__ = "0.1.0"

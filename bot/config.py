@@ -1,0 +1,245 @@
+"""The YAML configuration (`sevbot.yml`) as a validated model.
+
+Durations are written `30s`, `15m`, `1h` (or combined, `1h30m`); users as `U…` IDs, user groups as
+`S…` IDs, channels by name or ID. Every error names the field it is about.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+import yaml
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    ValidationError,
+    model_validator,
+)
+
+__all__ = [
+    "SEVERITIES",
+    "Config",
+    "ConfigError",
+    "ModelConfig",
+    "SeverityPolicy",
+    "format_duration",
+    "load_config",
+    "parse_config",
+    "parse_duration",
+]
+
+SEVERITIES: tuple[str, ...] = ("SEV1", "SEV2", "SEV3", "SEV4")
+SERVING_BACKENDS = ("mlflow", "triton", "sagemaker", "kserve", "http", "simulated")
+
+_DURATION = re.compile(r"^(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?$")
+
+
+def parse_duration(value: object) -> timedelta:
+    if isinstance(value, timedelta):
+        return value
+    text = str(value).strip().lower().replace(" ", "")
+    match = _DURATION.match(text)
+    if not text or match is None or not any(match.groups()):
+        raise ValueError(f"{value!r} is not a duration: write it like 30s, 15m or 1h")
+    hours, minutes, seconds = (int(g) if g else 0 for g in match.groups())
+    delta = timedelta(hours=hours, minutes=minutes, seconds=seconds)
+    if delta <= timedelta(0):
+        raise ValueError(f"{value!r}: a duration must be longer than zero")
+    return delta
+
+
+def format_duration(delta: timedelta) -> str:
+    """`1h 5m`, `30m`, `45s`: how a person writes a duration."""
+    seconds = int(delta.total_seconds())
+    hours, rest = divmod(seconds, 3600)
+    minutes, secs = divmod(rest, 60)
+    parts = [f"{hours}h" if hours else "", f"{minutes}m" if minutes else "", f"{secs}s" if secs else ""]
+    return " ".join(p for p in parts if p) or "0m"
+
+
+def _user_id(value: str) -> str:
+    if not re.fullmatch(r"[UW][A-Z0-9]{2,}", value):
+        raise ValueError(f"{value!r} is not a Slack user ID (U…)")
+    return value
+
+
+def _user_or_group(value: str) -> str:
+    if not re.fullmatch(r"[UWS][A-Z0-9]{2,}", value):
+        raise ValueError(f"{value!r} is not a Slack user (U…) or user group (S…) ID")
+    return value
+
+
+def _severity(value: object) -> str:
+    text = str(value).upper()
+    if text not in SEVERITIES:
+        raise ValueError(f"unknown severity {value!r}: use one of {', '.join(SEVERITIES)}")
+    return text
+
+
+def _channel_prefix(value: str) -> str:
+    if not re.fullmatch(r"[a-z0-9][a-z0-9_-]{0,20}", value):
+        raise ValueError(f"{value!r}: lowercase letters, digits, - and _ only, at most 21 characters")
+    return value
+
+
+def _http_url(value: str) -> str:
+    if not re.match(r"^https?://\S+$", value):
+        raise ValueError(f"{value!r} is not an http(s) URL")
+    return value
+
+
+Duration = Annotated[timedelta, BeforeValidator(parse_duration)]
+UserId = Annotated[str, AfterValidator(_user_id)]
+UserOrGroup = Annotated[str, AfterValidator(_user_or_group)]
+Severity = Annotated[str, BeforeValidator(_severity)]
+HttpUrl = Annotated[str, AfterValidator(_http_url)]
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Channels(_Strict):
+    alerts: str | None = None
+    announcements: str | None = None
+
+
+class SeverityPolicy(_Strict):
+    update_every: Duration | None = None
+    auto_declare: bool = False
+    notify: list[UserOrGroup] = Field(default_factory=list)
+
+
+DEFAULT_SEVERITIES: dict[str, SeverityPolicy] = {
+    "SEV1": SeverityPolicy(update_every=timedelta(minutes=15), auto_declare=True),
+    "SEV2": SeverityPolicy(update_every=timedelta(minutes=30), auto_declare=True),
+    "SEV3": SeverityPolicy(update_every=timedelta(minutes=60), auto_declare=False),
+    "SEV4": SeverityPolicy(update_every=None, auto_declare=False),
+}
+
+
+class EscalationStep(_Strict):
+    after: Duration
+    notify: list[UserOrGroup] = Field(min_length=1)
+
+
+class Serving(BaseModel):
+    """Where the model is served; backend-specific keys are kept for the backend to read."""
+
+    model_config = ConfigDict(extra="allow", frozen=True)
+
+    backend: Literal["mlflow", "triton", "sagemaker", "kserve", "http", "simulated"]
+    url: HttpUrl | None = None
+
+
+class SLO(_Strict):
+    min: float | None = None
+    max: float | None = None
+    window: Duration = timedelta(minutes=60)
+
+    @model_validator(mode="after")
+    def _one_bound(self) -> SLO:
+        if (self.min is None) == (self.max is None):
+            raise ValueError("an SLO has exactly one of min or max")
+        return self
+
+
+class Metrics(_Strict):
+    backend: Literal["prometheus"]
+    url: HttpUrl
+    queries: dict[str, str] = Field(default_factory=dict)
+
+
+class ModelConfig(_Strict):
+    owners: list[UserId] = Field(default_factory=list)
+    oncall: list[UserId] = Field(default_factory=list)
+    serving: Serving
+    fallback: str | None = None
+    slos: dict[str, SLO] = Field(default_factory=dict)
+    metrics: Metrics | None = None
+    runbook: HttpUrl | None = None
+    dashboard: HttpUrl | None = None
+
+
+class Config(_Strict):
+    channels: Channels = Channels()
+    incident_channel_prefix: Annotated[str, AfterValidator(_channel_prefix)] = "inc"
+    severities: dict[Severity, SeverityPolicy] = Field(default_factory=dict)
+    escalation: list[EscalationStep] = Field(default_factory=list)
+    responders: list[UserId] = Field(default_factory=list)
+    models: dict[str, ModelConfig] = Field(default_factory=dict)
+    templates_dir: Path | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _model_needs_serving(cls, data: Any) -> Any:
+        if isinstance(data, dict):
+            for name, model in (data.get("models") or {}).items():
+                if isinstance(model, dict) and "serving" not in model:
+                    raise ValueError(
+                        f"models.{name}.serving: model has no serving backend ({', '.join(SERVING_BACKENDS)})"
+                    )
+        return data
+
+    @model_validator(mode="after")
+    def _fill_severities(self) -> Config:
+        merged = {**DEFAULT_SEVERITIES, **self.severities}
+        object.__setattr__(self, "severities", {sev: merged[sev] for sev in SEVERITIES})
+        return self
+
+    def policy(self, severity: str) -> SeverityPolicy:
+        return self.severities[severity]
+
+    def model(self, name: str | None) -> ModelConfig | None:
+        return self.models.get(name) if name else None
+
+
+class ConfigError(Exception):
+    """The configuration is wrong; `problems` name each bad field and why."""
+
+    def __init__(self, source: str, problems: list[str]) -> None:
+        self.source = source
+        self.problems = problems
+        super().__init__("\n".join(f"{source}: {p}" for p in problems))
+
+
+def _field_path(loc: tuple[int | str, ...]) -> str:
+    return ".".join(str(part) for part in loc if not str(part).startswith("function-") and part != "[key]")
+
+
+def parse_config(data: object, *, source: str = "sevbot.yml") -> Config:
+    if data is None:
+        data = {}
+    if not isinstance(data, dict):
+        raise ConfigError(source, ["the file must be a mapping of settings (channels:, models:, …)"])
+    try:
+        return Config.model_validate(data)
+    except ValidationError as exc:
+        problems = []
+        for err in exc.errors():
+            path = _field_path(err["loc"])
+            message = err["msg"].removeprefix("Value error, ")
+            if message.startswith("models.") and not path:
+                problems.append(message)
+            else:
+                problems.append(f"{path}: {message}" if path else message)
+        raise ConfigError(source, problems) from None
+
+
+def load_config(path: Path, *, required: bool = False) -> Config:
+    """Read and validate the YAML file; a missing file gives the defaults unless it is required."""
+    if not path.exists():
+        if required:
+            raise ConfigError(str(path), ["no such file (set SEVBOT_CONFIG to the configuration's path)"])
+        return Config()
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except yaml.YAMLError as exc:
+        raise ConfigError(str(path), [f"not valid YAML: {exc}"]) from None
+    return parse_config(data, source=str(path))

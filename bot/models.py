@@ -1,0 +1,178 @@
+"""The tables: incidents, role assignments, timeline events, alerts, actions and the Slack outbox.
+
+Times are stored as UTC and come back timezone-aware whatever the database keeps.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.types import TypeDecorator
+from sqlmodel import Field, SQLModel
+
+from bot.clock import utc
+
+__all__ = [
+    "Action",
+    "Alert",
+    "Incident",
+    "IncidentStatus",
+    "OutboxMessage",
+    "Role",
+    "RoleAssignment",
+    "TimelineEvent",
+    "UTCDateTime",
+]
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """A timestamp kept as naive UTC in every database and handed back aware."""
+
+    impl = sa.DateTime(timezone=False)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: sa.Dialect) -> datetime | None:
+        return utc(value).replace(tzinfo=None) if value is not None else None
+
+    def process_result_value(self, value: datetime | None, dialect: sa.Dialect) -> datetime | None:
+        return utc(value) if value is not None else None
+
+
+def _time(*, nullable: bool = False, index: bool = False) -> Any:
+    return Field(default=None, sa_column=sa.Column(UTCDateTime(), nullable=nullable, index=index))
+
+
+def _json() -> Any:
+    return Field(default_factory=dict, sa_column=sa.Column(sa.JSON(), nullable=False))
+
+
+class IncidentStatus(StrEnum):
+    INVESTIGATING = "investigating"
+    IDENTIFIED = "identified"
+    MONITORING = "monitoring"
+    RESOLVED = "resolved"
+
+
+class Role(StrEnum):
+    COMMANDER = "commander"
+    OPS = "ops"
+    ML_OWNER = "ml-owner"
+    COMMS = "comms"
+
+    @property
+    def label(self) -> str:
+        return {"commander": "Commander", "ops": "Ops", "ml-owner": "ML owner", "comms": "Comms"}[self.value]
+
+
+class Incident(SQLModel, table=True):
+    __tablename__ = "incidents"
+
+    id: int | None = Field(default=None, primary_key=True)
+    severity: str = Field(max_length=8)
+    status: str = Field(default=IncidentStatus.INVESTIGATING, max_length=16, index=True)
+    title: str = Field(max_length=300)
+    description: str = Field(default="", max_length=3000)
+    model: str | None = Field(default=None, max_length=200, index=True)
+    impact: str = Field(default="", max_length=1000)
+    scope: str = Field(default="", max_length=1000)
+    mitigation: str = Field(default="", max_length=1000)
+    summary: str = Field(default="", max_length=3000)
+    declared_by: str = Field(max_length=32)
+    auto_declared: bool = False
+    declared_at: datetime = _time()
+    acknowledged_at: datetime | None = _time(nullable=True)
+    acknowledged_by: str | None = Field(default=None, max_length=32)
+    resolved_at: datetime | None = _time(nullable=True)
+    resolved_by: str | None = Field(default=None, max_length=32)
+    next_update_at: datetime | None = _time(nullable=True)
+    # Slack state, filled in by the outbox as it goes (a restart resumes from here).
+    channel_seq: int = 1
+    channel_name: str | None = Field(default=None, max_length=80)
+    channel_id: str | None = Field(default=None, max_length=32, index=True)
+    card_ts: str | None = Field(default=None, max_length=32)
+    announcement_ts: str | None = Field(default=None, max_length=32)
+    bookmarked: bool = False
+
+
+class RoleAssignment(SQLModel, table=True):
+    __tablename__ = "role_assignments"
+
+    id: int | None = Field(default=None, primary_key=True)
+    incident_id: int = Field(foreign_key="incidents.id", index=True)
+    role: str = Field(max_length=16)
+    user_id: str = Field(max_length=32)
+    assigned_by: str = Field(max_length=32)
+    assigned_at: datetime = _time()
+    ended_at: datetime | None = _time(nullable=True)
+
+
+class TimelineEvent(SQLModel, table=True):
+    __tablename__ = "timeline_events"
+
+    id: int | None = Field(default=None, primary_key=True)
+    incident_id: int = Field(foreign_key="incidents.id", index=True)
+    at: datetime = _time()
+    actor: str = Field(max_length=64)
+    kind: str = Field(max_length=32)
+    data: dict[str, Any] = _json()
+
+
+class Alert(SQLModel, table=True):
+    __tablename__ = "alerts"
+    __table_args__ = (sa.UniqueConstraint("source", "fingerprint", name="uq_alerts_source_fingerprint"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    source: str = Field(max_length=32)
+    fingerprint: str = Field(max_length=128)
+    status: str = Field(max_length=16)
+    model: str | None = Field(default=None, max_length=200, index=True)
+    metric: str | None = Field(default=None, max_length=200)
+    value: float | None = None
+    threshold: float | None = None
+    labels: dict[str, Any] = _json()
+    details: dict[str, Any] = _json()
+    starts_at: datetime | None = _time(nullable=True)
+    ends_at: datetime | None = _time(nullable=True)
+    received_at: datetime = _time()
+    updated_at: datetime = _time()
+    incident_id: int | None = Field(default=None, foreign_key="incidents.id", index=True)
+
+
+class Action(SQLModel, table=True):
+    __tablename__ = "actions"
+
+    id: int | None = Field(default=None, primary_key=True)
+    incident_id: int | None = Field(default=None, foreign_key="incidents.id", index=True)
+    kind: str = Field(max_length=16)
+    model: str = Field(max_length=200)
+    backend: str = Field(max_length=16)
+    status: str = Field(max_length=16)
+    requested_by: str = Field(max_length=32)
+    requested_at: datetime = _time()
+    confirmed_by: str | None = Field(default=None, max_length=32)
+    finished_at: datetime | None = _time(nullable=True)
+    version_before: str | None = Field(default=None, max_length=200)
+    version_after: str | None = Field(default=None, max_length=200)
+    params: dict[str, Any] = _json()
+    error: str | None = Field(default=None, max_length=2000)
+
+
+class OutboxMessage(SQLModel, table=True):
+    """Slack work owed: written with the change it reports, done (at least) once, in order per incident."""
+
+    __tablename__ = "outbox"
+
+    id: int | None = Field(default=None, primary_key=True)
+    incident_id: int | None = Field(default=None, foreign_key="incidents.id", index=True)
+    kind: str = Field(max_length=32)
+    payload: dict[str, Any] = _json()
+    created_at: datetime = _time()
+    next_attempt_at: datetime = _time(index=True)
+    attempts: int = 0
+    lease_until: datetime | None = _time(nullable=True)
+    done_at: datetime | None = _time(nullable=True, index=True)
+    failed: bool = False
+    last_error: str | None = Field(default=None, max_length=2000)

@@ -1,0 +1,41 @@
+"""The outbox: Slack work owed, written in the same transaction as the change it reports.
+
+The dispatcher (`bot.dispatcher`) claims due rows with a lease, so several replicas never do the same row
+at once, and works through each incident's rows in order.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from bot.models import OutboxMessage
+
+__all__ = ["OutboxKind", "enqueue"]
+
+
+class OutboxKind(StrEnum):
+    OPEN_CHANNEL = "open_channel"  # create the incident channel (idempotent), invite the first members
+    INVITE = "invite"  # invite users to the incident channel
+    REFRESH = "refresh"  # post or update the pinned card and the topic from the incident's current state
+    BOOKMARKS = "bookmarks"  # runbook and dashboard bookmarks
+    POST_EVENT = "post_event"  # post a timeline event's message to the incident or announcements channel
+
+
+async def enqueue(
+    session: AsyncSession,
+    *,
+    kind: OutboxKind,
+    now: datetime,
+    incident_id: int | None = None,
+    **payload: Any,
+) -> OutboxMessage:
+    message = OutboxMessage(
+        incident_id=incident_id, kind=kind, payload=payload, created_at=now, next_attempt_at=now
+    )
+    session.add(message)
+    await session.flush()
+    return message

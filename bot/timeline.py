@@ -1,0 +1,47 @@
+"""Timeline events: every change to an incident, written before anything is told to Slack."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from bot.models import TimelineEvent
+
+__all__ = ["EventKind", "events", "record"]
+
+
+class EventKind(StrEnum):
+    DECLARED = "declared"
+    ROLE_ASSIGNED = "role_assigned"
+    ACKNOWLEDGED = "acknowledged"
+    STATUS_UPDATE = "status_update"
+    NOTE = "note"
+    STATUS_CHANGED = "status_changed"
+    SEVERITY_CHANGED = "severity_changed"
+    RESOLVED = "resolved"
+    ALERT = "alert"
+    ACTION = "action"
+    VERIFICATION = "verification"
+
+
+async def record(
+    session: AsyncSession, *, incident_id: int, actor: str, kind: EventKind, at: datetime, **data: Any
+) -> TimelineEvent:
+    event = TimelineEvent(incident_id=incident_id, actor=actor, kind=kind, at=at, data=data)
+    session.add(event)
+    await session.flush()
+    return event
+
+
+async def events(session: AsyncSession, *, incident_id: int) -> Sequence[TimelineEvent]:
+    result = await session.exec(
+        select(TimelineEvent)
+        .where(TimelineEvent.incident_id == incident_id)
+        .order_by(col(TimelineEvent.at), col(TimelineEvent.id))
+    )
+    return result.all()
