@@ -118,9 +118,7 @@ async def _set_role(
             session.add(assignment)
     for user in users:
         session.add(
-            RoleAssignment(
-                incident_id=incident_id, role=role, user_id=user, assigned_by=actor, assigned_at=now
-            )
+            RoleAssignment(incident_id=incident_id, role=role, user_id=user, assigned_by=actor, assigned_at=now)
         )
     return await record(
         session,
@@ -170,6 +168,9 @@ async def declare(
         declared_at=now,
         next_update_at=_next_update(config, severity, now),
         channel_seq=same_day.one() + 1,
+        # A person declaring owns it at once; an automatic declaration waits for someone to acknowledge.
+        acknowledged_at=None if auto else now,
+        acknowledged_by=None if auto else declared_by,
     )
     session.add(incident)
     await session.flush()
@@ -235,9 +236,7 @@ async def _announce(session: AsyncSession, *, incident_id: int, now: datetime, k
     )
 
 
-async def _tell_channel(
-    session: AsyncSession, *, incident_id: int, now: datetime, event_id: int | None
-) -> None:
+async def _tell_channel(session: AsyncSession, *, incident_id: int, now: datetime, event_id: int | None) -> None:
     await enqueue(session, kind=OutboxKind.REFRESH, incident_id=incident_id, now=now)
     if event_id is not None:
         await enqueue(
@@ -271,9 +270,7 @@ async def acknowledge(session: AsyncSession, *, now: datetime, incident: Inciden
     if incident.acknowledged_by == user:
         raise UserError(f"You already acknowledged INC-{incident_id}.")
     if current.commander is None:
-        await _set_role(
-            session, incident_id=incident_id, role=Role.COMMANDER, users=[user], actor=user, now=now
-        )
+        await _set_role(session, incident_id=incident_id, role=Role.COMMANDER, users=[user], actor=user, now=now)
     if incident.acknowledged_at is None:
         incident.acknowledged_at = now
     incident.acknowledged_by = user
@@ -343,9 +340,7 @@ async def add_note(
     )
 
 
-async def change_status(
-    session: AsyncSession, *, now: datetime, incident: Incident, user: str, status: str
-) -> None:
+async def change_status(session: AsyncSession, *, now: datetime, incident: Incident, user: str, status: str) -> None:
     _check_open(incident)
     names = ", ".join(s.value for s in SETTABLE_STATUSES)
     if status == IncidentStatus.RESOLVED:
@@ -394,9 +389,7 @@ async def change_severity(
     await _announce(session, incident_id=_id(incident), now=now, kind=EventKind.SEVERITY_CHANGED)
 
 
-async def resolve(
-    session: AsyncSession, *, now: datetime, incident: Incident, user: str, summary: str
-) -> timedelta:
+async def resolve(session: AsyncSession, *, now: datetime, incident: Incident, user: str, summary: str) -> timedelta:
     """Close the incident: no more cadence; the resolution goes to the channel and the announcements."""
     _check_open(incident)
     summary = _check_text(summary, "summary")

@@ -33,9 +33,7 @@ async def enqueue(
     incident_id: int | None = None,
     **payload: Any,
 ) -> OutboxMessage:
-    message = OutboxMessage(
-        incident_id=incident_id, kind=kind, payload=payload, created_at=now, next_attempt_at=now
-    )
+    message = OutboxMessage(incident_id=incident_id, kind=kind, payload=payload, created_at=now, next_attempt_at=now)
     session.add(message)
     await session.flush()
     return message

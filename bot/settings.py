@@ -37,22 +37,16 @@ class Settings(BaseSettings):
         found: list[str] = []
         if serving and self.slack_bot_token is None:
             found.append("SLACK_BOT_TOKEN: required by `sevbot serve` (the bot token, xoxb-…)")
-        elif self.slack_bot_token is not None and not self.slack_bot_token.get_secret_value().startswith(
-            "xox"
-        ):
+        elif self.slack_bot_token is not None and not self.slack_bot_token.get_secret_value().startswith("xox"):
             found.append("SLACK_BOT_TOKEN: does not look like a Slack token (expected xoxb-…)")
         if serving and not self.socket_mode and self.slack_signing_secret is None:
             found.append("SLACK_SIGNING_SECRET: required in HTTP mode to verify requests from Slack")
-        if self.slack_app_token is not None and not self.slack_app_token.get_secret_value().startswith(
-            "xapp-"
-        ):
+        if self.slack_app_token is not None and not self.slack_app_token.get_secret_value().startswith("xapp-"):
             found.append("SLACK_APP_TOKEN: an app-level token starts with xapp-")
         if not self.slack_api_url.startswith(("http://", "https://")):
             found.append(f"SLACK_API_URL: {self.slack_api_url!r} is not an http(s) URL")
         if not self.database_url.startswith(("sqlite", "postgresql", "postgres")):
-            found.append(
-                f"DATABASE_URL: {self.database_url!r}: only sqlite:// and postgresql:// are supported"
-            )
+            found.append(f"DATABASE_URL: {self.database_url!r}: only sqlite:// and postgresql:// are supported")
         return found
 
 

@@ -58,6 +58,7 @@ class SlackEmulator:
     def application(self) -> web.Application:
         app = web.Application(client_max_size=8 * 1024 * 1024)
         app.router.add_post("/api/{method}", self._api)
+        app.router.add_get("/api/{method}", self._api)
         app.router.add_post("/_response/{key}", self._response_url)
         app.router.add_post("/_upload/{file_id}", self._upload)
         app.router.add_post("/_emulator/fault", self._add_fault)
@@ -112,8 +113,11 @@ class SlackEmulator:
         if fault is not None:
             self.calls.append(Call(method, args, False, fault.error))
             if fault.error == "ratelimited":
-                return web.json_response({"ok": False, "error": "ratelimited"}, status=429,
-                                         headers={"Retry-After": str(fault.retry_after)})
+                return web.json_response(
+                    {"ok": False, "error": "ratelimited"},
+                    status=429,
+                    headers={"Retry-After": str(fault.retry_after)},
+                )
             if fault.error == "server_error":
                 return web.Response(status=500, text="Internal Server Error")
             if fault.error == "timeout":
@@ -150,12 +154,22 @@ class SlackEmulator:
                 channel.messages = [m for m in channel.messages if m.ts != target["message_ts"]]
             elif body.get("replace_original") and target["message_ts"]:
                 original = channel.message(target["message_ts"])
-                original.text, original.blocks, original.edited = body.get("text", ""), body.get("blocks", []), True
+                original.text, original.blocks, original.edited = (
+                    body.get("text", ""),
+                    body.get("blocks", []),
+                    True,
+                )
             else:
                 ephemeral = None if body.get("response_type") == "in_channel" else target["user"]
-                channel.messages.append(Message(ts=self.workspace._ts(), user=self.workspace.bot.id,
-                                                text=body.get("text", ""), blocks=body.get("blocks") or [],
-                                                ephemeral_to=ephemeral))
+                channel.messages.append(
+                    Message(
+                        ts=self.workspace._ts(),
+                        user=self.workspace.bot.id,
+                        text=body.get("text", ""),
+                        blocks=body.get("blocks") or [],
+                        ephemeral_to=ephemeral,
+                    )
+                )
         return web.Response(text="ok")
 
     async def _upload(self, request: web.Request) -> web.Response:
@@ -172,8 +186,12 @@ class SlackEmulator:
 
     async def _add_fault(self, request: web.Request) -> web.Response:
         body = await request.json()
-        self.fail(body["method"], body["error"], times=int(body.get("times", 1)),
-                  retry_after=int(body.get("retry_after", 1)))
+        self.fail(
+            body["method"],
+            body["error"],
+            times=int(body.get("times", 1)),
+            retry_after=int(body.get("retry_after", 1)),
+        )
         return web.json_response({"ok": True})
 
     async def _set_latency(self, request: web.Request) -> web.Response:
@@ -182,11 +200,12 @@ class SlackEmulator:
 
 
 async def _read_args(request: web.Request) -> dict[str, Any]:
+    args: dict[str, Any] = dict(request.query)  # slack_sdk sends many methods' arguments as query parameters
     if request.content_type == "application/json":
         raw = await request.text()
-        args: dict[str, Any] = json.loads(raw) if raw else {}
+        args.update(json.loads(raw) if raw else {})
     else:
-        args = dict((await request.post()).items())
+        args.update((await request.post()).items())
     for name in JSON_FIELDS:
         if isinstance(args.get(name), str):
             try:

@@ -40,8 +40,12 @@ class User:
 
     def as_api(self) -> dict[str, Any]:
         return {
-            "id": self.id, "name": self.name, "real_name": self.real_name or self.name, "is_bot": self.is_bot,
-            "tz": self.tz, "profile": {"display_name": self.name, "real_name": self.real_name or self.name},
+            "id": self.id,
+            "name": self.name,
+            "real_name": self.real_name or self.name,
+            "is_bot": self.is_bot,
+            "tz": self.tz,
+            "profile": {"display_name": self.name, "real_name": self.real_name or self.name},
         }
 
 
@@ -58,7 +62,13 @@ class Message:
     subtype: str | None = None
 
     def as_api(self, channel: str) -> dict[str, Any]:
-        out: dict[str, Any] = {"type": "message", "ts": self.ts, "user": self.user, "text": self.text, "channel": channel}
+        out: dict[str, Any] = {
+            "type": "message",
+            "ts": self.ts,
+            "user": self.user,
+            "text": self.text,
+            "channel": channel,
+        }
         if self.blocks:
             out["blocks"] = self.blocks
         if self.thread_ts:
@@ -90,9 +100,15 @@ class Channel:
 
     def as_api(self) -> dict[str, Any]:
         return {
-            "id": self.id, "name": self.name, "is_channel": not self.is_im, "is_im": self.is_im,
-            "is_private": self.is_private, "is_archived": self.is_archived, "created": self.created,
-            "creator": self.creator, "num_members": len(self.members),
+            "id": self.id,
+            "name": self.name,
+            "is_channel": not self.is_im,
+            "is_im": self.is_im,
+            "is_private": self.is_private,
+            "is_archived": self.is_archived,
+            "created": self.created,
+            "creator": self.creator,
+            "num_members": len(self.members),
             "topic": {"value": self.topic, "creator": self.creator, "last_set": 0},
             "purpose": {"value": self.purpose, "creator": self.creator, "last_set": 0},
         }
@@ -107,7 +123,13 @@ class Channel:
 class Workspace:
     """All of a workspace's state, and the Web API methods over it."""
 
-    def __init__(self, *, team_id: str = "T0001", bot_token: str = "xoxb-emulator", now: Callable[[], float] = time.time) -> None:
+    def __init__(
+        self,
+        *,
+        team_id: str = "T0001",
+        bot_token: str = "xoxb-emulator",
+        now: Callable[[], float] = time.time,
+    ) -> None:
         self.team_id = team_id
         self.bot_token = bot_token
         self.now = now
@@ -132,7 +154,10 @@ class Workspace:
 
     def add_channel(self, name: str, *, members: list[str] | None = None, creator: str | None = None) -> Channel:
         channel = Channel(
-            id=self._new_id("C"), name=name, creator=creator or next(iter(self.users)), created=int(self.now()),
+            id=self._new_id("C"),
+            name=name,
+            creator=creator or next(iter(self.users)),
+            created=int(self.now()),
             members=list(members or []),
         )
         self.channels[channel.id] = channel
@@ -179,8 +204,14 @@ class Workspace:
         for channel in self.channels.values():
             if channel.is_im and channel.members == [self.bot.id, user_id]:
                 return channel
-        channel = Channel(id=self._new_id("D"), name=user_id, creator=self.bot.id, created=int(self.now()), is_im=True,
-                          members=[self.bot.id, user_id])
+        channel = Channel(
+            id=self._new_id("D"),
+            name=user_id,
+            creator=self.bot.id,
+            created=int(self.now()),
+            is_im=True,
+            members=[self.bot.id, user_id],
+        )
         self.channels[channel.id] = channel
         return channel
 
@@ -200,8 +231,15 @@ class Workspace:
 
     # ----- Web API methods -----
     def auth_test(self, caller: str, args: dict[str, Any]) -> dict[str, Any]:
-        return {"url": "https://emulator.slack.test/", "team": "Emulated", "team_id": self.team_id,
-                "user": self.bot.name, "user_id": self.bot.id, "bot_id": "B0001", "is_enterprise_install": False}
+        return {
+            "url": "https://emulator.slack.test/",
+            "team": "Emulated",
+            "team_id": self.team_id,
+            "user": self.bot.name,
+            "user_id": self.bot.id,
+            "bot_id": "B0001",
+            "is_enterprise_install": False,
+        }
 
     def conversations_create(self, caller: str, args: dict[str, Any]) -> dict[str, Any]:
         name = str(args.get("name") or "")
@@ -214,8 +252,14 @@ class Workspace:
         if any(c.name == name for c in self.channels.values()):
             raise ApiError("name_taken")
         is_private = str(args.get("is_private", "false")).lower() in ("true", "1")
-        channel = Channel(id=self._new_id("C"), name=name, creator=caller, created=int(self.now()),
-                          is_private=is_private, members=[caller])
+        channel = Channel(
+            id=self._new_id("C"),
+            name=name,
+            creator=caller,
+            created=int(self.now()),
+            is_private=is_private,
+            members=[caller],
+        )
         self.channels[channel.id] = channel
         return {"channel": channel.as_api()}
 
@@ -230,7 +274,9 @@ class Workspace:
                 raise ApiError("cant_invite_self")
             self._user(user)
             if user in channel.members:
-                raise ApiError("already_in_channel", errors=[{"user": user, "ok": False, "error": "already_in_channel"}])
+                raise ApiError(
+                    "already_in_channel", errors=[{"user": user, "ok": False, "error": "already_in_channel"}]
+                )
         channel.members += users
         return {"channel": channel.as_api()}
 
@@ -249,8 +295,9 @@ class Workspace:
         if len(topic) > MAX_TOPIC:
             raise ApiError("too_long")
         channel.topic = topic
-        channel.messages.append(Message(ts=self._ts(), user=caller, text=f"set the channel topic: {topic}",
-                                        subtype="channel_topic"))
+        channel.messages.append(
+            Message(ts=self._ts(), user=caller, text=f"set the channel topic: {topic}", subtype="channel_topic")
+        )
         return {"channel": channel.as_api()}
 
     def conversations_setPurpose(self, caller: str, args: dict[str, Any]) -> dict[str, Any]:
@@ -272,11 +319,16 @@ class Workspace:
         start = int(args.get("cursor") or 0)
         page = listed[start : start + limit]
         more = start + limit < len(listed)
-        return {"channels": [c.as_api() for c in page],
-                "response_metadata": {"next_cursor": str(start + limit) if more else ""}}
+        return {
+            "channels": [c.as_api() for c in page],
+            "response_metadata": {"next_cursor": str(start + limit) if more else ""},
+        }
 
     def conversations_members(self, caller: str, args: dict[str, Any]) -> dict[str, Any]:
-        return {"members": list(self._channel(args.get("channel")).members), "response_metadata": {"next_cursor": ""}}
+        return {
+            "members": list(self._channel(args.get("channel")).members),
+            "response_metadata": {"next_cursor": ""},
+        }
 
     def conversations_history(self, caller: str, args: dict[str, Any]) -> dict[str, Any]:
         channel = self._channel(args.get("channel"))
@@ -347,7 +399,10 @@ class Workspace:
         channel = self._channel(args.get("channel"))
         ts = str(args.get("message_ts") or "")
         channel.message(ts)
-        return {"channel": channel.id, "permalink": f"https://emulator.slack.test/archives/{channel.id}/p{ts.replace('.', '')}"}
+        return {
+            "channel": channel.id,
+            "permalink": f"https://emulator.slack.test/archives/{channel.id}/p{ts.replace('.', '')}",
+        }
 
     def pins_add(self, caller: str, args: dict[str, Any]) -> dict[str, Any]:
         channel = self._channel(args.get("channel"), writable=True)
@@ -360,19 +415,33 @@ class Workspace:
 
     def pins_list(self, caller: str, args: dict[str, Any]) -> dict[str, Any]:
         channel = self._channel(args.get("channel"))
-        return {"items": [{"type": "message", "channel": channel.id, "message": channel.message(ts).as_api(channel.id)}
-                          for ts in channel.pins]}
+        return {
+            "items": [
+                {"type": "message", "channel": channel.id, "message": channel.message(ts).as_api(channel.id)}
+                for ts in channel.pins
+            ]
+        }
 
     def bookmarks_add(self, caller: str, args: dict[str, Any]) -> dict[str, Any]:
         channel = self._channel(args.get("channel_id"), writable=True)
-        title, kind, link = str(args.get("title") or ""), str(args.get("type") or ""), str(args.get("link") or "")
+        title, kind, link = (
+            str(args.get("title") or ""),
+            str(args.get("type") or ""),
+            str(args.get("link") or ""),
+        )
         if not title:
             raise ApiError("invalid_title")
         if kind != "link":
             raise ApiError("invalid_bookmark_type")
         if not link.startswith(("http://", "https://")):
             raise ApiError("invalid_link")
-        bookmark = {"id": self._new_id("Bk"), "channel_id": channel.id, "title": title, "link": link, "type": kind}
+        bookmark = {
+            "id": self._new_id("Bk"),
+            "channel_id": channel.id,
+            "title": title,
+            "link": link,
+            "type": kind,
+        }
         channel.bookmarks.append(bookmark)
         return {"bookmark": bookmark}
 
@@ -414,7 +483,10 @@ class Workspace:
         return {"user": self._user(args.get("user")).as_api()}
 
     def users_list(self, caller: str, args: dict[str, Any]) -> dict[str, Any]:
-        return {"members": [u.as_api() for u in self.users.values()], "response_metadata": {"next_cursor": ""}}
+        return {
+            "members": [u.as_api() for u in self.users.values()],
+            "response_metadata": {"next_cursor": ""},
+        }
 
     def usergroups_list(self, caller: str, args: dict[str, Any]) -> dict[str, Any]:
         return {"usergroups": [{k: v for k, v in g.items() if k != "users"} for g in self.usergroups.values()]}
@@ -432,7 +504,13 @@ class Workspace:
         if not length.isdigit() or int(length) <= 0:
             raise ApiError("invalid_arguments")
         file_id = self._new_id("F")
-        self.files[file_id] = {"id": file_id, "name": filename, "length": int(length), "content": None, "title": filename}
+        self.files[file_id] = {
+            "id": file_id,
+            "name": filename,
+            "length": int(length),
+            "content": None,
+            "title": filename,
+        }
         return {"upload_url": f"/_upload/{file_id}", "file_id": file_id}
 
     def files_completeUploadExternal(self, caller: str, args: dict[str, Any]) -> dict[str, Any]:
@@ -450,6 +528,13 @@ class Workspace:
         if channel_id:
             channel = self._channel(channel_id, writable=True)
             self._member(channel, caller)
-            channel.messages.append(Message(ts=self._ts(), user=caller, text=str(args.get("initial_comment") or ""),
-                                            files=shared, thread_ts=args.get("thread_ts") or None))
+            channel.messages.append(
+                Message(
+                    ts=self._ts(),
+                    user=caller,
+                    text=str(args.get("initial_comment") or ""),
+                    files=shared,
+                    thread_ts=args.get("thread_ts") or None,
+                )
+            )
         return {"files": shared}

@@ -1,0 +1,179 @@
+"""The user's side of Slack: what Slack sends to the bot when a person types a slash command, clicks a button
+or submits a modal. Requests are signed (v0 HMAC-SHA256, as Slack signs them) and posted to the bot's own
+HTTP server; what the bot acks with is shown to that person, as Slack would."""
+
+from __future__ import annotations
+
+import json
+import time
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urlencode
+
+import aiohttp
+from slack_sdk.signature import SignatureVerifier
+
+from bot.emulator.server import SlackEmulator
+from bot.emulator.state import Message
+
+__all__ = ["Reply", "SlackDriver"]
+
+
+@dataclass
+class Reply:
+    status: int
+    text: str
+
+    @property
+    def json(self) -> Any:
+        return json.loads(self.text) if self.text.startswith("{") else None
+
+    @property
+    def ephemeral_text(self) -> str:
+        body = self.json
+        return str(body.get("text", "")) if isinstance(body, dict) else self.text
+
+
+class SlackDriver:
+    def __init__(
+        self, emulator: SlackEmulator, *, bot_url: str, signing_secret: str, http: aiohttp.ClientSession
+    ) -> None:
+        self.emulator = emulator
+        self.workspace = emulator.workspace
+        self.bot_url = bot_url.rstrip("/") + "/slack/events"
+        self.signing_secret = signing_secret
+        self.http = http
+
+    async def send(
+        self,
+        body: str,
+        *,
+        content_type: str = "application/x-www-form-urlencoded",
+        timestamp: int | None = None,
+        secret: str | None = None,
+        signed: bool = True,
+    ) -> Reply:
+        """POST a raw body to the bot; tests use the keyword arguments to send what Slack would not."""
+        ts = str(int(time.time()) if timestamp is None else timestamp)
+        headers = {"Content-Type": content_type, "X-Slack-Request-Timestamp": ts}
+        if signed:
+            verifier = SignatureVerifier(secret if secret is not None else self.signing_secret)
+            headers["X-Slack-Signature"] = verifier.generate_signature(timestamp=ts, body=body)
+        async with self.http.post(self.bot_url, data=body.encode(), headers=headers) as response:
+            return Reply(status=response.status, text=await response.text())
+
+    def _user(self, user_id: str) -> dict[str, str]:
+        user = self.workspace.users[user_id]
+        return {"id": user.id, "username": user.name, "name": user.name, "team_id": self.workspace.team_id}
+
+    def _show_ack(self, reply: Reply, *, channel: str, user: str) -> None:
+        body = reply.json
+        if reply.status == 200 and isinstance(body, dict) and (body.get("text") or body.get("blocks")):
+            target = self.workspace.channels.get(channel)
+            if target is not None:
+                target.messages.append(
+                    Message(
+                        ts=self.workspace._ts(),
+                        user=self.workspace.bot.id,
+                        text=str(body.get("text", "")),
+                        blocks=body.get("blocks") or [],
+                        ephemeral_to=None if body.get("response_type") == "in_channel" else user,
+                    )
+                )
+
+    async def slash(self, user: str, channel: str, text: str = "", *, command: str = "/incident") -> Reply:
+        target = self.workspace.channels.get(channel)
+        form = {
+            "token": "deprecated-verification-token",
+            "team_id": self.workspace.team_id,
+            "team_domain": "emulated",
+            "channel_id": channel,
+            "channel_name": target.name if target else "unknown",
+            "user_id": user,
+            "user_name": self.workspace.users[user].name,
+            "command": command,
+            "text": text,
+            "api_app_id": "A0SEVBOT",
+            "is_enterprise_install": "false",
+            "response_url": self.emulator.new_response_url(channel=channel, user=user),
+            "trigger_id": self.workspace.new_trigger(),
+        }
+        reply = await self.send(urlencode(form))
+        self._show_ack(reply, channel=channel, user=user)
+        return reply
+
+    async def click(self, user: str, channel: str, message_ts: str, action_id: str) -> Reply:
+        """Click the button `action_id` on the message `message_ts` (it must be there, as for a person)."""
+        message = self.workspace.channels[channel].message(message_ts)
+        for block in message.blocks:
+            for element in [*block.get("elements", []), block.get("accessory") or {}]:
+                if element.get("action_id") == action_id:
+                    return await self._click(user, channel, message, block, element)
+        raise LookupError(f"no button {action_id!r} on message {message_ts}")
+
+    async def _click(
+        self, user: str, channel: str, message: Message, block: dict[str, Any], element: dict[str, Any]
+    ) -> Reply:
+        payload = {
+            "type": "block_actions",
+            "user": self._user(user),
+            "api_app_id": "A0SEVBOT",
+            "token": "deprecated-verification-token",
+            "trigger_id": self.workspace.new_trigger(),
+            "team": {"id": self.workspace.team_id, "domain": "emulated"},
+            "container": {
+                "type": "message",
+                "message_ts": message.ts,
+                "channel_id": channel,
+                "is_ephemeral": False,
+            },
+            "channel": {"id": channel, "name": self.workspace.channels[channel].name},
+            "message": message.as_api(channel),
+            "response_url": self.emulator.new_response_url(channel=channel, user=user, message_ts=message.ts),
+            "actions": [
+                {
+                    "type": element.get("type", "button"),
+                    "action_id": element["action_id"],
+                    "block_id": block.get("block_id", ""),
+                    "text": element.get("text"),
+                    "value": element.get("value", ""),
+                    "action_ts": f"{time.time():.6f}",
+                }
+            ],
+        }
+        return await self.send(urlencode({"payload": json.dumps(payload)}))
+
+    async def submit(self, user: str, view_id: str, values: dict[str, Any]) -> Reply:
+        """Submit the open modal `view_id` with `values` given by each input's action_id."""
+        view = self.workspace.views[view_id]
+        state: dict[str, dict[str, Any]] = {}
+        for block in view.get("blocks", []):
+            element = block.get("element")
+            if block.get("type") != "input" or not element:
+                continue
+            action_id = element["action_id"]
+            state.setdefault(block["block_id"], {})[action_id] = _element_state(element, values.get(action_id))
+        payload = {
+            "type": "view_submission",
+            "team": {"id": self.workspace.team_id, "domain": "emulated"},
+            "user": self._user(user),
+            "api_app_id": "A0SEVBOT",
+            "token": "deprecated-verification-token",
+            "trigger_id": self.workspace.new_trigger(),
+            "view": {**view, "state": {"values": state}},
+            "response_urls": [],
+        }
+        return await self.send(urlencode({"payload": json.dumps(payload)}))
+
+
+def _element_state(element: dict[str, Any], value: Any) -> dict[str, Any]:
+    kind = element["type"]
+    if kind in ("static_select", "radio_buttons"):
+        option = next((o for o in element.get("options", []) if o["value"] == value), None)
+        return {"type": kind, "selected_option": option}
+    if kind == "users_select":
+        return {"type": kind, "selected_user": value}
+    if kind == "checkboxes":
+        chosen = [o for o in element.get("options", []) if o["value"] in (value or [])]
+        return {"type": kind, "selected_options": chosen}
+    return {"type": kind, "value": value}

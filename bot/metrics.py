@@ -1,0 +1,39 @@
+"""The bot's own Prometheus metrics, in a registry per app (tests build many apps in one process)."""
+
+from __future__ import annotations
+
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
+
+__all__ = ["Metrics"]
+
+
+class Metrics:
+    def __init__(self) -> None:
+        self.registry = CollectorRegistry()
+        self.slack_requests = Counter(
+            "sevbot_slack_requests",
+            "Requests from Slack on /slack/events, by HTTP status",
+            ["status"],
+            registry=self.registry,
+        )
+        self.slack_ack_seconds = Histogram(
+            "sevbot_slack_ack_seconds",
+            "Time to answer a request from Slack",
+            buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5),
+            registry=self.registry,
+        )
+        self.commands = Counter(
+            "sevbot_commands",
+            "/incident subcommands run, by name and outcome",
+            ["name", "outcome"],
+            registry=self.registry,
+        )
+        self.outbox_pending = Gauge(
+            "sevbot_outbox_pending", "Slack work written but not yet done", registry=self.registry
+        )
+        self.outbox_failed = Gauge(
+            "sevbot_outbox_failed", "Slack work set aside after repeated refusals", registry=self.registry
+        )
+
+    def exposition(self) -> bytes:
+        return bytes(generate_latest(self.registry))

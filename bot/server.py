@@ -1,0 +1,138 @@
+"""The aiohttp server: `/slack/events`, `/healthz`, `/readyz`, `/metrics`; resources live in a cleanup_ctx."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+
+import aiohttp
+from aiohttp import web
+from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
+from slack_bolt.async_app import AsyncApp
+
+from bot.app import build_app
+from bot.clock import Clock, SystemClock
+from bot.config import Config
+from bot.db import Database
+from bot.dispatcher import Dispatcher
+from bot.metrics import Metrics
+from bot.migrate import upgrade_async
+from bot.services import Services
+from bot.settings import Settings
+from bot.slack.client import web_client
+from bot.slack.publisher import Publisher
+from bot.texts import Texts
+
+__all__ = ["BOLT", "SERVICES", "ServerOptions", "create_web_app"]
+
+log = logging.getLogger(__name__)
+
+SERVICES = web.AppKey("services", Services)
+BOLT = web.AppKey("bolt", AsyncApp)
+MAX_BODY = 1024 * 1024
+
+
+@dataclass(frozen=True, kw_only=True)
+class ServerOptions:
+    clock: Clock | None = None
+    migrate: bool = True
+    dispatch: bool = True  # run the outbox worker (tests may drive it by hand)
+    poll_s: float = 1.0
+
+
+def create_web_app(settings: Settings, config: Config, options: ServerOptions | None = None) -> web.Application:
+    opts = options or ServerOptions()
+    app = web.Application(client_max_size=MAX_BODY)
+    app.cleanup_ctx.append(_lifecycle(settings, config, opts))
+    app.router.add_post("/slack/events", slack_events)
+    app.router.add_get("/healthz", healthz)
+    app.router.add_get("/readyz", readyz)
+    app.router.add_get("/metrics", metrics)
+    return app
+
+
+def _lifecycle(settings: Settings, config: Config, opts: ServerOptions):  # type: ignore[no-untyped-def]
+    async def lifecycle(app: web.Application) -> AsyncIterator[None]:
+        if opts.migrate:
+            await upgrade_async(settings.database_url)
+        db = Database(url=settings.async_database_url)
+        http = aiohttp.ClientSession()
+        clock = opts.clock or SystemClock()
+        client = web_client(settings, session=http)
+        texts = Texts(overrides=config.templates_dir)
+        publisher = Publisher(client=client, db=db, config=config, texts=texts, clock=clock)
+        dispatcher = Dispatcher(db=db, publisher=publisher, clock=clock, poll_s=opts.poll_s)
+        services = Services(
+            settings=settings,
+            config=config,
+            db=db,
+            clock=clock,
+            texts=texts,
+            client=client,
+            publisher=publisher,
+            dispatcher=dispatcher,
+            metrics=Metrics(),
+        )
+        app[SERVICES] = services
+        app[BOLT] = build_app(services)
+        worker = asyncio.create_task(dispatcher.run_forever(), name="outbox") if opts.dispatch else None
+        socket_mode = await _start_socket_mode(app[BOLT], settings)
+        log.info("sevbot ready (%s mode)", "Socket" if socket_mode else "HTTP")
+        yield
+        if socket_mode is not None:
+            await socket_mode.close_async()
+        if worker is not None:
+            worker.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await worker
+        await http.close()
+        await db.dispose()
+
+    return lifecycle
+
+
+async def _start_socket_mode(bolt: AsyncApp, settings: Settings):  # type: ignore[no-untyped-def]
+    if settings.slack_app_token is None:
+        return None
+    from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
+
+    handler = AsyncSocketModeHandler(bolt, settings.slack_app_token.get_secret_value())
+    await handler.connect_async()
+    return handler
+
+
+async def slack_events(request: web.Request) -> web.Response:
+    started = time.perf_counter()
+    services = request.app[SERVICES]
+    if services.settings.slack_signing_secret is None:
+        response = web.json_response({"error": "no signing secret: requests cannot be verified"}, status=401)
+    else:
+        bolt_response = await request.app[BOLT].async_dispatch(await to_bolt_request(request))
+        response = await to_aiohttp_response(bolt_response)
+    services.metrics.slack_requests.labels(status=str(response.status)).inc()
+    services.metrics.slack_ack_seconds.observe(time.perf_counter() - started)
+    return response
+
+
+async def healthz(request: web.Request) -> web.Response:
+    return web.json_response({"ok": True})
+
+
+async def readyz(request: web.Request) -> web.Response:
+    try:
+        await request.app[SERVICES].db.ping()
+    except Exception as exc:
+        log.warning("not ready: %s", exc)
+        return web.json_response({"ok": False, "error": "database unreachable"}, status=503)
+    return web.json_response({"ok": True})
+
+
+async def metrics(request: web.Request) -> web.Response:
+    services = request.app[SERVICES]
+    with contextlib.suppress(Exception):
+        services.metrics.outbox_pending.set(await services.dispatcher.pending())
+    return web.Response(body=services.metrics.exposition(), content_type="text/plain")

@@ -1,0 +1,31 @@
+"""What every interaction needs, made once at start and passed down explicitly."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from slack_sdk.web.async_client import AsyncWebClient
+
+from bot.clock import Clock
+from bot.config import Config
+from bot.db import Database
+from bot.dispatcher import Dispatcher
+from bot.metrics import Metrics
+from bot.settings import Settings
+from bot.slack.publisher import Publisher
+from bot.texts import Texts
+
+__all__ = ["Services"]
+
+
+@dataclass(frozen=True, kw_only=True)
+class Services:
+    settings: Settings
+    config: Config
+    db: Database
+    clock: Clock
+    texts: Texts
+    client: AsyncWebClient
+    publisher: Publisher
+    dispatcher: Dispatcher
+    metrics: Metrics

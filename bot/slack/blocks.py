@@ -1,0 +1,211 @@
+"""Block Kit builders: pure functions from domain state (and rendered texts) to blocks and views."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from slack_sdk.models.blocks import (
+    ActionsBlock,
+    Block,
+    ButtonElement,
+    ContextBlock,
+    InputBlock,
+    MarkdownTextObject,
+    Option,
+    PlainTextInputElement,
+    PlainTextObject,
+    SectionBlock,
+    StaticSelectElement,
+)
+from slack_sdk.models.views import View
+
+from bot.config import SEVERITIES, Config
+from bot.incidents import IncidentSnapshot
+from bot.models import IncidentStatus
+from bot.slack.ids import ActionId, BlockId, CallbackId
+from bot.texts import Texts
+
+__all__ = ["as_dicts", "declare_modal", "incident_card", "resolve_modal", "text_blocks", "update_modal"]
+
+SECTION_LIMIT = 3000
+
+
+def as_dicts(blocks: list[Block]) -> list[dict[str, Any]]:
+    return [block.to_dict() for block in blocks]
+
+
+def text_blocks(text: str) -> list[Block]:
+    """Long mrkdwn as sections of at most 3,000 characters, split on line ends."""
+    chunks: list[str] = []
+    current = ""
+    for line in text.splitlines(keepends=True):
+        pieces = [line[i : i + SECTION_LIMIT] for i in range(0, len(line), SECTION_LIMIT)] or [line]
+        for piece in pieces:
+            if len(current) + len(piece) > SECTION_LIMIT:
+                chunks.append(current)
+                current = ""
+            current += piece
+    chunks.append(current)
+    return [SectionBlock(text=MarkdownTextObject(text=chunk.rstrip())) for chunk in chunks if chunk.strip()]
+
+
+def incident_card(snap: IncidentSnapshot, *, texts: Texts, config: Config) -> list[Block]:
+    incident = snap.incident
+    context = {"snap": snap, "model_config": config.model(incident.model)}
+    blocks: list[Block] = [
+        *text_blocks(texts.render("incident_card.md.j2", **context)),
+        ContextBlock(elements=[MarkdownTextObject(text=texts.render("incident_card_context.md.j2", **context))]),
+    ]
+    if incident.status != IncidentStatus.RESOLVED:
+        value = str(incident.id)
+        buttons = [ButtonElement(text="I'll be commander", action_id=ActionId.TAKE_COMMAND, value=value)]
+        if incident.acknowledged_at is None:
+            buttons.append(
+                ButtonElement(text="Acknowledge", action_id=ActionId.ACKNOWLEDGE, value=value, style="primary")
+            )
+        buttons += [
+            ButtonElement(text="Post update", action_id=ActionId.POST_UPDATE, value=value),
+            ButtonElement(text="Resolve", action_id=ActionId.RESOLVE, value=value, style="danger"),
+        ]
+        blocks.append(ActionsBlock(block_id=BlockId.CARD_ACTIONS, elements=buttons))
+    return blocks
+
+
+def _text_input(
+    block_id: BlockId,
+    action_id: ActionId,
+    label: str,
+    *,
+    initial: str = "",
+    multiline: bool = False,
+    optional: bool = False,
+    max_length: int = 3000,
+    placeholder: str | None = None,
+) -> InputBlock:
+    return InputBlock(
+        block_id=block_id,
+        label=label,
+        optional=optional,
+        element=PlainTextInputElement(
+            action_id=action_id,
+            multiline=multiline,
+            max_length=max_length,
+            initial_value=initial or None,
+            placeholder=placeholder,
+        ),
+    )
+
+
+def declare_modal(config: Config, *, origin_channel: str, severity: str = "SEV2") -> View:
+    severities = [Option(value=s, label=s) for s in SEVERITIES]
+    blocks: list[Block] = [
+        InputBlock(
+            block_id=BlockId.SEVERITY,
+            label="Severity",
+            element=StaticSelectElement(
+                action_id=ActionId.SEVERITY,
+                options=severities,
+                initial_option=next(o for o in severities if o.value == severity),
+            ),
+        ),
+    ]
+    if config.models:
+        blocks.append(
+            InputBlock(
+                block_id=BlockId.MODEL,
+                label="Model",
+                optional=True,
+                element=StaticSelectElement(
+                    action_id=ActionId.MODEL,
+                    placeholder="Which model is affected?",
+                    options=[Option(value=name, label=name) for name in sorted(config.models)][:100],
+                ),
+            )
+        )
+    blocks += [
+        _text_input(
+            BlockId.TITLE,
+            ActionId.TITLE,
+            "Title",
+            max_length=300,
+            placeholder="mAP down on cameras 23–40 after lighting change",
+        ),
+        _text_input(BlockId.DESCRIPTION, ActionId.DESCRIPTION, "Description", multiline=True, optional=True),
+    ]
+    return View(
+        type="modal",
+        callback_id=CallbackId.DECLARE,
+        title="Declare an incident",
+        submit="Declare",
+        close="Cancel",
+        private_metadata=origin_channel,
+        blocks=blocks,
+    )
+
+
+def update_modal(snap: IncidentSnapshot) -> View:
+    incident = snap.incident
+    return View(
+        type="modal",
+        callback_id=CallbackId.UPDATE,
+        title="Post an update",
+        submit="Post",
+        close="Cancel",
+        private_metadata=str(incident.id),
+        blocks=[
+            SectionBlock(
+                text=MarkdownTextObject(text=f"*{incident.severity} · INC-{incident.id}* — status {incident.status}")
+            ),
+            _text_input(BlockId.TEXT, ActionId.TEXT, "What changed", multiline=True, max_length=2900),
+            _text_input(
+                BlockId.IMPACT,
+                ActionId.IMPACT,
+                "Impact (what users see)",
+                initial=incident.impact,
+                optional=True,
+                max_length=1000,
+            ),
+            _text_input(
+                BlockId.SCOPE,
+                ActionId.SCOPE,
+                "Scope (cameras, regions, services)",
+                initial=incident.scope,
+                optional=True,
+                max_length=1000,
+            ),
+            _text_input(
+                BlockId.MITIGATION,
+                ActionId.MITIGATION,
+                "Mitigation",
+                initial=incident.mitigation,
+                optional=True,
+                max_length=1000,
+            ),
+        ],
+    )
+
+
+def resolve_modal(snap: IncidentSnapshot) -> View:
+    incident = snap.incident
+    return View(
+        type="modal",
+        callback_id=CallbackId.RESOLVE,
+        title=f"Resolve INC-{incident.id}"[:24],
+        submit="Resolve",
+        close="Cancel",
+        private_metadata=str(incident.id),
+        blocks=[
+            SectionBlock(
+                text=PlainTextObject(
+                    text=f"{incident.severity}: the resolution goes to the channel and the announcements."
+                )
+            ),
+            _text_input(
+                BlockId.SUMMARY,
+                ActionId.SUMMARY,
+                "Summary (what happened, what fixed it)",
+                multiline=True,
+                max_length=2900,
+            ),
+        ],
+    )

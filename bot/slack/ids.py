@@ -1,0 +1,43 @@
+"""Action and callback IDs, in one place."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+__all__ = ["ActionId", "BlockId", "CallbackId"]
+
+
+class ActionId(StrEnum):
+    TAKE_COMMAND = "incident_take_command"
+    ACKNOWLEDGE = "incident_acknowledge"
+    POST_UPDATE = "incident_post_update"
+    RESOLVE = "incident_resolve"
+    # inputs inside modals
+    SEVERITY = "severity"
+    MODEL = "model"
+    TITLE = "title"
+    DESCRIPTION = "description"
+    TEXT = "text"
+    IMPACT = "impact"
+    SCOPE = "scope"
+    MITIGATION = "mitigation"
+    SUMMARY = "summary"
+
+
+class BlockId(StrEnum):
+    SEVERITY = "severity_block"
+    MODEL = "model_block"
+    TITLE = "title_block"
+    DESCRIPTION = "description_block"
+    TEXT = "text_block"
+    IMPACT = "impact_block"
+    SCOPE = "scope_block"
+    MITIGATION = "mitigation_block"
+    SUMMARY = "summary_block"
+    CARD_ACTIONS = "card_actions"
+
+
+class CallbackId(StrEnum):
+    DECLARE = "declare_modal"
+    UPDATE = "update_modal"
+    RESOLVE = "resolve_modal"

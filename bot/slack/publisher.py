@@ -1,0 +1,263 @@
+"""Does the outbox's Slack work. Each step reads the incident as it is now and records what Slack gave back
+(channel ID, card timestamp) at once, so a retry or a restart continues instead of starting over."""
+
+from __future__ import annotations
+
+import logging
+from datetime import timedelta
+from typing import Any
+
+from slack_sdk.errors import SlackApiError
+from slack_sdk.web.async_client import AsyncWebClient
+from sqlmodel import select
+
+from bot.clock import Clock
+from bot.config import Config
+from bot.db import Database
+from bot.incidents import IncidentSnapshot, snapshot
+from bot.models import Incident, OutboxMessage, Role, TimelineEvent
+from bot.naming import channel_name
+from bot.outbox import OutboxKind
+from bot.slack.blocks import as_dicts, incident_card, text_blocks
+from bot.texts import Texts
+from bot.timeline import EventKind
+
+__all__ = ["NotReady", "Publisher", "slack_error"]
+
+log = logging.getLogger(__name__)
+MAX_NAME_TRIES = 50
+ADOPT_WINDOW = timedelta(minutes=10)
+
+
+class NotReady(Exception):
+    """A step waits for an earlier one (the channel does not exist yet); retried later."""
+
+
+def slack_error(exc: SlackApiError) -> str:
+    """Slack's error code (`name_taken`), or "" when the answer was not Slack's JSON (a 500 page)."""
+    data = exc.response.data if exc.response is not None else None
+    return str(data.get("error", "")) if isinstance(data, dict) else ""
+
+
+class Publisher:
+    def __init__(self, *, client: AsyncWebClient, db: Database, config: Config, texts: Texts, clock: Clock) -> None:
+        self.client = client
+        self.db = db
+        self.config = config
+        self.texts = texts
+        self.clock = clock
+        self._bot_user: str | None = None
+        self._channel_ids: dict[str, str] = {}
+
+    async def perform(self, message: OutboxMessage) -> None:
+        payload, incident_id = message.payload, message.incident_id
+        assert incident_id is not None, "incident work without an incident"
+        match message.kind:
+            case OutboxKind.OPEN_CHANNEL:
+                await self._open_channel(incident_id, payload.get("invite", []))
+            case OutboxKind.INVITE:
+                await self._invite(await self._channel_of(incident_id), payload.get("users", []))
+            case OutboxKind.REFRESH:
+                await self._refresh(incident_id)
+            case OutboxKind.BOOKMARKS:
+                await self._bookmarks(incident_id)
+            case OutboxKind.POST_EVENT:
+                await self._post_event(incident_id, payload)
+            case _:
+                raise ValueError(f"unknown outbox kind {message.kind!r}")
+
+    # ----- reading and writing our own state -----
+    async def _load(self, incident_id: int) -> IncidentSnapshot:
+        async with self.db.session_scope() as session:
+            incident = await session.get(Incident, incident_id)
+            if incident is None:
+                raise ValueError(f"incident {incident_id} does not exist")
+            return await snapshot(session, incident)
+
+    async def _save(self, incident_id: int, **fields: Any) -> None:
+        async with self.db.session_scope() as session:
+            incident = await session.get(Incident, incident_id)
+            assert incident is not None
+            for name, value in fields.items():
+                setattr(incident, name, value)
+            session.add(incident)
+
+    async def _channel_of(self, incident_id: int) -> str:
+        snap = await self._load(incident_id)
+        if snap.incident.channel_id is None:
+            raise NotReady(f"INC-{incident_id} has no channel yet")
+        return snap.incident.channel_id
+
+    async def bot_user(self) -> str:
+        if self._bot_user is None:
+            self._bot_user = str((await self.client.auth_test())["user_id"])
+        return self._bot_user
+
+    # ----- the channel -----
+    async def _open_channel(self, incident_id: int, invite: list[str]) -> None:
+        snap = await self._load(incident_id)
+        incident = snap.incident
+        channel_id = incident.channel_id
+        seq = incident.channel_seq
+        for _ in range(MAX_NAME_TRIES):
+            if channel_id is not None:
+                break
+            name = channel_name(
+                prefix=self.config.incident_channel_prefix, day=incident.declared_at, seq=seq, title=incident.title
+            )
+            await self._save(incident_id, channel_name=name, channel_seq=seq)
+            try:
+                created = await self.client.conversations_create(name=name, is_private=False)
+                channel_id = str(created["channel"]["id"])
+            except SlackApiError as exc:
+                if slack_error(exc) != "name_taken":
+                    raise
+                channel_id = await self._adoptable(name, incident)
+                if channel_id is None:
+                    seq += 1
+            if channel_id is not None:
+                await self._save(incident_id, channel_id=channel_id, channel_name=name, channel_seq=seq)
+        if channel_id is None:
+            raise RuntimeError(f"no free channel name for INC-{incident_id} after {MAX_NAME_TRIES} tries")
+        await self._invite(channel_id, invite)
+
+    async def _adoptable(self, name: str, incident: Incident) -> str | None:
+        """A channel of this name that we created for this incident before a crash or a lost response."""
+        found = await self._find_channel(name)
+        if found is None or found.get("creator") != await self.bot_user():
+            return None
+        if float(found.get("created", 0)) < (incident.declared_at - ADOPT_WINDOW).timestamp():
+            return None
+        async with self.db.session_scope() as session:
+            claimed = (await session.exec(select(Incident.id).where(Incident.channel_id == found["id"]))).first()
+        return None if claimed is not None else str(found["id"])
+
+    async def _find_channel(self, name: str) -> dict[str, Any] | None:
+        cursor = None
+        while True:
+            page = await self.client.conversations_list(
+                limit=200, cursor=cursor, types="public_channel,private_channel"
+            )
+            for channel in page["channels"]:
+                if channel["name"] == name:
+                    return dict(channel)
+            cursor = (page.get("response_metadata") or {}).get("next_cursor")
+            if not cursor:
+                return None
+
+    async def _invite(self, channel_id: str, users: list[str]) -> None:
+        me = await self.bot_user()
+        for user in dict.fromkeys(users):
+            if user == me:
+                continue
+            try:
+                await self.client.conversations_invite(channel=channel_id, users=user)
+            except SlackApiError as exc:
+                if slack_error(exc) in ("already_in_channel", "cant_invite_self"):
+                    continue
+                if slack_error(exc) in ("user_not_found", "user_is_restricted", "user_is_bot", "user_disabled"):
+                    log.warning("could not invite %s to %s: %s", user, channel_id, slack_error(exc))
+                    continue
+                raise
+
+    async def _refresh(self, incident_id: int) -> None:
+        snap = await self._load(incident_id)
+        incident = snap.incident
+        if incident.channel_id is None:
+            raise NotReady(f"INC-{incident_id} has no channel yet")
+        blocks = as_dicts(incident_card(snap, texts=self.texts, config=self.config))
+        fallback = f"{incident.severity} · INC-{incident.id} · {incident.status}"
+        if incident.card_ts is None:
+            posted = await self.client.chat_postMessage(channel=incident.channel_id, text=fallback, blocks=blocks)
+            await self._save(incident_id, card_ts=str(posted["ts"]))
+            try:
+                await self.client.pins_add(channel=incident.channel_id, timestamp=str(posted["ts"]))
+            except SlackApiError as exc:
+                if slack_error(exc) != "already_pinned":
+                    raise
+        else:
+            await self.client.chat_update(
+                channel=incident.channel_id, ts=incident.card_ts, text=fallback, blocks=blocks
+            )
+        topic = self.texts.render("topic.txt.j2", snap=snap)
+        await self.client.conversations_setTopic(channel=incident.channel_id, topic=topic[:250])
+
+    async def _bookmarks(self, incident_id: int) -> None:
+        snap = await self._load(incident_id)
+        incident = snap.incident
+        model = self.config.model(incident.model)
+        if incident.bookmarked or model is None:
+            return
+        if incident.channel_id is None:
+            raise NotReady(f"INC-{incident_id} has no channel yet")
+        existing = await self.client.bookmarks_list(channel_id=incident.channel_id)
+        have = {b["link"] for b in existing.get("bookmarks", [])}
+        for title, link in (("Runbook", model.runbook), ("Dashboard", model.dashboard)):
+            if link and link not in have:
+                await self.client.bookmarks_add(channel_id=incident.channel_id, title=title, type="link", link=link)
+        await self._save(incident_id, bookmarked=True)
+
+    # ----- messages -----
+    async def _post_event(self, incident_id: int, payload: dict[str, Any]) -> None:
+        snap = await self._load(incident_id)
+        if payload.get("target") == "announcements":
+            await self._announce(snap, str(payload["message"]))
+            return
+        if snap.incident.channel_id is None:
+            raise NotReady(f"INC-{incident_id} has no channel yet")
+        async with self.db.session_scope() as session:
+            event = await session.get(TimelineEvent, int(payload["event_id"]))
+        if event is None:
+            raise ValueError(f"timeline event {payload['event_id']} does not exist")
+        text = self.render_event(snap, event)
+        await self.post(snap.incident.channel_id, text)
+
+    def render_event(self, snap: IncidentSnapshot, event: TimelineEvent) -> str:
+        context = {"snap": snap, "i": snap.incident, "event": event, "data": event.data}
+        if event.kind == EventKind.STATUS_UPDATE:
+            return self.texts.render("status_update.md.j2", **context)
+        if event.kind == EventKind.RESOLVED:
+            return self.texts.render("resolution.md.j2", **context)
+        role = event.data.get("role")
+        return self.texts.render("timeline_event.md.j2", role_label=Role(role).label if role else "", **context)
+
+    async def _announce(self, snap: IncidentSnapshot, kind: str) -> None:
+        target = self.config.channels.announcements
+        if not target:
+            return
+        if snap.incident.channel_id is None:
+            raise NotReady(f"INC-{snap.incident.id} has no channel yet")
+        text = self.texts.render("announcement.md.j2", snap=snap, kind=kind)
+        ts = await self.post(await self.channel_id(target), text)
+        if kind == EventKind.DECLARED:
+            assert snap.incident.id is not None
+            await self._save(snap.incident.id, announcement_ts=ts)
+
+    async def post(self, channel: str, text: str, *, thread_ts: str | None = None) -> str:
+        """Post mrkdwn as blocks (with the plain text for notifications); join a public channel if needed."""
+        blocks = as_dicts(text_blocks(text))
+        fallback = text[:3000]
+        try:
+            posted = await self.client.chat_postMessage(
+                channel=channel, text=fallback, blocks=blocks, thread_ts=thread_ts
+            )
+        except SlackApiError as exc:
+            if slack_error(exc) != "not_in_channel":
+                raise
+            await self.client.conversations_join(channel=channel)
+            posted = await self.client.chat_postMessage(
+                channel=channel, text=fallback, blocks=blocks, thread_ts=thread_ts
+            )
+        return str(posted["ts"])
+
+    async def channel_id(self, name_or_id: str) -> str:
+        """Configured channels are names or IDs; names are looked up once."""
+        key = name_or_id.lstrip("#")
+        if key[:1] in ("C", "G") and key[1:].isalnum() and key.upper() == key:
+            return key
+        if key not in self._channel_ids:
+            found = await self._find_channel(key)
+            if found is None:
+                raise LookupError(f"channel #{key} does not exist (channels: in sevbot.yml)")
+            self._channel_ids[key] = str(found["id"])
+        return self._channel_ids[key]

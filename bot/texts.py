@@ -1,0 +1,103 @@
+"""Every sentence a person reads comes from a Jinja2 template under `templates/` (a team may override any of
+them with its own folder, `templates_dir`). Output is mrkdwn-escaped by default: alert labels and titles
+render literally; only values the filters below mark safe (mentions, sanitised user text) pass through."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from jinja2 import ChoiceLoader, Environment, FileSystemLoader, StrictUndefined
+from markupsafe import Markup
+
+from bot import mrkdwn
+from bot.clock import utc
+
+__all__ = ["TEMPLATES_DIR", "Texts", "format_duration", "format_time"]
+
+TEMPLATES_DIR = Path(__file__).resolve().parent.parent / "templates"
+
+
+def format_time(value: datetime | str | None, *, date: bool = False) -> str:
+    """`14:30 UTC`, or `2026-11-22 14:30 UTC` with the date."""
+    if value is None:
+        return "—"
+    moment = utc(datetime.fromisoformat(value) if isinstance(value, str) else value)
+    return moment.strftime("%Y-%m-%d %H:%M UTC" if date else "%H:%M UTC")
+
+
+def format_duration(value: timedelta | float | int) -> str:
+    """`45 min`, `1 h 5 min`, `2 d 3 h`: elapsed time as people say it."""
+    seconds = int(value.total_seconds() if isinstance(value, timedelta) else value)
+    if seconds < 60:
+        return f"{max(seconds, 0)} s"
+    minutes = seconds // 60
+    if minutes < 60:
+        return f"{minutes} min"
+    hours, minutes = divmod(minutes, 60)
+    if hours < 24:
+        return f"{hours} h {minutes} min" if minutes else f"{hours} h"
+    days, hours = divmod(hours, 24)
+    return f"{days} d {hours} h" if hours else f"{days} d"
+
+
+def _finalize(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, Markup):
+        return str(value)
+    return mrkdwn.escape(str(value))
+
+
+def _user(user_id: str | None) -> Markup:
+    return Markup(f"<@{user_id}>") if user_id else Markup("nobody yet")
+
+
+def _users(user_ids: Iterable[str] | None) -> Markup:
+    ids = list(user_ids or [])
+    return Markup(", ".join(f"<@{u}>" for u in ids)) if ids else Markup("nobody yet")
+
+
+def _channel(channel_id: str | None) -> Markup:
+    return Markup(f"<#{channel_id}>") if channel_id else Markup("(channel being created)")
+
+
+def _usertext(text: str | None) -> Markup:
+    return Markup(mrkdwn.from_command(text or ""))
+
+
+def _link(url: str | None, label: str) -> Markup:
+    if not url:
+        return Markup("")
+    return Markup(f"<{mrkdwn.escape(url)}|{mrkdwn.escape(label)}>")
+
+
+class Texts:
+    """One Jinja2 environment, built at start."""
+
+    def __init__(self, *, overrides: Path | None = None) -> None:
+        loaders = [FileSystemLoader(str(overrides))] if overrides else []
+        self.env = Environment(
+            loader=ChoiceLoader([*loaders, FileSystemLoader(str(TEMPLATES_DIR))]),
+            undefined=StrictUndefined,
+            finalize=_finalize,
+            autoescape=False,
+            trim_blocks=True,
+            lstrip_blocks=True,
+        )
+        self.env.filters.update(
+            user=_user,
+            users=_users,
+            channel=_channel,
+            usertext=_usertext,
+            link=_link,
+            time=format_time,
+            datetime=lambda v: format_time(v, date=True),
+            duration=format_duration,
+            plain=lambda v: Markup(mrkdwn.plain(str(v))),
+        )
+
+    def render(self, name: str, **context: Any) -> str:
+        return self.env.get_template(name).render(**context).strip()

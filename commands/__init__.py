@@ -1,0 +1,89 @@
+"""Slack glue: `/incident` and its subcommands, the card's buttons and the forms, registered explicitly.
+
+Each subcommand module has NAME, USAGE, SUMMARY and `run(inv)`; the table below lists them one by one.
+"""
+
+from __future__ import annotations
+
+import logging
+from types import ModuleType
+from typing import Any
+
+from slack_bolt.async_app import AsyncApp
+from slack_bolt.context.ack.async_ack import AsyncAck
+from slack_sdk.web.async_client import AsyncWebClient
+
+from bot.errors import UserError
+from bot.services import Services
+from commands import (
+    ack,
+    card_buttons,
+    declare,
+    help,
+    listing,
+    modals,
+    note,
+    resolve,
+    role,
+    severity,
+    status,
+    update,
+)
+from commands.arguments import first_word
+from commands.invocation import Invocation
+
+__all__ = ["SUBCOMMANDS", "register"]
+
+log = logging.getLogger(__name__)
+
+SUBCOMMANDS: dict[str, ModuleType] = {
+    module.NAME: module for module in (declare, role, ack, update, note, status, severity, resolve, listing, help)
+}
+
+
+def _incident_command(services: Services):  # type: ignore[no-untyped-def]
+    async def incident(ack: AsyncAck, command: dict[str, Any], client: AsyncWebClient) -> None:
+        name, args = first_word(command.get("text", ""))
+        name = name.lower() or "help"
+        module = SUBCOMMANDS.get(name)
+        inv = Invocation(
+            services=services,
+            name=name,
+            user=command["user_id"],
+            channel=command["channel_id"],
+            args=args,
+            trigger_id=command.get("trigger_id", ""),
+            client=client,
+            ack=ack,
+        )
+        if module is None:
+            services.metrics.commands.labels(name="unknown", outcome="refused").inc()
+            await inv.reply(
+                services.texts.render(
+                    "error.md.j2",
+                    message=f"`{name}` is not an /incident command. Try `/incident help`.",
+                    usage=None,
+                )
+            )
+            return
+        try:
+            await module.run(inv)
+        except UserError as exc:
+            services.metrics.commands.labels(name=name, outcome="refused").inc()
+            await inv.error(exc.message, exc.usage if exc.usage is not None else module.USAGE)
+            return
+        except Exception:
+            services.metrics.commands.labels(name=name, outcome="error").inc()
+            log.exception("/incident %s failed", name)
+            if not inv.acked:
+                await inv.reply(services.texts.render("internal_error.md.j2"))
+            return
+        services.metrics.commands.labels(name=name, outcome="ok").inc()
+
+    return incident
+
+
+def register(app: AsyncApp, services: Services) -> None:
+    app.command("/incident")(_incident_command(services))
+    card_buttons.register(app, services)
+    modals.register(app, services)

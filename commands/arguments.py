@@ -1,0 +1,39 @@
+"""Turning typed arguments into validated values; errors name what was wrong."""
+
+from __future__ import annotations
+
+import re
+from typing import TypeVar
+
+from pydantic import BaseModel, ValidationError
+
+from bot.errors import UserError
+
+__all__ = ["first_word", "parse", "user_ref"]
+
+M = TypeVar("M", bound=BaseModel)
+_USER = re.compile(r"^<@([UW][A-Z0-9]+)(?:\|[^>]*)?>$|^([UW][A-Z0-9]{2,})$")
+
+
+def first_word(text: str) -> tuple[str, str]:
+    parts = text.strip().split(None, 1)
+    if not parts:
+        return "", ""
+    return parts[0], parts[1] if len(parts) > 1 else ""
+
+
+def user_ref(token: str) -> str:
+    """`<@U123|alice>` (how Slack sends a mention) or a bare `U123`."""
+    match = _USER.match(token.strip())
+    if match is None:
+        raise UserError(f"`{token}` is not a person: mention them, like @alice.")
+    return match.group(1) or match.group(2)
+
+
+def parse(schema: type[M], /, **values: object) -> M:
+    try:
+        return schema.model_validate(values)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        name = ".".join(str(p) for p in first["loc"]) or "arguments"
+        raise UserError(f"{name}: {first['msg'].removeprefix('Value error, ')}") from None

@@ -1,0 +1,75 @@
+"""`/incident declare <sev1..sev4> [model] <title>`; with no arguments, a form."""
+
+from __future__ import annotations
+
+import logging
+from typing import Annotated
+
+from pydantic import BaseModel, BeforeValidator, Field
+from slack_sdk.errors import SlackApiError
+
+from bot import incidents, mrkdwn
+from bot.config import SEVERITIES
+from bot.slack.blocks import declare_modal
+from commands.arguments import first_word, parse
+from commands.invocation import Invocation
+
+NAME = "declare"
+USAGE = "declare <sev1|sev2|sev3|sev4> [model] <title>"
+SUMMARY = "open an incident and its channel (no arguments: a form)"
+
+log = logging.getLogger(__name__)
+
+
+def _severity(value: object) -> str:
+    text = str(value).upper()
+    if text not in SEVERITIES:
+        raise ValueError(f"`{value}` is not a severity: use sev1, sev2, sev3 or sev4")
+    return text
+
+
+class DeclareArgs(BaseModel):
+    severity: Annotated[str, BeforeValidator(_severity)]
+    model: str | None = None
+    title: str = Field(min_length=1, max_length=300)
+
+
+async def run(inv: Invocation) -> None:
+    config = inv.services.config
+    if not inv.args.strip():
+        await inv.reply()
+        try:
+            await inv.client.views_open(
+                trigger_id=inv.trigger_id, view=declare_modal(config, origin_channel=inv.channel)
+            )
+        except SlackApiError as exc:
+            log.warning("could not open the declare form: %s", exc.response.get("error"))
+            await inv.client.chat_postEphemeral(
+                channel=inv.channel,
+                user=inv.user,
+                text=inv.render(
+                    "error.md.j2", message="Slack would not open the form; declare with arguments instead.", usage=USAGE
+                ),
+            )
+        return
+    severity, rest = first_word(inv.args)
+    word, after_model = first_word(rest)
+    model = word if word in config.models else None
+    title = after_model if model else rest
+    if not title.strip():
+        await inv.error("A title is needed: say what is wrong, in a few words.", USAGE)
+        return
+    args = parse(DeclareArgs, severity=severity, model=model, title=mrkdwn.from_command(title.strip()))
+    async with inv.services.db.session_scope() as session:
+        incident = await incidents.declare(
+            session,
+            config=config,
+            now=inv.services.clock.now(),
+            severity=args.severity,
+            title=args.title,
+            model=args.model,
+            declared_by=inv.user,
+        )
+        snap = await incidents.snapshot(session, incident)
+    inv.changed()
+    await inv.reply(inv.render("declared_ack.md.j2", snap=snap))

@@ -1,0 +1,19 @@
+"""`/incident list`: the open incidents, anywhere."""
+
+from __future__ import annotations
+
+from bot import incidents
+from bot.errors import UserError
+from commands.invocation import Invocation
+
+NAME = "list"
+USAGE = "list"
+SUMMARY = "the open incidents (works in any channel)"
+
+
+async def run(inv: Invocation) -> None:
+    if inv.args.strip():
+        raise UserError("`list` takes no arguments.", usage=USAGE)
+    async with inv.services.db.session_scope() as session:
+        items = [await incidents.snapshot(session, i) for i in await incidents.open_incidents(session)]
+    await inv.reply(inv.render("incident_list.md.j2", items=items, now=inv.services.clock.now()))

@@ -1,0 +1,111 @@
+"""Form submissions: declare, post update, resolve. A refused value is shown under its field; nothing changes."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from slack_bolt.async_app import AsyncApp
+from slack_bolt.context.ack.async_ack import AsyncAck
+
+from bot import incidents, mrkdwn
+from bot.errors import UserError
+from bot.models import Incident
+from bot.services import Services
+from bot.slack.ids import ActionId, BlockId, CallbackId
+
+__all__ = ["register"]
+
+Submission = Callable[[Services, str, dict[str, Any]], Awaitable[None]]
+
+
+class FieldError(UserError):
+    def __init__(self, block: BlockId, message: str) -> None:
+        super().__init__(message)
+        self.block = block
+
+
+def _value(values: dict[str, Any], block: BlockId, action: ActionId) -> str:
+    state = values.get(block, {}).get(action, {})
+    if "selected_option" in state:
+        return str((state["selected_option"] or {}).get("value", ""))
+    return str(state.get("value") or "")
+
+
+async def _incident(services: Services, session: Any, view: dict[str, Any]) -> Incident:
+    raw = view.get("private_metadata", "")
+    incident = await session.get(Incident, int(raw)) if raw.isdigit() else None
+    if incident is None:
+        raise UserError("This form's incident no longer exists.")
+    return incident
+
+
+async def submit_declare(services: Services, user: str, view: dict[str, Any]) -> None:
+    values = view["state"]["values"]
+    title = _value(values, BlockId.TITLE, ActionId.TITLE).strip()
+    if not title:
+        raise FieldError(BlockId.TITLE, "Say what is wrong, in a few words.")
+    async with services.db.session_scope() as session:
+        await incidents.declare(
+            session,
+            config=services.config,
+            now=services.clock.now(),
+            declared_by=user,
+            severity=_value(values, BlockId.SEVERITY, ActionId.SEVERITY) or "SEV2",
+            model=_value(values, BlockId.MODEL, ActionId.MODEL) or None,
+            title=mrkdwn.escape(title),
+            description=mrkdwn.escape(_value(values, BlockId.DESCRIPTION, ActionId.DESCRIPTION)),
+        )
+
+
+async def submit_update(services: Services, user: str, view: dict[str, Any]) -> None:
+    values = view["state"]["values"]
+    text = _value(values, BlockId.TEXT, ActionId.TEXT).strip()
+    if not text:
+        raise FieldError(BlockId.TEXT, "Say what changed.")
+    async with services.db.session_scope() as session:
+        incident = await _incident(services, session, view)
+        await incidents.post_update(
+            session,
+            config=services.config,
+            now=services.clock.now(),
+            incident=incident,
+            user=user,
+            text=mrkdwn.escape(text),
+            impact=mrkdwn.escape(_value(values, BlockId.IMPACT, ActionId.IMPACT)),
+            scope=mrkdwn.escape(_value(values, BlockId.SCOPE, ActionId.SCOPE)),
+            mitigation=mrkdwn.escape(_value(values, BlockId.MITIGATION, ActionId.MITIGATION)),
+        )
+
+
+async def submit_resolve(services: Services, user: str, view: dict[str, Any]) -> None:
+    summary = _value(view["state"]["values"], BlockId.SUMMARY, ActionId.SUMMARY).strip()
+    if not summary:
+        raise FieldError(BlockId.SUMMARY, "Say what happened and what fixed it.")
+    async with services.db.session_scope() as session:
+        incident = await _incident(services, session, view)
+        await incidents.resolve(
+            session, now=services.clock.now(), incident=incident, user=user, summary=mrkdwn.escape(summary)
+        )
+
+
+def _handler(services: Services, work: Submission, default_block: BlockId) -> Callable[..., Awaitable[None]]:
+    async def handle(ack: AsyncAck, body: dict[str, Any], view: dict[str, Any]) -> None:
+        try:
+            await work(services, body["user"]["id"], view)
+        except FieldError as exc:
+            await ack(response_action="errors", errors={exc.block: exc.message})
+            return
+        except UserError as exc:
+            await ack(response_action="errors", errors={default_block: mrkdwn.plain(exc.message)})
+            return
+        await ack()
+        services.dispatcher.wake()
+
+    return handle
+
+
+def register(app: AsyncApp, services: Services) -> None:
+    app.view(CallbackId.DECLARE)(_handler(services, submit_declare, BlockId.TITLE))
+    app.view(CallbackId.UPDATE)(_handler(services, submit_update, BlockId.TEXT))
+    app.view(CallbackId.RESOLVE)(_handler(services, submit_resolve, BlockId.SUMMARY))

@@ -1,0 +1,27 @@
+"""`/incident resolve <summary>`: close it; the resolution goes to the channel and the announcements."""
+
+from __future__ import annotations
+
+from bot import incidents, mrkdwn
+from bot.errors import UserError
+from commands.invocation import Invocation
+
+NAME = "resolve"
+USAGE = "resolve <summary>"
+SUMMARY = "resolve the incident with a summary of what happened and what fixed it"
+
+
+async def run(inv: Invocation) -> None:
+    if not inv.args.strip():
+        raise UserError("A resolution needs a summary: what happened and what fixed it.", usage=USAGE)
+    async with inv.services.db.session_scope() as session:
+        incident = await inv.incident_here(session)
+        await incidents.resolve(
+            session,
+            now=inv.services.clock.now(),
+            incident=incident,
+            user=inv.user,
+            summary=mrkdwn.from_command(inv.args),
+        )
+    inv.changed()
+    await inv.reply()
