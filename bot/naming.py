@@ -6,6 +6,8 @@ import re
 import unicodedata
 from datetime import datetime
 
+from bot.mrkdwn import unescape
+
 __all__ = ["MAX_CHANNEL_NAME", "channel_name", "slugify"]
 
 MAX_CHANNEL_NAME = 80
@@ -13,7 +15,7 @@ _MENTION = re.compile(r"<[@#!][^>]*>")
 
 
 def slugify(text: str) -> str:
-    text = _MENTION.sub(" ", text)
+    text = _MENTION.sub(" ", unescape(text))
     text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii").lower()
     return re.sub(r"[^a-z0-9]+", "-", text).strip("-")
 

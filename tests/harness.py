@@ -117,3 +117,56 @@ async def running_bot(
             await runner.cleanup()
             if own_emulator:
                 await emulator.stop()
+
+
+def seen(bot: Bot, channel_id: str) -> list[str]:
+    """Each message of a channel as a person reads it (ephemeral ones included, marked)."""
+    from bot.emulator import render_message
+
+    channel = bot.ws.channels[channel_id]
+    return [render_message(bot.ws, m) for m in channel.messages if m.subtype != "channel_topic"]
+
+
+def card_text(bot: Bot, channel_id: str) -> str:
+    """The pinned incident card, as a person reads it."""
+    from bot.emulator import render_message
+
+    channel = bot.ws.channels[channel_id]
+    assert len(channel.pins) == 1, f"expected one pinned card, found {len(channel.pins)}"
+    return render_message(bot.ws, channel.message(channel.pins[0]))
+
+
+async def timeline(bot: Bot) -> list[tuple[int, str, str, dict[str, Any]]]:
+    from sqlmodel import col, select
+
+    from bot.models import TimelineEvent
+
+    async with bot.services.db.session_scope() as session:
+        rows = (await session.exec(select(TimelineEvent).order_by(col(TimelineEvent.id)))).all()
+    return [(r.incident_id, r.actor, r.kind, r.data) for r in rows]
+
+
+async def declare(bot: Bot, text: str = "declare sev2 cv-detector mAP drop on cams 23-40", user: str = "U0001"):  # type: ignore[no-untyped-def]
+    reply = await bot.driver.slash(user, bot.channel("general").id, text)
+    assert reply.status == 200, reply
+    await bot.settled()
+    channels = bot.incident_channels()
+    return reply, channels[-1] if channels else None
+
+
+async def eventually(predicate: Any, timeout: float = 5.0) -> Any:
+    """Wait for what happens after the ack (a form opening, a message arriving)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        await asyncio.sleep(0.01)
+    raise TimeoutError("the condition did not come true in time")
+
+
+async def opened_view(bot: Bot, title: str) -> str:
+    def find() -> str | None:
+        return next((v for v, view in reversed(bot.ws.views.items()) if view["title"]["text"] == title), None)
+
+    return str(await eventually(find))

@@ -15,6 +15,7 @@ from slack_sdk.signature import SignatureVerifier
 
 from bot.emulator.server import SlackEmulator
 from bot.emulator.state import Message
+from bot.mrkdwn import plain
 
 __all__ = ["Reply", "SlackDriver"]
 
@@ -30,8 +31,9 @@ class Reply:
 
     @property
     def ephemeral_text(self) -> str:
+        """What the person sees of the ack (entities decoded, mentions as @name-or-ID)."""
         body = self.json
-        return str(body.get("text", "")) if isinstance(body, dict) else self.text
+        return plain(str(body.get("text", ""))) if isinstance(body, dict) else self.text
 
 
 class SlackDriver:

@@ -88,6 +88,10 @@ class Publisher:
             raise NotReady(f"INC-{incident_id} has no channel yet")
         return snap.incident.channel_id
 
+    @property
+    def known_bot_user(self) -> str | None:
+        return self._bot_user
+
     async def bot_user(self) -> str:
         if self._bot_user is None:
             self._bot_user = str((await self.client.auth_test())["user_id"])
