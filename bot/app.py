@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+
 from slack_bolt.async_app import AsyncApp
 from slack_bolt.authorization import AuthorizeResult
 
@@ -9,6 +11,16 @@ import commands
 from bot.services import Services
 
 __all__ = ["build_app"]
+
+
+class _TokenIsOurs(logging.Filter):
+    """bolt warns that the client's token is "ignored" when `authorize` is given; ours returns that same token."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return "will be ignored" not in record.getMessage()
+
+
+logging.getLogger("slack_bolt.AsyncApp").addFilter(_TokenIsOurs())
 
 
 def build_app(services: Services) -> AsyncApp:
@@ -19,8 +31,9 @@ def build_app(services: Services) -> AsyncApp:
     async def authorize(enterprise_id: str | None, team_id: str | None) -> AuthorizeResult:
         # Single workspace: the token is ours already. bolt's default would call auth.test on the first
         # request, so a Slack outage would fail that request instead of letting us ack it.
-        return AuthorizeResult(enterprise_id=enterprise_id, team_id=team_id, bot_token=token,
-                               bot_user_id=services.publisher.known_bot_user)
+        return AuthorizeResult(
+            enterprise_id=enterprise_id, team_id=team_id, bot_token=token, bot_user_id=services.publisher.known_bot_user
+        )
 
     app = AsyncApp(
         client=services.client,

@@ -42,8 +42,10 @@ def check() -> int:
         print(f"environment: {problem}", file=sys.stderr)
     if problems:
         return 2
-    print(f"{settings.sevbot_config}: ok — {len(config.models)} model(s), severities "
-          f"{', '.join(config.severities)}, prefix '{config.incident_channel_prefix}'")
+    print(
+        f"{settings.sevbot_config}: ok — {len(config.models)} model(s), severities "
+        f"{', '.join(config.severities)}, prefix '{config.incident_channel_prefix}'"
+    )
     for missing in settings.problems(serving=True):
         print(f"note for `sevbot serve`: {missing}")
     return 0
@@ -63,8 +65,9 @@ def serve() -> int:
     config = _config(settings, required=False)
     if not settings.sevbot_config.exists():
         logging.getLogger("bot").warning("%s not found: running with the default configuration", settings.sevbot_config)
-    web.run_app(create_web_app(settings, config), host=settings.host, port=settings.port, shutdown_timeout=10,
-                print=None)
+    web.run_app(
+        create_web_app(settings, config), host=settings.host, port=settings.port, shutdown_timeout=10, print=None
+    )
     return 0
 
 

@@ -140,7 +140,7 @@ class Dispatcher:
                 )
                 .values(lease_until=now + self.lease)
             )
-            return bool(result.rowcount == 1)  # type: ignore[attr-defined]
+            return bool(result.rowcount == 1)
 
     async def _perform(self, message: OutboxMessage) -> None:
         if message.kind == OutboxKind.REFRESH:

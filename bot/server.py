@@ -101,7 +101,7 @@ async def _start_socket_mode(bolt: AsyncApp, settings: Settings):  # type: ignor
     from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 
     handler = AsyncSocketModeHandler(bolt, settings.slack_app_token.get_secret_value())
-    await handler.connect_async()
+    await handler.connect_async()  # type: ignore[no-untyped-call]
     return handler
 
 

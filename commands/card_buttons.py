@@ -30,6 +30,7 @@ async def _incident(services: Services, session: Any, body: dict[str, Any]) -> I
     incident = await session.get(Incident, int(value)) if value.isdigit() else None
     if incident is None:
         raise UserError("This card's incident no longer exists.")
+    assert isinstance(incident, Incident)
     return incident
 
 

@@ -37,6 +37,7 @@ async def _incident(services: Services, session: Any, view: dict[str, Any]) -> I
     incident = await session.get(Incident, int(raw)) if raw.isdigit() else None
     if incident is None:
         raise UserError("This form's incident no longer exists.")
+    assert isinstance(incident, Incident)
     return incident
 
 

@@ -9,9 +9,17 @@ from tests.harness import Bot, timeline
 
 
 def _declare_form(bot: Bot) -> str:
-    return urlencode({"command": "/incident", "text": "declare sev1 cv-detector forged", "user_id": "U0001",
-                      "channel_id": bot.channel("general").id, "team_id": "T0001", "trigger_id": "x",
-                      "response_url": bot.emulator.new_response_url(channel=bot.channel("general").id, user="U0001")})
+    return urlencode(
+        {
+            "command": "/incident",
+            "text": "declare sev1 cv-detector forged",
+            "user_id": "U0001",
+            "channel_id": bot.channel("general").id,
+            "team_id": "T0001",
+            "trigger_id": "x",
+            "response_url": bot.emulator.new_response_url(channel=bot.channel("general").id, user="U0001"),
+        }
+    )
 
 
 async def test_unsigned_stale_and_forged_requests_get_401(bot: Bot) -> None:

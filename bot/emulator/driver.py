@@ -60,7 +60,7 @@ class SlackDriver:
         headers = {"Content-Type": content_type, "X-Slack-Request-Timestamp": ts}
         if signed:
             verifier = SignatureVerifier(secret if secret is not None else self.signing_secret)
-            headers["X-Slack-Signature"] = verifier.generate_signature(timestamp=ts, body=body)
+            headers["X-Slack-Signature"] = str(verifier.generate_signature(timestamp=ts, body=body))
         async with self.http.post(self.bot_url, data=body.encode(), headers=headers) as response:
             return Reply(status=response.status, text=await response.text())
 

@@ -195,7 +195,8 @@ class Publisher:
         if incident.channel_id is None:
             raise NotReady(f"INC-{incident_id} has no channel yet")
         existing = await self.client.bookmarks_list(channel_id=incident.channel_id)
-        have = {b["link"] for b in existing.get("bookmarks", [])}
+        bookmarks: list[dict[str, Any]] = existing.get("bookmarks") or []
+        have = {str(b["link"]) for b in bookmarks}
         for title, link in (("Runbook", model.runbook), ("Dashboard", model.dashboard)):
             if link and link not in have:
                 await self.client.bookmarks_add(channel_id=incident.channel_id, title=title, type="link", link=link)

@@ -30,7 +30,7 @@ async def test_every_ack_is_fast_even_when_slack_is_down(bot: Bot) -> None:
     bot.emulator.fail("*", "server_error", times=10_000)
     reply = await bot.driver.slash("U0001", bot.channel("general").id, "declare sev1 cv-detector total outage")
     assert "Declared *INC-1* (SEV1)" in reply.ephemeral_text
-    assert [kind for _, _, kind, _ in await timeline(bot)][0] == "declared"
+    assert next(kind for _, _, kind, _ in await timeline(bot)) == "declared"
     assert bot.incident_channels() == []
 
 

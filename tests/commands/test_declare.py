@@ -33,18 +33,25 @@ async def test_declare_without_model_and_from_the_form(bot: Bot) -> None:
     view_id = await opened_view(bot, "Declare an incident")
 
     refused = await bot.driver.submit("U0002", view_id, {"severity": "SEV3", "title": "   "})
-    assert refused.json == {"response_action": "errors", "errors": {"title_block": "Say what is wrong, in a few words."}}
+    assert refused.json == {
+        "response_action": "errors",
+        "errors": {"title_block": "Say what is wrong, in a few words."},
+    }
     assert await timeline(bot) == []
 
     accepted = await bot.driver.submit(
-        "U0002", view_id, {"severity": "SEV3", "model": "ranker", "title": "Ranker CTR <!channel> down", "description": "since 09:00"}
+        "U0002",
+        view_id,
+        {"severity": "SEV3", "model": "ranker", "title": "Ranker CTR <!channel> down", "description": "since 09:00"},
     )
     assert accepted.status == 200 and accepted.text == ""
     await bot.settled()
     (channel,) = bot.incident_channels()
     assert channel.name.endswith("-1-ranker-ctr-down")
     card = card_text(bot, channel.id)
-    assert "SEV3 · INC-1 · Ranker CTR &lt;!channel&gt; down" in "".join(m.blocks[0]["text"]["text"] for m in channel.messages if m.blocks)
+    assert "SEV3 · INC-1 · Ranker CTR &lt;!channel&gt; down" in "".join(
+        m.blocks[0]["text"]["text"] for m in channel.messages if m.blocks
+    )
     assert "@bob" in card and "since 09:00" in card
 
 
@@ -92,8 +99,14 @@ async def test_second_incident_of_the_day_and_a_taken_name(bot: Bot) -> None:
 async def test_help_and_list(bot: Bot) -> None:
     general = bot.channel("general").id
     help_text = (await bot.driver.slash("U0001", general, "help")).ephemeral_text
-    for usage in ("declare <sev1|sev2|sev3|sev4> [model] <title>", "role <commander|ops|ml-owner|comms> <@person>",
-                  "ack", "update <what changed>", "resolve <summary>", "list"):
+    for usage in (
+        "declare <sev1|sev2|sev3|sev4> [model] <title>",
+        "role <commander|ops|ml-owner|comms> <@person>",
+        "ack",
+        "update <what changed>",
+        "resolve <summary>",
+        "list",
+    ):
         assert f"`/incident {usage}`" in help_text
     assert (await bot.driver.slash("U0001", general, "")).ephemeral_text == help_text
     assert "No open incidents" in (await bot.driver.slash("U0001", general, "list")).ephemeral_text

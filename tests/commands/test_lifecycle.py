@@ -87,8 +87,12 @@ async def test_note_status_severity_and_resolve(bot: Bot) -> None:
     status = (await bot.driver.slash("U0002", channel.id, "status")).ephemeral_text
     assert "INC-1 · SEV1 · identified" in status and "Next update due" in status
 
-    for text, expected in {"status resolved": "Use `/incident resolve <summary>`", "status sleeping": "Unknown status",
-                           "severity sev1": "already SEV1", "resolve": "needs a summary"}.items():
+    for text, expected in {
+        "status resolved": "Use `/incident resolve <summary>`",
+        "status sleeping": "Unknown status",
+        "severity sev1": "already SEV1",
+        "resolve": "needs a summary",
+    }.items():
         assert expected in (await bot.driver.slash("U0001", channel.id, text)).ephemeral_text, text
 
     await bot.driver.slash("U0001", channel.id, "resolve Rolled back to 1.8.2; mAP 0.61 for 60 min")
@@ -120,8 +124,16 @@ async def test_card_buttons_and_forms(bot: Bot) -> None:
     view_id = await opened_view(bot, "Post an update")
     refused = await bot.driver.submit("U0002", view_id, {"text": ""})
     assert refused.json["errors"] == {"text_block": "Say what changed."}
-    await bot.driver.submit("U0002", view_id, {"text": "Fallback live on cams 23-40", "impact": "missed detections",
-                                               "scope": "cams 23-40", "mitigation": "fallback model"})
+    await bot.driver.submit(
+        "U0002",
+        view_id,
+        {
+            "text": "Fallback live on cams 23-40",
+            "impact": "missed detections",
+            "scope": "cams 23-40",
+            "mitigation": "fallback model",
+        },
+    )
     await bot.settled()
     update = seen(bot, channel.id)[-1]
     assert "*Owner:* @bob" in update and "*Scope:* cams 23-40" in update and "*Mitigation:* fallback model" in update
@@ -151,9 +163,16 @@ async def test_acknowledge_an_incident_nobody_owns(bot: Bot) -> None:
     from bot import incidents
 
     async with bot.services.db.session_scope() as session:
-        await incidents.declare(session, config=bot.services.config, now=bot.services.clock.now(), severity="SEV1",
-                                title="mAP below SLO on 60% of cameras", model="cv-detector", declared_by="sevbot",
-                                auto=True)
+        await incidents.declare(
+            session,
+            config=bot.services.config,
+            now=bot.services.clock.now(),
+            severity="SEV1",
+            title="mAP below SLO on 60% of cameras",
+            model="cv-detector",
+            declared_by="sevbot",
+            auto=True,
+        )
     bot.services.dispatcher.wake()
     await bot.settled()
     (channel,) = bot.incident_channels()
