@@ -81,11 +81,16 @@ async def play(box: Sandbox, clock: ManualClock) -> str:
     s.say("U0002", "clicks [Post update] and fills in the form")
     await box.driver.click("U0002", channel, box.ws.channels[channel].pins[0], "incident_post_update")
     view = await box.opened_view("Post an update")
-    await box.driver.submit("U0002", view, {
-        "text": "Cams 23-40 routed to 1.8.2; mAP back to 0.61 on them and holding.",
-        "impact": "Missed detections on 18 of 40 cameras between 02:05 and 03:30",
-        "scope": "cameras 23-40 (site B)", "mitigation": "previous model on the affected cameras",
-    })
+    await box.driver.submit(
+        "U0002",
+        view,
+        {
+            "text": "Cams 23-40 routed to 1.8.2; mAP back to 0.61 on them and holding.",
+            "impact": "Missed detections on 18 of 40 cameras between 02:05 and 03:30",
+            "scope": "cameras 23-40 (site B)",
+            "mitigation": "previous model on the affected cameras",
+        },
+    )
     await box.settled()
     s.at(34)
     await s.slash("U0002", channel, "status monitoring")
@@ -105,8 +110,9 @@ async def run_demo() -> int:
     config: Config = parse_config(DEMO_CONFIG, source="demo configuration")
     with tempfile.TemporaryDirectory(prefix="sevbot-demo-") as folder:
         url = f"sqlite:///{Path(folder) / 'sevbot.db'}"
-        async with sandbox(database_url=url, config=config, emulator=emulator,
-                           options=ServerOptions(clock=clock, poll_s=0.05)) as box:
+        async with sandbox(
+            database_url=url, config=config, emulator=emulator, options=ServerOptions(clock=clock, poll_s=0.05)
+        ) as box:
             channel = await play(box, clock)
             print("\n" + "=" * 100 + "\nWhat the incident channel shows:\n")
             print(render_channel(box.ws, channel))

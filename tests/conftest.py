@@ -1,11 +1,26 @@
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+import os
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import pytest
 
 from tests.harness import Bot, running_bot
+from tests.postgres import PostgresServer, find_bin_dir
+
+
+@pytest.fixture(scope="session")
+def postgres_server() -> Iterator[PostgresServer]:
+    bin_dir = find_bin_dir()
+    if bin_dir is None:
+        if os.environ.get("CI"):
+            pytest.fail("PostgreSQL is not installed; .ci/run installs Debian's postgresql package")
+        pytest.skip("PostgreSQL binaries not found (apt-get install postgresql)")
+    server = PostgresServer(bin_dir)
+    server.start()
+    yield server
+    server.stop()
 
 
 @pytest.fixture
@@ -14,6 +29,25 @@ def sqlite_url(tmp_path: Path) -> str:
 
 
 @pytest.fixture
+def postgres_url(postgres_server: PostgresServer) -> str:
+    return postgres_server.create_database()
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'sevbot.db'}"
+    return str(request.getfixturevalue("postgres_url"))
+
+
+@pytest.fixture
 async def bot(sqlite_url: str) -> AsyncIterator[Bot]:
     async with running_bot(sqlite_url) as running:
+        yield running
+
+
+@pytest.fixture
+async def any_db_bot(database_url: str) -> AsyncIterator[Bot]:
+    """The same bot on SQLite and on a real PostgreSQL."""
+    async with running_bot(database_url) as running:
         yield running

@@ -91,9 +91,12 @@ async def sandbox(
     if own_emulator:
         await emulator.start()
     settings = Settings(
-        slack_bot_token=emulator.workspace.bot_token, slack_signing_secret=SIGNING_SECRET,
-        slack_api_url=emulator.api_url, database_url=database_url, sevbot_alert_token="sandbox-alert-token",
-        _env_file=None,  # type: ignore[call-arg]
+        slack_bot_token=emulator.workspace.bot_token,
+        slack_signing_secret=SIGNING_SECRET,
+        slack_api_url=emulator.api_url,
+        database_url=database_url,
+        sevbot_alert_token="sandbox-alert-token",
+        _env_file=None,
     )
     app = create_web_app(settings, config, options or ServerOptions(poll_s=0.05))
     runner = web.AppRunner(app, access_log=None)
