@@ -74,8 +74,12 @@ async def main(requests: int, concurrency: int) -> int:
     print(f"ack latency of /incident with Slack at +{SLACK_LATENCY_S * 1000:.0f} ms per Web API call")
     print(f"  {len(every)} requests, {concurrency} concurrent clients, {len(every) / wall:.0f} req/s")
     for name, values in sorted(timings.items()):
-        print(f"  {name:<9} n={len(values):<4} p50={percentile(values, 50):6.1f} ms  p99={percentile(values, 99):6.1f} ms")
-    print(f"  all       p50={p50:.1f} ms  p99={p99:.1f} ms  mean={statistics.mean(every):.1f} ms  max={max(every):.1f} ms")
+        print(
+            f"  {name:<9} n={len(values):<4} p50={percentile(values, 50):6.1f} ms  p99={percentile(values, 99):6.1f} ms"
+        )
+    print(
+        f"  all       p50={p50:.1f} ms  p99={p99:.1f} ms  mean={statistics.mean(every):.1f} ms  max={max(every):.1f} ms"
+    )
     print(f"  Slack work still queued when the load stopped: {backlog} outbox rows (done after the ack)")
     ok = p99 < TARGET_P99_MS
     print(f"  target p99 < {TARGET_P99_MS:.0f} ms: {'met' if ok else 'MISSED'}")
