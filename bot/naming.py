@@ -16,7 +16,8 @@ _MENTION = re.compile(r"<[@#!][^>]*>")
 
 def slugify(text: str) -> str:
     text = _MENTION.sub(" ", unescape(text))
-    text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii").lower()
+    decomposed = unicodedata.normalize("NFKD", text)
+    text = "".join(c for c in decomposed if not unicodedata.combining(c)).lower()  # é → e; – and 🔥 separate
     return re.sub(r"[^a-z0-9]+", "-", text).strip("-")
 
 

@@ -19,8 +19,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
-from bot.server import ServerOptions  # noqa: E402
-from tests.harness import make_emulator, running_bot  # noqa: E402
+from bot.server import ServerOptions
+from tests.harness import make_emulator, running_bot
 
 SLACK_LATENCY_S = 0.3
 TARGET_P99_MS = 100.0
@@ -28,7 +28,7 @@ TARGET_P99_MS = 100.0
 
 def percentile(values: list[float], q: float) -> float:
     ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(round(q / 100 * (len(ordered) - 1))))]
+    return ordered[min(len(ordered) - 1, round(q / 100 * (len(ordered) - 1)))]
 
 
 async def main(requests: int, concurrency: int) -> int:
