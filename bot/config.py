@@ -28,6 +28,7 @@ __all__ = [
     "ConfigError",
     "ModelConfig",
     "SeverityPolicy",
+    "TriageThresholds",
     "format_duration",
     "load_config",
     "parse_config",
@@ -167,6 +168,17 @@ class ModelConfig(_Strict):
     dashboard: HttpUrl | None = None
 
 
+class TriageThresholds(_Strict):
+    """The severity table's lines; the defaults are the spec's."""
+
+    global_slice_share: float = Field(default=0.5, gt=0, le=1)  # ≥ this share of slices in breach: global (SEV1)
+    failure_rate_sev1: float = Field(default=0.5, gt=0, le=1)
+    failure_rate_sev2: float = Field(default=0.25, gt=0, le=1)
+    relative_drop_sev2: float = Field(default=0.10, gt=0, le=1)  # drop from baseline, relative
+    psi_alarm: float = Field(default=0.2, gt=0)
+    recent_deploy: Duration = timedelta(hours=2)  # a deploy this shortly before: roll back first
+
+
 class Config(_Strict):
     channels: Channels = Channels()
     incident_channel_prefix: Annotated[str, AfterValidator(_channel_prefix)] = "inc"
@@ -174,6 +186,7 @@ class Config(_Strict):
     escalation: list[EscalationStep] = Field(default_factory=list)
     responders: list[UserId] = Field(default_factory=list)
     models: dict[str, ModelConfig] = Field(default_factory=dict)
+    triage: TriageThresholds = TriageThresholds()
     templates_dir: Path | None = None
 
     @model_validator(mode="before")
