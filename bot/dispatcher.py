@@ -23,7 +23,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from bot.clock import Clock
 from bot.db import Database
 from bot.models import OutboxMessage
-from bot.outbox import OutboxKind
+from bot.outbox import COALESCING
 from bot.slack.publisher import NotReady, Publisher, slack_error
 
 __all__ = ["Dispatcher"]
@@ -106,7 +106,8 @@ class Dispatcher:
         blocked = (
             select(earlier.id)
             .where(
-                earlier.incident_id == OutboxMessage.incident_id,
+                earlier.subject == OutboxMessage.subject,
+                col(earlier.subject) != "",
                 col(earlier.id) < OutboxMessage.id,
                 col(earlier.done_at).is_(None),
                 col(earlier.failed).is_(False),
@@ -143,8 +144,8 @@ class Dispatcher:
             return bool(result.rowcount == 1)
 
     async def _perform(self, message: OutboxMessage) -> None:
-        if message.kind == OutboxKind.REFRESH:
-            await self._coalesce_refreshes(message)
+        if message.kind in COALESCING and message.subject:
+            await self._coalesce(message)
         try:
             await self.publisher.perform(message)
         except Exception as exc:
@@ -153,14 +154,14 @@ class Dispatcher:
         async with self.db.session_scope() as session:
             await self._finish(session, message, done=True)
 
-    async def _coalesce_refreshes(self, message: OutboxMessage) -> None:
-        """A refresh renders the incident as it is now, so the refreshes queued behind it are done by it."""
+    async def _coalesce(self, message: OutboxMessage) -> None:
+        """A refresh renders its subject as it is now, so the same refreshes queued behind it are done by it."""
         async with self.db.session_scope() as session:
             await session.exec(
                 update(OutboxMessage)
                 .where(
-                    col(OutboxMessage.incident_id) == message.incident_id,
-                    col(OutboxMessage.kind) == OutboxKind.REFRESH,
+                    col(OutboxMessage.subject) == message.subject,
+                    col(OutboxMessage.kind) == message.kind,
                     col(OutboxMessage.id) > message.id,
                     col(OutboxMessage.done_at).is_(None),
                     col(OutboxMessage.lease_until).is_(None),

@@ -18,6 +18,8 @@ from bot.clock import utc
 __all__ = [
     "Action",
     "Alert",
+    "AlertGroup",
+    "AlertGroupStatus",
     "Incident",
     "IncidentStatus",
     "OutboxMessage",
@@ -95,6 +97,8 @@ class Incident(SQLModel, table=True):
     card_ts: str | None = Field(default=None, max_length=32)
     announcement_ts: str | None = Field(default=None, max_length=32)
     bookmarked: bool = False
+    alert_digest_ts: str | None = Field(default=None, max_length=32)
+    triage: dict[str, Any] = _json()  # the findings that decided the severity, when an alert did
 
 
 class RoleAssignment(SQLModel, table=True):
@@ -139,6 +143,38 @@ class Alert(SQLModel, table=True):
     received_at: datetime = _time()
     updated_at: datetime = _time()
     incident_id: int | None = Field(default=None, foreign_key="incidents.id", index=True)
+    group_id: int | None = Field(default=None, foreign_key="alert_groups.id", index=True)
+
+
+class AlertGroupStatus(StrEnum):
+    OPEN = "open"
+    ACKNOWLEDGED = "acknowledged"
+    DISMISSED = "dismissed"
+    DECLARED = "declared"
+    RESOLVED = "resolved"
+
+
+class AlertGroup(SQLModel, table=True):
+    """A model's alerts while no incident is open for it: one card in the alerts channel, triaged as a whole."""
+
+    __tablename__ = "alert_groups"
+
+    id: int | None = Field(default=None, primary_key=True)
+    key: str = Field(max_length=200, index=True)
+    model: str | None = Field(default=None, max_length=200)
+    status: str = Field(default=AlertGroupStatus.OPEN, max_length=16, index=True)
+    severity: str = Field(max_length=8)
+    title: str = Field(max_length=300)
+    triage: dict[str, Any] = _json()
+    firing: int = 0
+    resolved: int = 0
+    created_at: datetime = _time()
+    updated_at: datetime = _time()
+    card_ts: str | None = Field(default=None, max_length=32)
+    acted_by: str | None = Field(default=None, max_length=32)
+    acted_at: datetime | None = _time(nullable=True)
+    reason: str | None = Field(default=None, max_length=1000)
+    incident_id: int | None = Field(default=None, foreign_key="incidents.id")
 
 
 class Action(SQLModel, table=True):
@@ -167,6 +203,7 @@ class OutboxMessage(SQLModel, table=True):
 
     id: int | None = Field(default=None, primary_key=True)
     incident_id: int | None = Field(default=None, foreign_key="incidents.id", index=True)
+    subject: str = Field(default="", max_length=64, index=True)  # rows of one subject run in order
     kind: str = Field(max_length=32)
     payload: dict[str, Any] = _json()
     created_at: datetime = _time()

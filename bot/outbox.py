@@ -14,7 +14,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.models import OutboxMessage
 
-__all__ = ["OutboxKind", "enqueue"]
+__all__ = ["COALESCING", "OutboxKind", "enqueue", "group_subject", "incident_subject"]
 
 
 class OutboxKind(StrEnum):
@@ -23,6 +23,20 @@ class OutboxKind(StrEnum):
     REFRESH = "refresh"  # post or update the pinned card and the topic from the incident's current state
     BOOKMARKS = "bookmarks"  # runbook and dashboard bookmarks
     POST_EVENT = "post_event"  # post a timeline event's message to the incident or announcements channel
+    ALERT_DIGEST = "alert_digest"  # the one threaded summary of an incident's alerts, posted or updated
+    ALERT_CARD = "alert_card"  # an alert group's card in the alerts channel, posted or updated
+
+
+# These render the current state when they run, so one run does every such row queued behind it.
+COALESCING = frozenset({OutboxKind.REFRESH, OutboxKind.ALERT_DIGEST, OutboxKind.ALERT_CARD})
+
+
+def incident_subject(incident_id: int) -> str:
+    return f"incident:{incident_id}"
+
+
+def group_subject(group_id: int) -> str:
+    return f"alert-group:{group_id}"
 
 
 async def enqueue(

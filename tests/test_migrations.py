@@ -12,7 +12,16 @@ from sqlalchemy.ext.asyncio import create_async_engine
 from bot.migrate import alembic_config, downgrade, upgrade
 from bot.settings import to_async_url
 
-TABLES = {"incidents", "role_assignments", "timeline_events", "alerts", "actions", "outbox", "alembic_version"}
+TABLES = {
+    "incidents",
+    "role_assignments",
+    "timeline_events",
+    "alerts",
+    "alert_groups",
+    "actions",
+    "outbox",
+    "alembic_version",
+}
 
 
 async def _tables(url: str) -> set[str]:
