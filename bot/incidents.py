@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 import sqlalchemy as sa
 from sqlmodel import col, select
@@ -143,6 +144,7 @@ async def declare(
     description: str = "",
     impact: str = "",
     auto: bool = False,
+    triage: dict[str, Any] | None = None,
 ) -> Incident:
     """Open an incident: its roles, its first timeline events and the Slack work to announce it."""
     severity = severity.upper()
@@ -165,6 +167,7 @@ async def declare(
         model=model,
         declared_by=declared_by,
         auto_declared=auto,
+        triage=triage or {},
         declared_at=now,
         next_update_at=_next_update(config, severity, now),
         channel_seq=same_day.one() + 1,

@@ -28,6 +28,9 @@ class Metrics:
             ["name", "outcome"],
             registry=self.registry,
         )
+        self.alerts = Counter(
+            "sevbot_alerts_received", "Alerts accepted on /alerts/*, by source", ["source"], registry=self.registry
+        )
         self.outbox_pending = Gauge(
             "sevbot_outbox_pending", "Slack work written but not yet done", registry=self.registry
         )

@@ -14,6 +14,7 @@ from aiohttp import web
 from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
 from slack_bolt.async_app import AsyncApp
 
+from bot.alerts.http import add_routes as add_alert_routes
 from bot.app import build_app
 from bot.clock import Clock, SystemClock
 from bot.config import Config
@@ -21,7 +22,7 @@ from bot.db import Database
 from bot.dispatcher import Dispatcher
 from bot.metrics import Metrics
 from bot.migrate import upgrade_async
-from bot.services import Services
+from bot.services import MAX_BODY, SERVICES, Services
 from bot.settings import Settings
 from bot.slack.client import web_client
 from bot.slack.publisher import Publisher
@@ -31,9 +32,7 @@ __all__ = ["BOLT", "SERVICES", "ServerOptions", "create_web_app"]
 
 log = logging.getLogger(__name__)
 
-SERVICES = web.AppKey("services", Services)
 BOLT = web.AppKey("bolt", AsyncApp)
-MAX_BODY = 1024 * 1024
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -52,6 +51,7 @@ def create_web_app(settings: Settings, config: Config, options: ServerOptions | 
     app.router.add_get("/healthz", healthz)
     app.router.add_get("/readyz", readyz)
     app.router.add_get("/metrics", metrics)
+    add_alert_routes(app)
     return app
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from aiohttp import web
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.clock import Clock
@@ -15,7 +16,9 @@ from bot.settings import Settings
 from bot.slack.publisher import Publisher
 from bot.texts import Texts
 
-__all__ = ["Services"]
+__all__ = ["MAX_BODY", "SERVICES", "Services"]
+
+MAX_BODY = 1024 * 1024  # bytes: Slack's payloads and alert webhooks alike
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -29,3 +32,6 @@ class Services:
     publisher: Publisher
     dispatcher: Dispatcher
     metrics: Metrics
+
+
+SERVICES = web.AppKey("services", Services)

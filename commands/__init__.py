@@ -17,6 +17,7 @@ from bot.errors import UserError
 from bot.services import Services
 from commands import (
     ack,
+    alert_buttons,
     card_buttons,
     declare,
     help,
@@ -86,4 +87,5 @@ def _incident_command(services: Services):  # type: ignore[no-untyped-def]
 def register(app: AsyncApp, services: Services) -> None:
     app.command("/incident")(_incident_command(services))
     card_buttons.register(app, services)
+    alert_buttons.register(app, services)
     modals.register(app, services)

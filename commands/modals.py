@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -9,6 +10,7 @@ from slack_bolt.async_app import AsyncApp
 from slack_bolt.context.ack.async_ack import AsyncAck
 
 from bot import incidents, mrkdwn
+from bot.alerts import groups
 from bot.errors import UserError
 from bot.models import Incident
 from bot.services import Services
@@ -46,8 +48,10 @@ async def submit_declare(services: Services, user: str, view: dict[str, Any]) ->
     title = _value(values, BlockId.TITLE, ActionId.TITLE).strip()
     if not title:
         raise FieldError(BlockId.TITLE, "Say what is wrong, in a few words.")
+    metadata = json.loads(view.get("private_metadata") or "{}")
     async with services.db.session_scope() as session:
-        await incidents.declare(
+        group = await groups.get_group(session, int(metadata["group"])) if metadata.get("group") else None
+        incident = await incidents.declare(
             session,
             config=services.config,
             now=services.clock.now(),
@@ -57,6 +61,8 @@ async def submit_declare(services: Services, user: str, view: dict[str, Any]) ->
             title=mrkdwn.escape(title),
             description=mrkdwn.escape(_value(values, BlockId.DESCRIPTION, ActionId.DESCRIPTION)),
         )
+        if group is not None:
+            await groups.declared_from_group(session, group=group, incident=incident, now=services.clock.now())
 
 
 async def submit_update(services: Services, user: str, view: dict[str, Any]) -> None:
@@ -90,6 +96,18 @@ async def submit_resolve(services: Services, user: str, view: dict[str, Any]) ->
         )
 
 
+async def submit_dismiss(services: Services, user: str, view: dict[str, Any]) -> None:
+    reason = _value(view["state"]["values"], BlockId.REASON, ActionId.REASON).strip()
+    if not reason:
+        raise FieldError(BlockId.REASON, "Say why this is noise.")
+    raw = view.get("private_metadata", "")
+    async with services.db.session_scope() as session:
+        group = await groups.get_group(session, int(raw) if raw.isdigit() else 0)
+        await groups.dismiss_group(
+            session, group=group, user=user, reason=mrkdwn.escape(reason), now=services.clock.now()
+        )
+
+
 def _handler(services: Services, work: Submission, default_block: BlockId) -> Callable[..., Awaitable[None]]:
     async def handle(ack: AsyncAck, body: dict[str, Any], view: dict[str, Any]) -> None:
         try:
@@ -110,3 +128,4 @@ def register(app: AsyncApp, services: Services) -> None:
     app.view(CallbackId.DECLARE)(_handler(services, submit_declare, BlockId.TITLE))
     app.view(CallbackId.UPDATE)(_handler(services, submit_update, BlockId.TEXT))
     app.view(CallbackId.RESOLVE)(_handler(services, submit_resolve, BlockId.SUMMARY))
+    app.view(CallbackId.DISMISS)(_handler(services, submit_dismiss, BlockId.REASON))

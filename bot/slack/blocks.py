@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from slack_sdk.models.blocks import (
@@ -21,11 +22,20 @@ from slack_sdk.models.views import View
 
 from bot.config import SEVERITIES, Config
 from bot.incidents import IncidentSnapshot
-from bot.models import IncidentStatus
+from bot.models import AlertGroup, AlertGroupStatus, IncidentStatus
 from bot.slack.ids import ActionId, BlockId, CallbackId
 from bot.texts import Texts
 
-__all__ = ["as_dicts", "declare_modal", "incident_card", "resolve_modal", "text_blocks", "update_modal"]
+__all__ = [
+    "alert_card",
+    "as_dicts",
+    "declare_modal",
+    "dismiss_modal",
+    "incident_card",
+    "resolve_modal",
+    "text_blocks",
+    "update_modal",
+]
 
 SECTION_LIMIT = 3000
 
@@ -96,8 +106,18 @@ def _text_input(
     )
 
 
-def declare_modal(config: Config, *, origin_channel: str, severity: str = "SEV2") -> View:
+def declare_modal(
+    config: Config,
+    *,
+    origin_channel: str,
+    severity: str = "SEV2",
+    model: str | None = None,
+    title: str = "",
+    group_id: int | None = None,
+) -> View:
+    """The declare form; from an alert card it comes pre-filled and remembers the card."""
     severities = [Option(value=s, label=s) for s in SEVERITIES]
+    models = [Option(value=name, label=name) for name in sorted(config.models)][:100]
     blocks: list[Block] = [
         InputBlock(
             block_id=BlockId.SEVERITY,
@@ -118,7 +138,8 @@ def declare_modal(config: Config, *, origin_channel: str, severity: str = "SEV2"
                 element=StaticSelectElement(
                     action_id=ActionId.MODEL,
                     placeholder="Which model is affected?",
-                    options=[Option(value=name, label=name) for name in sorted(config.models)][:100],
+                    options=models,
+                    initial_option=next((o for o in models if o.value == model), None),
                 ),
             )
         )
@@ -128,6 +149,7 @@ def declare_modal(config: Config, *, origin_channel: str, severity: str = "SEV2"
             ActionId.TITLE,
             "Title",
             max_length=300,
+            initial=title,
             placeholder="mAP down on cameras 23–40 after lighting change",
         ),
         _text_input(BlockId.DESCRIPTION, ActionId.DESCRIPTION, "Description", multiline=True, optional=True),
@@ -138,7 +160,7 @@ def declare_modal(config: Config, *, origin_channel: str, severity: str = "SEV2"
         title="Declare an incident",
         submit="Declare",
         close="Cancel",
-        private_metadata=origin_channel,
+        private_metadata=json.dumps({"origin": origin_channel, "group": group_id}),
         blocks=blocks,
     )
 
@@ -206,6 +228,47 @@ def resolve_modal(snap: IncidentSnapshot) -> View:
                 "Summary (what happened, what fixed it)",
                 multiline=True,
                 max_length=2900,
+            ),
+        ],
+    )
+
+
+def alert_card(
+    group: AlertGroup, *, texts: Texts, links: list[tuple[str, str]], channel_id: str | None, auto: bool
+) -> list[Block]:
+    blocks: list[Block] = text_blocks(
+        texts.render("alert_card.md.j2", g=group, links=links, channel_id=channel_id, auto=auto)
+    )
+    if group.status in (AlertGroupStatus.OPEN, AlertGroupStatus.ACKNOWLEDGED):
+        value = str(group.id)
+        buttons = [
+            ButtonElement(
+                text=f"Declare {group.severity}", action_id=ActionId.ALERT_DECLARE, value=value, style="primary"
+            )
+        ]
+        if group.status == AlertGroupStatus.OPEN:
+            buttons.append(ButtonElement(text="Acknowledge", action_id=ActionId.ALERT_ACKNOWLEDGE, value=value))
+        buttons.append(ButtonElement(text="Dismiss as noise", action_id=ActionId.ALERT_DISMISS, value=value))
+        blocks.append(ActionsBlock(block_id=f"alert_{group.id}", elements=buttons))
+    return blocks
+
+
+def dismiss_modal(group: AlertGroup) -> View:
+    return View(
+        type="modal",
+        callback_id=CallbackId.DISMISS,
+        title="Dismiss as noise",
+        submit="Dismiss",
+        close="Cancel",
+        private_metadata=str(group.id),
+        blocks=[
+            _text_input(
+                BlockId.REASON,
+                ActionId.REASON,
+                "Why is this noise?",
+                multiline=True,
+                max_length=1000,
+                placeholder="camera 12 was being cleaned; planned maintenance",
             ),
         ],
     )

@@ -12,6 +12,9 @@ class ActionId(StrEnum):
     ACKNOWLEDGE = "incident_acknowledge"
     POST_UPDATE = "incident_post_update"
     RESOLVE = "incident_resolve"
+    ALERT_DECLARE = "alert_declare"
+    ALERT_ACKNOWLEDGE = "alert_acknowledge"
+    ALERT_DISMISS = "alert_dismiss"
     # inputs inside modals
     SEVERITY = "severity"
     MODEL = "model"
@@ -22,6 +25,7 @@ class ActionId(StrEnum):
     SCOPE = "scope"
     MITIGATION = "mitigation"
     SUMMARY = "summary"
+    REASON = "reason"
 
 
 class BlockId(StrEnum):
@@ -34,6 +38,7 @@ class BlockId(StrEnum):
     SCOPE = "scope_block"
     MITIGATION = "mitigation_block"
     SUMMARY = "summary_block"
+    REASON = "reason_block"
     CARD_ACTIONS = "card_actions"
 
 
@@ -41,3 +46,4 @@ class CallbackId(StrEnum):
     DECLARE = "declare_modal"
     UPDATE = "update_modal"
     RESOLVE = "resolve_modal"
+    DISMISS = "dismiss_modal"

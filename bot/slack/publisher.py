@@ -9,16 +9,16 @@ from typing import Any
 
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
-from sqlmodel import select
+from sqlmodel import col, select
 
 from bot.clock import Clock
 from bot.config import Config
 from bot.db import Database
 from bot.incidents import IncidentSnapshot, snapshot
-from bot.models import Incident, OutboxMessage, Role, TimelineEvent
+from bot.models import Alert, AlertGroup, Incident, OutboxMessage, Role, TimelineEvent
 from bot.naming import channel_name
 from bot.outbox import OutboxKind
-from bot.slack.blocks import as_dicts, incident_card, text_blocks
+from bot.slack.blocks import alert_card, as_dicts, incident_card, text_blocks
 from bot.texts import Texts
 from bot.timeline import EventKind
 
@@ -50,7 +50,11 @@ class Publisher:
         self._channel_ids: dict[str, str] = {}
 
     async def perform(self, message: OutboxMessage) -> None:
-        payload, incident_id = message.payload, message.incident_id
+        payload = message.payload
+        if message.kind == OutboxKind.ALERT_CARD:
+            await self._alert_card(int(payload["group_id"]))
+            return
+        incident_id = message.incident_id
         assert incident_id is not None, "incident work without an incident"
         match message.kind:
             case OutboxKind.OPEN_CHANNEL:
@@ -63,6 +67,8 @@ class Publisher:
                 await self._bookmarks(incident_id)
             case OutboxKind.POST_EVENT:
                 await self._post_event(incident_id, payload)
+            case OutboxKind.ALERT_DIGEST:
+                await self._alert_digest(incident_id)
             case _:
                 raise ValueError(f"unknown outbox kind {message.kind!r}")
 
@@ -202,6 +208,69 @@ class Publisher:
                 await self.client.bookmarks_add(channel_id=incident.channel_id, title=title, type="link", link=link)
         await self._save(incident_id, bookmarked=True)
 
+    # ----- alerts -----
+    async def _alert_card(self, group_id: int) -> None:
+        target = self.config.channels.alerts
+        if not target:
+            return
+        async with self.db.session_scope() as session:
+            group = await session.get(AlertGroup, group_id)
+            if group is None:
+                raise ValueError(f"alert group {group_id} does not exist")
+            sample = (await session.exec(select(Alert).where(Alert.group_id == group_id).limit(1))).first()
+            incident = await session.get(Incident, group.incident_id) if group.incident_id else None
+        links = [
+            (label, str(sample.details[key]))
+            for label, key in (("Source", "generator_url"), ("Runbook", "runbook_url"))
+            if sample is not None and str(sample.details.get(key) or "").startswith(("http://", "https://"))
+        ]
+        blocks = as_dicts(
+            alert_card(
+                group,
+                texts=self.texts,
+                links=links,
+                auto=bool(incident and incident.auto_declared),
+                channel_id=incident.channel_id if incident else None,
+            )
+        )
+        fallback = f"{group.severity} alert: {group.firing} firing"
+        channel = await self.channel_id(target)
+        if group.card_ts is None:
+            ts = await self.post_blocks(channel, fallback, blocks)
+            async with self.db.session_scope() as session:
+                stored = await session.get(AlertGroup, group_id)
+                assert stored is not None
+                stored.card_ts = ts
+                session.add(stored)
+        else:
+            await self.client.chat_update(channel=channel, ts=group.card_ts, text=fallback, blocks=blocks)
+
+    async def _alert_digest(self, incident_id: int) -> None:
+        snap = await self._load(incident_id)
+        incident = snap.incident
+        if incident.channel_id is None or incident.card_ts is None:
+            raise NotReady(f"INC-{incident_id} has no card yet")
+        async with self.db.session_scope() as session:
+            alerts = (
+                await session.exec(select(Alert).where(Alert.incident_id == incident_id).order_by(col(Alert.id)))
+            ).all()
+        text = self.texts.render(
+            "alert_digest.md.j2",
+            firing=[a for a in alerts if a.status == "firing"],
+            resolved=[a for a in alerts if a.status == "resolved"],
+            now=self.clock.now(),
+        )
+        if incident.alert_digest_ts is None:
+            ts = await self.post(incident.channel_id, text, thread_ts=incident.card_ts)
+            await self._save(incident_id, alert_digest_ts=ts)
+        else:
+            await self.client.chat_update(
+                channel=incident.channel_id,
+                ts=incident.alert_digest_ts,
+                text=text[:3000],
+                blocks=as_dicts(text_blocks(text)),
+            )
+
     # ----- messages -----
     async def _post_event(self, incident_id: int, payload: dict[str, Any]) -> None:
         snap = await self._load(incident_id)
@@ -239,9 +308,13 @@ class Publisher:
             await self._save(snap.incident.id, announcement_ts=ts)
 
     async def post(self, channel: str, text: str, *, thread_ts: str | None = None) -> str:
-        """Post mrkdwn as blocks (with the plain text for notifications); join a public channel if needed."""
-        blocks = as_dicts(text_blocks(text))
-        fallback = text[:3000]
+        """Post mrkdwn as blocks (with the plain text for notifications)."""
+        return await self.post_blocks(channel, text[:3000], as_dicts(text_blocks(text)), thread_ts=thread_ts)
+
+    async def post_blocks(
+        self, channel: str, fallback: str, blocks: list[dict[str, Any]], *, thread_ts: str | None = None
+    ) -> str:
+        """Post; join a public channel first if the bot is not in it yet."""
         try:
             posted = await self.client.chat_postMessage(
                 channel=channel, text=fallback, blocks=blocks, thread_ts=thread_ts

@@ -1,0 +1,1 @@
+"""Alerts in: webhook payloads, normalisation, dedup and grouping, and what people do with alert cards."""

@@ -1,0 +1,77 @@
+"""`POST /alerts/{alertmanager,grafana,generic}`: token, size and shape checked before anything is stored."""
+
+from __future__ import annotations
+
+import hmac
+import json
+import logging
+from typing import Any
+
+from aiohttp import web
+from pydantic import BaseModel, ValidationError
+
+from bot.alerts.ingest import ingest
+from bot.alerts.sources import AlertmanagerPayload, GenericPayload, GrafanaPayload
+from bot.services import MAX_BODY, SERVICES
+
+__all__ = ["SOURCES", "add_routes"]
+
+log = logging.getLogger(__name__)
+SOURCES: dict[str, type[BaseModel]] = {
+    "alertmanager": AlertmanagerPayload,
+    "grafana": GrafanaPayload,
+    "generic": GenericPayload,
+}
+
+
+def _error(status: int, message: str) -> web.Response:
+    return web.json_response({"error": message}, status=status)
+
+
+def _first_problem(exc: ValidationError) -> str:
+    err = exc.errors()[0]
+    where = ".".join(str(p) for p in err["loc"]) or "body"
+    return f"{where}: {err['msg'].removeprefix('Value error, ')}"
+
+
+def _authorised(request: web.Request) -> bool:
+    token = request.app[SERVICES].settings.sevbot_alert_token
+    if token is None:
+        return False
+    given = request.headers.get("Authorization", "").encode()
+    return hmac.compare_digest(given, f"Bearer {token.get_secret_value()}".encode())
+
+
+async def receive(request: web.Request) -> web.Response:
+    schema = SOURCES.get(request.match_info["source"])
+    if schema is None:
+        return _error(404, f"no alert source {request.match_info['source']!r}: use {', '.join(SOURCES)}")
+    if not _authorised(request):
+        return _error(401, "missing or wrong bearer token (Authorization: Bearer $SEVBOT_ALERT_TOKEN)")
+    if (request.content_length or 0) > MAX_BODY:
+        return _error(413, f"body over {MAX_BODY:,} bytes")
+    try:
+        raw = await request.read()
+    except web.HTTPRequestEntityTooLarge:
+        return _error(413, f"body over {MAX_BODY:,} bytes")
+    try:
+        data: Any = json.loads(raw)
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        return _error(400, f"body is not JSON: {exc}")
+    if schema is GenericPayload and isinstance(data, dict) and "alerts" not in data:
+        data = {"alerts": [data]}
+    try:
+        payload = schema.model_validate(data)
+    except ValidationError as exc:
+        return _error(400, _first_problem(exc))
+    services = request.app[SERVICES]
+    alerts = payload.normalize()  # type: ignore[attr-defined]
+    async with services.db.session_scope() as session:
+        result = await ingest(session, alerts=alerts, config=services.config, now=services.clock.now())
+    services.dispatcher.wake()
+    services.metrics.alerts.labels(source=request.match_info["source"]).inc(len(alerts))
+    return web.json_response(result.as_json(), status=202)
+
+
+def add_routes(app: web.Application) -> None:
+    app.router.add_post("/alerts/{source}", receive)

@@ -1,0 +1,252 @@
+"""The three webhooks' payloads, validated, and normalised into `NormalizedAlert`.
+
+- Alertmanager webhook, version 4 (https://prometheus.io/docs/alerting/latest/configuration/#webhook_config).
+- Grafana alerting webhook (unified alerting's notification payload).
+- sevbot's generic alert (`GenericAlert`; JSON Schema in bot/alerts/generic_alert.schema.json), for Evidently,
+  Datadog or a custom monitor: one alert or `{"alerts": [...]}`.
+
+Labels and annotations sevbot reads from Alertmanager and Grafana alerts: `model` (label), `metric` (label, else
+the alert name), a slice label (`camera`, `region`, `slice`, `segment`, `site`, `cohort`), `safety_critical`;
+annotations `value`, `threshold`, `baseline`, `slices_total`, `failure_rate`, `psi`, `deployed_at`, `summary`,
+`runbook_url`. Missing ones are simply unknown; a non-numeric `value` is unknown, not an error.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from datetime import datetime
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from bot.clock import utc
+
+__all__ = ["AlertmanagerPayload", "GenericAlert", "GenericPayload", "GrafanaPayload", "NormalizedAlert"]
+
+SLICE_LABELS = ("camera", "region", "slice", "segment", "site", "cohort", "store")
+ZERO_TIME = datetime(1, 1, 1)
+
+
+class NormalizedAlert(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    source: str
+    fingerprint: str
+    status: Literal["firing", "resolved"]
+    model: str | None
+    name: str
+    metric: str | None = None
+    value: float | None = None
+    threshold: float | None = None
+    labels: dict[str, str] = Field(default_factory=dict)
+    slice_label: str | None = None
+    slice_value: str | None = None
+    starts_at: datetime | None = None
+    ends_at: datetime | None = None
+    generator_url: str | None = None
+    runbook_url: str | None = None
+    summary: str | None = None
+    details: dict[str, Any] = Field(default_factory=dict)  # baseline, slices_total, failure_rate, psi, deployed_at…
+
+
+def _number(value: object) -> float | None:
+    try:
+        number = float(str(value).strip().rstrip("%")) if value not in (None, "") else None
+    except ValueError:
+        return None
+    return number if number is None or (number == number and abs(number) != float("inf")) else None
+
+
+def _time(value: object) -> datetime | None:
+    if value in (None, ""):
+        return None
+    try:
+        moment = value if isinstance(value, datetime) else datetime.fromisoformat(str(value).replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return None if moment.replace(tzinfo=None) <= ZERO_TIME else utc(moment)
+
+
+def _slice(labels: dict[str, str]) -> tuple[str | None, str | None]:
+    for name in SLICE_LABELS:
+        if labels.get(name):
+            return name, labels[name]
+    return None, None
+
+
+class _PrometheusStyleAlert(BaseModel):
+    model_config = ConfigDict(extra="allow")
+
+    status: Literal["firing", "resolved"]
+    labels: dict[str, str]
+    annotations: dict[str, str] = Field(default_factory=dict)
+    startsAt: datetime
+    endsAt: datetime | None = None
+    generatorURL: str = ""
+    fingerprint: str = ""
+
+    def normalize(self, source: str, value: float | None = None) -> NormalizedAlert:
+        labels, notes = self.labels, self.annotations
+        fingerprint = self.fingerprint or hashlib.sha256(json.dumps(labels, sort_keys=True).encode()).hexdigest()[:16]
+        slice_label, slice_value = _slice(labels)
+        details: dict[str, Any] = {}
+        for key in ("baseline", "slices_total", "failure_rate", "psi"):
+            number = _number(notes.get(key))
+            if number is not None:
+                details[key] = number
+        if _time(notes.get("deployed_at")):
+            details["deployed_at"] = notes["deployed_at"]
+        if labels.get("safety_critical", "").lower() == "true":
+            details["safety_critical"] = True
+        return NormalizedAlert(
+            source=source,
+            fingerprint=fingerprint[:128],
+            status=self.status,
+            model=labels.get("model"),
+            name=labels.get("alertname", "alert"),
+            metric=labels.get("metric") or labels.get("alertname"),
+            value=_number(notes.get("value")) if value is None else value,
+            threshold=_number(notes.get("threshold")),
+            labels=labels,
+            slice_label=slice_label,
+            slice_value=slice_value,
+            starts_at=_time(self.startsAt),
+            ends_at=_time(self.endsAt),
+            generator_url=self.generatorURL or None,
+            runbook_url=notes.get("runbook_url") or None,
+            summary=notes.get("summary") or notes.get("description"),
+            details=details,
+        )
+
+
+class AlertmanagerPayload(BaseModel):
+    model_config = ConfigDict(extra="allow")
+
+    version: Literal["4"]
+    status: Literal["firing", "resolved"]
+    receiver: str = ""
+    groupKey: str = ""
+    alerts: list[_PrometheusStyleAlert] = Field(min_length=1)
+
+    def normalize(self) -> list[NormalizedAlert]:
+        return [alert.normalize("alertmanager") for alert in self.alerts]
+
+
+class _GrafanaAlert(_PrometheusStyleAlert):
+    values: dict[str, float | None] | None = None
+
+    def normalize(self, source: str, value: float | None = None) -> NormalizedAlert:
+        first = next((v for v in (self.values or {}).values() if v is not None), None)
+        return super().normalize(source, value=first)
+
+
+class GrafanaPayload(BaseModel):
+    model_config = ConfigDict(extra="allow")
+
+    status: Literal["firing", "resolved"]
+    receiver: str = ""
+    alerts: list[_GrafanaAlert] = Field(min_length=1)
+
+    def normalize(self) -> list[NormalizedAlert]:
+        return [alert.normalize("grafana") for alert in self.alerts]
+
+
+class Histograms(BaseModel):
+    """Counts per bin, one row per slice (or one row): the baseline and the current window."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    baseline: list[list[float]] | list[float]
+    current: list[list[float]] | list[float]
+
+
+class Series(BaseModel):
+    """The metric's recent points (the window) and a baseline window, for the sustained-breach check."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    window: list[float | None] = Field(min_length=1)
+    baseline: list[float | None] | None = None
+
+
+class GenericAlert(BaseModel):
+    """One alert in sevbot's own schema."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    model: str = Field(min_length=1, max_length=200, description="the model's name in sevbot.yml")
+    name: str = Field(default="", max_length=200, description="the alert's name; defaults to the metric")
+    status: Literal["firing", "resolved"] = "firing"
+    metric: str | None = Field(default=None, max_length=200, description="e.g. map, latency_p95_ms, error_rate")
+    value: float | None = Field(default=None, description="the metric's current value")
+    threshold: float | None = None
+    baseline: float | None = Field(default=None, description="the metric's usual value, for the relative drop")
+    fingerprint: str | None = Field(default=None, max_length=128, description="stable ID; derived when absent")
+    labels: dict[str, str] = Field(default_factory=dict)
+    slices: dict[str, float] | None = Field(default=None, description="per-slice values, e.g. per-camera mAP")
+    slice_label: str = Field(default="slices", max_length=40, description="what a slice is: cameras, regions…")
+    slices_total: int | None = Field(default=None, ge=1)
+    failure_rate: float | None = Field(default=None, ge=0, le=1)
+    histograms: Histograms | None = Field(default=None, description="score/feature histograms for drift (PSI)")
+    series: Series | None = None
+    deployed_at: datetime | None = Field(default=None, description="when this model version went live")
+    starts_at: datetime | None = None
+    ends_at: datetime | None = None
+    safety_critical: bool = False
+    summary: str | None = Field(default=None, max_length=2000)
+    runbook_url: str | None = Field(default=None, max_length=2000)
+    generator_url: str | None = Field(default=None, max_length=2000)
+
+    @field_validator("value", "threshold", "baseline")
+    @classmethod
+    def _finite(cls, value: float | None) -> float | None:
+        if value is not None and (value != value or abs(value) == float("inf")):
+            raise ValueError("must be a finite number")
+        return value
+
+    def normalize(self) -> NormalizedAlert:
+        metric = self.metric or self.name or "metric"
+        identity = {"model": self.model, "name": self.name or metric, **self.labels}
+        fingerprint = self.fingerprint or hashlib.sha256(json.dumps(identity, sort_keys=True).encode()).hexdigest()[:16]
+        slice_label, slice_value = _slice(self.labels)
+        details: dict[str, Any] = {"slice_label": self.slice_label}
+        for key in ("baseline", "slices_total", "failure_rate", "slices"):
+            if getattr(self, key) is not None:
+                details[key] = getattr(self, key)
+        if self.histograms is not None:
+            details["histograms"] = self.histograms.model_dump()
+        if self.series is not None:
+            details["series"] = self.series.model_dump()
+        if self.deployed_at is not None:
+            details["deployed_at"] = utc(self.deployed_at).isoformat()
+        if self.safety_critical:
+            details["safety_critical"] = True
+        return NormalizedAlert(
+            source="generic",
+            fingerprint=fingerprint,
+            status=self.status,
+            model=self.model,
+            name=self.name or metric,
+            metric=metric,
+            value=self.value,
+            threshold=self.threshold,
+            labels=self.labels,
+            slice_label=slice_label,
+            slice_value=slice_value,
+            starts_at=utc(self.starts_at) if self.starts_at else None,
+            ends_at=utc(self.ends_at) if self.ends_at else None,
+            generator_url=self.generator_url,
+            runbook_url=self.runbook_url,
+            summary=self.summary,
+            details=details,
+        )
+
+
+class GenericPayload(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    alerts: list[GenericAlert] = Field(min_length=1, max_length=1000)
+
+    def normalize(self) -> list[NormalizedAlert]:
+        return [alert.normalize() for alert in self.alerts]
