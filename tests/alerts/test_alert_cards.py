@@ -29,7 +29,7 @@ async def _drift_card(bot: Bot) -> tuple[str, str]:
 
 
 async def test_drift_is_sev3_and_waits_for_a_person(bot: Bot) -> None:
-    channel, ts = await _drift_card(bot)
+    channel, _ts = await _drift_card(bot)
     (card,) = seen(bot, channel)
     assert "*SEV3 · Confidence scores drifting on site B*" in card
     assert "drift: PSI" in card and "(alarm line 0.2)" in card

@@ -130,6 +130,7 @@ async def test_alerts_on_an_open_incident_go_to_one_threaded_summary(bot: Bot) -
     code, answer = await post_alert(
         bot, "alertmanager", am_payload(am_alert("cam-7", 0.6, status="resolved", total=40))
     )
+    assert code == 202
     assert answer["alerts"] == {"new": 0, "updated": 1, "resolved": 1} and answer["incidents"] == [1]
     await bot.settled()
     assert "35 firing, 1 resolved" in replies[0].blocks[0]["text"]["text"]
