@@ -93,7 +93,7 @@ receivers:
         send_resolved: true
         http_config: {{authorization: {{type: Bearer, credentials: {ALERT_TOKEN}}}}}
 """)
-    logs = [open(folder / name, "w") for name in ("am.log", "prom.log")]  # noqa: SIM115
+    logs = [open(folder / name, "w") for name in ("am.log", "prom.log")]
     alertmanager = subprocess.Popen(
         [
             ALERTMANAGER,
