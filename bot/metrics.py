@@ -31,6 +31,11 @@ class Metrics:
         self.alerts = Counter(
             "sevbot_alerts_received", "Alerts accepted on /alerts/*, by source", ["source"], registry=self.registry
         )
+        self.alert_transactions = Counter(
+            "sevbot_alert_transactions",
+            "Transactions that stored alert requests (under load, requests share one)",
+            registry=self.registry,
+        )
         self.outbox_pending = Gauge(
             "sevbot_outbox_pending", "Slack work written but not yet done", registry=self.registry
         )

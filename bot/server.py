@@ -15,6 +15,7 @@ from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
 from slack_bolt.async_app import AsyncApp
 
 from bot.alerts.http import add_routes as add_alert_routes
+from bot.alerts.intake import Intake
 from bot.app import build_app
 from bot.clock import Clock, SystemClock
 from bot.config import Config
@@ -66,6 +67,7 @@ def _lifecycle(settings: Settings, config: Config, opts: ServerOptions):  # type
         texts = Texts(overrides=config.templates_dir)
         publisher = Publisher(client=client, db=db, config=config, texts=texts, clock=clock)
         dispatcher = Dispatcher(db=db, publisher=publisher, clock=clock, poll_s=opts.poll_s)
+        metrics = Metrics()
         services = Services(
             settings=settings,
             config=config,
@@ -75,7 +77,8 @@ def _lifecycle(settings: Settings, config: Config, opts: ServerOptions):  # type
             client=client,
             publisher=publisher,
             dispatcher=dispatcher,
-            metrics=Metrics(),
+            intake=Intake(db=db, config=config, clock=clock, metrics=metrics),
+            metrics=metrics,
         )
         app[SERVICES] = services
         app[BOLT] = build_app(services)
@@ -85,6 +88,7 @@ def _lifecycle(settings: Settings, config: Config, opts: ServerOptions):  # type
         yield
         if socket_mode is not None:
             await socket_mode.close_async()
+        await services.intake.close()
         if worker is not None:
             worker.cancel()
             with contextlib.suppress(asyncio.CancelledError):

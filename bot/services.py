@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from aiohttp import web
 from slack_sdk.web.async_client import AsyncWebClient
 
+from bot.alerts.intake import Intake
 from bot.clock import Clock
 from bot.config import Config
 from bot.db import Database
@@ -31,6 +32,7 @@ class Services:
     client: AsyncWebClient
     publisher: Publisher
     dispatcher: Dispatcher
+    intake: Intake
     metrics: Metrics
 
 

@@ -12,7 +12,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.models import TimelineEvent
 
-__all__ = ["EventKind", "events", "record"]
+__all__ = ["EventKind", "add", "events", "record"]
 
 
 class EventKind(StrEnum):
@@ -32,9 +32,18 @@ class EventKind(StrEnum):
 async def record(
     session: AsyncSession, *, incident_id: int, actor: str, kind: EventKind, at: datetime, **data: Any
 ) -> TimelineEvent:
+    """Adds the event and flushes, so it has its id."""
+    event = add(session, incident_id=incident_id, actor=actor, kind=kind, at=at, **data)
+    await session.flush()
+    return event
+
+
+def add(
+    session: AsyncSession, *, incident_id: int, actor: str, kind: EventKind, at: datetime, **data: Any
+) -> TimelineEvent:
+    """Adds the event to the transaction without a round trip; it is written with the next flush."""
     event = TimelineEvent(incident_id=incident_id, actor=actor, kind=kind, at=at, data=data)
     session.add(event)
-    await session.flush()
     return event
 
 

@@ -10,7 +10,7 @@ from typing import Any
 from aiohttp import web
 from pydantic import BaseModel, ValidationError
 
-from bot.alerts.ingest import ingest
+from bot.alerts.intake import IntakeError
 from bot.alerts.sources import AlertmanagerPayload, GenericPayload, GrafanaPayload
 from bot.services import MAX_BODY, SERVICES
 
@@ -66,8 +66,10 @@ async def receive(request: web.Request) -> web.Response:
         return _error(400, _first_problem(exc))
     services = request.app[SERVICES]
     alerts = payload.normalize()  # type: ignore[attr-defined]
-    async with services.db.session_scope() as session:
-        result = await ingest(session, alerts=alerts, config=services.config, now=services.clock.now())
+    try:
+        result = await services.intake.submit(alerts)
+    except IntakeError as exc:  # logged by the intake; the sender retries on 5xx (Alertmanager does)
+        return _error(503, f"{exc}: try again")
     services.dispatcher.wake()
     services.metrics.alerts.labels(source=request.match_info["source"]).inc(len(alerts))
     return web.json_response(result.as_json(), status=202)

@@ -1,5 +1,6 @@
-"""Alerts into the database, in one transaction per request: dedup by fingerprint, at most one open incident
-per model, triage of a model's alerts as a group, and automatic declaration where the policy says so.
+"""Alerts into the database: dedup by fingerprint, at most one open incident per model, triage of a model's
+alerts as a group, and automatic declaration where the policy says so. One transaction may carry several
+requests' alerts (see `bot.alerts.intake`); each request still gets its own account of what was done.
 
 Alertmanager repeats and retries are the norm: the same (source, fingerprint) updates one row. On PostgreSQL a
 transaction-scoped advisory lock per model serialises replicas, so two of them never open two incidents."""
@@ -16,16 +17,16 @@ import sqlalchemy as sa
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot import incidents, mrkdwn
+from bot import incidents, mrkdwn, timeline
 from bot.alerts.facts import facts_for
 from bot.alerts.sources import NormalizedAlert
 from bot.config import Config
 from bot.models import Alert, AlertGroup, AlertGroupStatus, Incident, IncidentStatus
 from bot.outbox import OutboxKind, enqueue, group_subject
-from bot.timeline import EventKind, record
+from bot.timeline import EventKind
 from bot.triage import triage
 
-__all__ = ["IngestResult", "ingest"]
+__all__ = ["IngestResult", "ingest", "ingest_many"]
 
 OPEN_GROUP = (AlertGroupStatus.OPEN, AlertGroupStatus.ACKNOWLEDGED)
 
@@ -52,103 +53,141 @@ def _key(alert: NormalizedAlert) -> str:
     return alert.model or f"{alert.source}:{alert.name}"
 
 
+@dataclass(frozen=True)
+class _Item:
+    alert: NormalizedAlert
+    result: IngestResult  # the account of the request the alert came in
+
+
 async def ingest(
     session: AsyncSession, *, alerts: Sequence[NormalizedAlert], config: Config, now: datetime
 ) -> IngestResult:
-    result = IngestResult()
-    by_key: dict[str, list[NormalizedAlert]] = defaultdict(list)
-    for alert in alerts:
-        by_key[_key(alert)].append(alert)
-    for key in sorted(by_key):
-        if session.get_bind().dialect.name == "postgresql":
+    return (await ingest_many(session, requests=[alerts], config=config, now=now))[0]
+
+
+async def ingest_many(
+    session: AsyncSession, *, requests: Sequence[Sequence[NormalizedAlert]], config: Config, now: datetime
+) -> list[IngestResult]:
+    """Several requests' alerts in one transaction, in the order they came; one result per request.
+
+    The reads are one query each for the whole batch (alerts, open incidents, open groups), so a transaction
+    carrying many requests costs little more than one carrying a single alert."""
+    results = [IngestResult() for _ in requests]
+    by_key: dict[str, list[_Item]] = defaultdict(list)
+    for alerts, result in zip(requests, results, strict=True):
+        for alert in alerts:
+            by_key[_key(alert)].append(_Item(alert, result))
+    keys = sorted(by_key)  # one order for every replica: advisory locks never deadlock
+    if session.get_bind().dialect.name == "postgresql":
+        for key in keys:
             await session.exec(sa.select(sa.func.pg_advisory_xact_lock(sa.func.hashtext(key))))  # type: ignore[call-overload]
-        await _ingest_key(session, key=key, batch=by_key[key], config=config, now=now, result=result)
-    return result
+    touched = await _upsert(session, by_key, now)
+    models = {batch[0].alert.model for batch in by_key.values()} - {None}
+    incidents_by_model: dict[str | None, Incident] = {}
+    if models:
+        found = await session.exec(
+            select(Incident)
+            .where(col(Incident.model).in_(models), Incident.status != IncidentStatus.RESOLVED)
+            .order_by(col(Incident.id))
+        )
+        incidents_by_model = {incident.model: incident for incident in found.all()}  # the latest wins
+    found_groups = await session.exec(
+        select(AlertGroup)
+        .where(col(AlertGroup.key).in_(keys), col(AlertGroup.status).in_(OPEN_GROUP))
+        .order_by(col(AlertGroup.id))
+    )
+    groups = {group.key: group for group in found_groups.all()}
+    for key in keys:
+        batch = by_key[key]
+        await _ingest_key(
+            session,
+            key=key,
+            batch=batch,
+            rows=touched[key],
+            incident=incidents_by_model.get(batch[0].alert.model),
+            group=groups.get(key),
+            config=config,
+            now=now,
+        )
+    return results
 
 
 async def _upsert(
-    session: AsyncSession, batch: list[NormalizedAlert], now: datetime, result: IngestResult
-) -> list[tuple[Alert, bool]]:
-    """Rows for the batch, each with whether it is news (new, or its status changed)."""
-    wanted = {(a.source, a.fingerprint) for a in batch}
+    session: AsyncSession, by_key: dict[str, list[_Item]], now: datetime
+) -> dict[str, list[tuple[Alert, bool]]]:
+    """Rows for each key's alerts, each with whether it is news (new, or its status changed)."""
+    wanted = {(item.alert.source, item.alert.fingerprint) for batch in by_key.values() for item in batch}
     existing = await session.exec(
         select(Alert).where(sa.tuple_(col(Alert.source), col(Alert.fingerprint)).in_(list(wanted)))
     )
     rows = {(a.source, a.fingerprint): a for a in existing.all()}
-    touched: dict[tuple[str, str], tuple[Alert, bool]] = {}
-    for alert in batch:
-        details = {
-            **alert.details,
-            "slice_label": alert.slice_label or alert.details.get("slice_label"),
-            "slice_value": alert.slice_value,
-            "name": alert.name,
-            "summary": alert.summary,
-            "generator_url": alert.generator_url,
-            "runbook_url": alert.runbook_url,
-        }
-        row = rows.get((alert.source, alert.fingerprint))
-        if row is None:
-            row = Alert(
-                source=alert.source,
-                fingerprint=alert.fingerprint,
-                status=alert.status,
-                model=alert.model,
-                received_at=now,
-            )
-            rows[(alert.source, alert.fingerprint)] = row
-            news = True
-            result.new += 1
-        else:
-            news = row.status != alert.status
-            result.updated += 1
-        if news and alert.status == "resolved":
-            result.resolved += 1
-        row.status, row.metric, row.value, row.threshold = alert.status, alert.metric, alert.value, alert.threshold
-        row.labels, row.details, row.updated_at = dict(alert.labels), details, now
-        row.starts_at, row.ends_at = alert.starts_at, alert.ends_at
-        session.add(row)
-        previous = touched.get((alert.source, alert.fingerprint))
-        touched[(alert.source, alert.fingerprint)] = (row, news or bool(previous and previous[1]))
+    touched: dict[str, dict[tuple[str, str], tuple[Alert, bool]]] = defaultdict(dict)
+    for key, batch in by_key.items():
+        for item in batch:
+            alert, result = item.alert, item.result
+            row = rows.get((alert.source, alert.fingerprint))
+            if row is None:
+                row = Alert(
+                    source=alert.source,
+                    fingerprint=alert.fingerprint,
+                    status=alert.status,
+                    model=alert.model,
+                    received_at=now,
+                )
+                rows[(alert.source, alert.fingerprint)] = row
+                news = True
+                result.new += 1
+            else:
+                news = row.status != alert.status
+                result.updated += 1
+            if news and alert.status == "resolved":
+                result.resolved += 1
+            _fill(row, alert, now)
+            session.add(row)
+            previous = touched[key].get((alert.source, alert.fingerprint))
+            touched[key][(alert.source, alert.fingerprint)] = (row, news or bool(previous and previous[1]))
     await session.flush()
-    return list(touched.values())
+    return {key: list(rows_of_key.values()) for key, rows_of_key in touched.items()}
+
+
+def _fill(row: Alert, alert: NormalizedAlert, now: datetime) -> None:
+    row.status, row.metric, row.value, row.threshold = alert.status, alert.metric, alert.value, alert.threshold
+    row.labels, row.updated_at = dict(alert.labels), now
+    row.details = {
+        **alert.details,
+        "slice_label": alert.slice_label or alert.details.get("slice_label"),
+        "slice_value": alert.slice_value,
+        "name": alert.name,
+        "summary": alert.summary,
+        "generator_url": alert.generator_url,
+        "runbook_url": alert.runbook_url,
+    }
+    row.starts_at, row.ends_at = alert.starts_at, alert.ends_at
 
 
 async def _ingest_key(
     session: AsyncSession,
     *,
     key: str,
-    batch: list[NormalizedAlert],
+    batch: list[_Item],
+    rows: list[tuple[Alert, bool]],
+    incident: Incident | None,
+    group: AlertGroup | None,
     config: Config,
     now: datetime,
-    result: IngestResult,
 ) -> None:
-    rows = await _upsert(session, batch, now, result)
-    model = batch[0].model
-    incident = None
-    if model is not None:
-        incident = (
-            await session.exec(
-                select(Incident)
-                .where(Incident.model == model, Incident.status != IncidentStatus.RESOLVED)
-                .order_by(col(Incident.id).desc())
-            )
-        ).first()
+    results = list({id(item.result): item.result for item in batch}.values())
+    model = batch[0].alert.model
     if incident is not None:
         await _attach(session, incident=incident, rows=rows, now=now, digest=True)
-        result.incidents.add(incident.id)  # type: ignore[arg-type]
+        for result in results:
+            result.incidents.add(incident.id)  # type: ignore[arg-type]
         return
-    group = (
-        await session.exec(
-            select(AlertGroup)
-            .where(AlertGroup.key == key, col(AlertGroup.status).in_(OPEN_GROUP))
-            .order_by(col(AlertGroup.id).desc())
-        )
-    ).first()
     if group is None:
         if not any(row.status == "firing" for row, _ in rows):
             return  # a resolution for alerts we no longer hold open: stored, nothing to show
         group = AlertGroup(
-            key=key, model=model, severity="SEV4", title=_title(batch[0]), created_at=now, updated_at=now
+            key=key, model=model, severity="SEV4", title=_title(batch[0].alert), created_at=now, updated_at=now
         )
         session.add(group)
         await session.flush()
@@ -186,11 +225,13 @@ async def _ingest_key(
         await _attach(
             session, incident=declared, rows=[(a, a.status == "firing") for a in members], now=now, digest=False
         )
-        result.declared.append(declared.id)  # type: ignore[arg-type]
-        result.incidents.add(declared.id)  # type: ignore[arg-type]
+        for result in results:
+            result.declared.append(declared.id)  # type: ignore[arg-type]
+            result.incidents.add(declared.id)  # type: ignore[arg-type]
     session.add(group)
     await enqueue(session, kind=OutboxKind.ALERT_CARD, now=now, subject=group_subject(group.id), group_id=group.id)  # type: ignore[arg-type]
-    result.groups.add(group.id)  # type: ignore[arg-type]
+    for result in results:
+        result.groups.add(group.id)  # type: ignore[arg-type]
 
 
 async def _attach(
@@ -202,7 +243,7 @@ async def _attach(
         row.incident_id = incident.id
         session.add(row)
         if news:
-            await record(
+            timeline.add(
                 session,
                 incident_id=incident.id,
                 actor=f"alert:{row.source}",

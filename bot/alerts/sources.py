@@ -180,23 +180,27 @@ class GenericAlert(BaseModel):
     status: Literal["firing", "resolved"] = "firing"
     metric: str | None = Field(default=None, max_length=200, description="e.g. map, latency_p95_ms, error_rate")
     value: float | None = Field(default=None, description="the metric's current value")
-    threshold: float | None = None
+    threshold: float | None = Field(default=None, description="the alert rule's threshold (the SLO is sevbot.yml's)")
     baseline: float | None = Field(default=None, description="the metric's usual value, for the relative drop")
     fingerprint: str | None = Field(default=None, max_length=128, description="stable ID; derived when absent")
-    labels: dict[str, str] = Field(default_factory=dict)
+    labels: dict[str, str] = Field(
+        default_factory=dict,
+        description="identify the alert; a camera/region/slice/segment/site/cohort/store label"
+        " names the slice it is about",
+    )
     slices: dict[str, float] | None = Field(default=None, description="per-slice values, e.g. per-camera mAP")
     slice_label: str = Field(default="slices", max_length=40, description="what a slice is: cameras, regions…")
-    slices_total: int | None = Field(default=None, ge=1)
-    failure_rate: float | None = Field(default=None, ge=0, le=1)
+    slices_total: int | None = Field(default=None, ge=1, description="how many slices exist (monitored or not)")
+    failure_rate: float | None = Field(default=None, ge=0, le=1, description="share of failed requests, 0 to 1")
     histograms: Histograms | None = Field(default=None, description="score/feature histograms for drift (PSI)")
-    series: Series | None = None
+    series: Series | None = Field(default=None, description="recent points, for the sustained-not-noise check")
     deployed_at: datetime | None = Field(default=None, description="when this model version went live")
-    starts_at: datetime | None = None
-    ends_at: datetime | None = None
-    safety_critical: bool = False
-    summary: str | None = Field(default=None, max_length=2000)
+    starts_at: datetime | None = Field(default=None, description="when the breach began (ISO 8601)")
+    ends_at: datetime | None = Field(default=None, description="when it ended, for a resolved alert")
+    safety_critical: bool = Field(default=False, description="wrong answers may hurt someone: at least SEV2")
+    summary: str | None = Field(default=None, max_length=2000, description="one line for people; escaped in Slack")
     runbook_url: str | None = Field(default=None, max_length=2000)
-    generator_url: str | None = Field(default=None, max_length=2000)
+    generator_url: str | None = Field(default=None, max_length=2000, description="link to the graph or monitor")
 
     @field_validator("value", "threshold", "baseline")
     @classmethod

@@ -115,6 +115,11 @@ def triage(facts: Facts, *, thresholds: TriageThresholds, fallback: str | None =
             else:
                 found.append(Finding("localized", scope))
                 sev = min(sev, 2)
+        elif facts.slices_in_breach:  # named slices, but how many exist is unknown: a subset, as far as we know
+            found.append(
+                Finding("localized_unknown_total", {"breached": facts.slices_in_breach, "label": facts.slice_label})
+            )
+            sev = min(sev, 2)
         else:
             found.append(Finding("whole_model", {}))
             sev = 1

@@ -163,3 +163,60 @@ async def test_alert_text_pings_nobody(bot: Bot) -> None:
         bot.incident_channels()[0].message(bot.incident_channels()[0].pins[0]).blocks
     )
     assert "<!here> mAP low, ask <@U0002> & <!subteam^S0ONCALL>" in card  # shown literally to people
+
+
+def _grafana(status: str, value: float) -> dict[str, object]:
+    """A Grafana unified-alerting webhook, as Grafana sends it (version 1)."""
+    return {
+        "receiver": "sevbot",
+        "status": status,
+        "orgId": 1,
+        "alerts": [
+            {
+                "status": status,
+                "labels": {"alertname": "RankerNDCGLow", "model": "ranker", "metric": "ndcg", "region": "eu-west"},
+                "annotations": {"summary": "NDCG@10 fell in eu-west", "threshold": "0.3"},
+                "startsAt": "2026-11-22T03:05:00Z",
+                "endsAt": "0001-01-01T00:00:00Z" if status == "firing" else "2026-11-22T03:40:00Z",
+                "generatorURL": "https://grafana.example/alerting/grafana/abc/view",
+                "fingerprint": "5a1b2c3d4e5f6071",
+                "silenceURL": "https://grafana.example/alerting/silence/new",
+                "dashboardURL": "https://grafana.example/d/ranker",
+                "panelURL": "https://grafana.example/d/ranker?viewPanel=2",
+                "values": {"B": value, "C": 1},
+                "valueString": f"[ var='B' labels={{region=eu-west}} value={value} ]",
+            }
+        ],
+        "groupLabels": {"alertname": "RankerNDCGLow"},
+        "commonLabels": {"alertname": "RankerNDCGLow"},
+        "commonAnnotations": {},
+        "externalURL": "https://grafana.example/",
+        "version": "1",
+        "groupKey": '{}:{alertname="RankerNDCGLow"}',
+        "truncatedAlerts": 0,
+        "title": "[FIRING:1] RankerNDCGLow",
+        "state": "alerting",
+        "message": "NDCG@10 fell",
+    }
+
+
+async def test_grafana_alert_is_triaged_from_its_labels_and_its_resolution_reaches_the_incident(bot: Bot) -> None:
+    code, answer = await post_alert(bot, "grafana", _grafana("firing", 0.21))
+    assert code == 202 and answer["alerts"] == {"new": 1, "updated": 0, "resolved": 0} and answer["declared"] == [1]
+    await bot.settled()
+    (card,) = seen(bot, bot.channel("ml-alerts").id)
+    assert "*SEV2 · NDCG@10 fell in eu-west*" in card and "Model `ranker`" in card
+    assert "ndcg 0.21 is below its SLO (0.3)" in card  # the value from Grafana's `values`, the rule's threshold
+    assert "localized: 1 of an unknown number of regions in breach" in card
+    assert (
+        "Source (https://grafana.example/alerting/grafana/abc/view)\n  :white_check_mark: Declared automatically"
+        in card
+    )
+    code, answer = await post_alert(bot, "grafana", _grafana("resolved", 0.34))
+    assert code == 202 and answer["alerts"] == {"new": 0, "updated": 1, "resolved": 1} and answer["incidents"] == [1]
+    await bot.settled()
+    (channel,) = bot.incident_channels()
+    replies = [m for m in channel.messages if m.thread_ts and m.thread_ts != m.ts]
+    assert "*Alerts on this incident:* 0 firing, 1 resolved" in replies[-1].blocks[0]["text"]["text"]
+    statuses = [d["status"] for _, _, kind, d in await timeline(bot) if kind == "alert"]
+    assert statuses == ["firing", "resolved"]

@@ -47,6 +47,14 @@ def test_localized_breach_is_sev2_with_fallback() -> None:
     assert result.actions[0].code == "fallback" and result.actions[0].values["fallback"] == "cv-lite"
 
 
+def test_named_slices_without_a_total_are_localized_not_global() -> None:
+    facts = Facts(model="m", metric="map", value=0.41, slo=MAP, slices_in_breach=1, slice_label="regions", now=NOW)
+    result = triage(facts, thresholds=T)
+    assert result.severity == "SEV2" and _codes(result) == ["slo_breach", "localized_unknown_total"]
+    no_slices = triage(Facts(model="m", metric="map", value=0.41, slo=MAP, now=NOW), thresholds=T)
+    assert no_slices.severity == "SEV1" and _codes(no_slices) == ["slo_breach", "whole_model"]
+
+
 def test_failure_rates() -> None:
     assert triage(Facts(model="m", failure_rate=0.6, now=NOW), thresholds=T).severity == "SEV1"
     assert triage(Facts(model="m", failure_rate=0.3, now=NOW), thresholds=T).severity == "SEV2"
