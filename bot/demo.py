@@ -1,6 +1,6 @@
 """`sevbot demo`: the embedded default. No Slack account and nothing to install: the Slack emulator, SQLite in
-a temporary folder, and one scripted incident played through the bot's real HTTP server, then printed as the
-people in those channels would read it."""
+a temporary folder, and one scripted night played through the bot's real HTTP server (Alertmanager's webhook,
+signed slash commands, button clicks and forms), then printed as the people in those channels would read it."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ from bot.clock import ManualClock
 from bot.config import Config, parse_config
 from bot.emulator import SlackEmulator, render_channel
 from bot.emulator.sandbox import Sandbox, sandbox
+from bot.emulator.webhooks import am_alert, am_payload
 from bot.server import ServerOptions
 
 __all__ = ["DEMO_CONFIG", "run_demo"]
@@ -31,7 +32,8 @@ DEMO_CONFIG = {
             "slos": {"map": {"min": 0.55, "window": "60m"}},
             "runbook": "https://wiki.example/runbooks/cv-detector",
             "dashboard": "https://grafana.example/d/cv-detector",
-        }
+        },
+        "ranker": {"owners": ["U0002"], "serving": {"backend": "simulated"}},
     },
 }
 
@@ -54,26 +56,87 @@ class Script:
             print(f"             (only @{PEOPLE[who]} sees) {reply.ephemeral_text.splitlines()[0]}")
         await self.box.settled()
 
-    async def click(self, who: str, channel: str, action: str, label: str) -> None:
-        self.say(who, f"clicks [{label}] on the incident card")
-        await self.box.driver.click(who, channel, self.box.ws.channels[channel].pins[0], action)
+    async def click(self, who: str, channel: str, action: str, label: str, *, ts: str | None = None) -> None:
+        self.say(who, f"clicks [{label}] on the {'incident' if ts is None else 'alert'} card")
+        await self.box.driver.click(who, channel, ts or self.box.ws.channels[channel].pins[0], action)
+        await self.box.settled()
+
+    async def alertmanager(self, status: str, cameras: range, value: float) -> None:
+        print(f"  {self.clock.now():%H:%M} UTC  Alertmanager → POST /alerts/alertmanager: {len(cameras)} {status}")
+        code, answer = await self.box.post_alert("alertmanager", _am_payload(status, cameras, value))
+        print(f"             {code} {answer}")
+        await self.box.settled()
+
+    async def monitor(self, body: dict[str, object]) -> None:
+        print(f"  {self.clock.now():%H:%M} UTC  drift monitor → POST /alerts/generic: {body['model']} {body['metric']}")
+        code, answer = await self.box.post_alert("generic", body)
+        print(f"             {code} {answer}")
         await self.box.settled()
 
 
 START = datetime(2026, 11, 22, 3, 12, tzinfo=UTC)
 
 
+def _am_payload(status: str, cameras: range, value: float) -> dict[str, object]:
+    """Per-camera mAP alerts of cv-detector, 2.0.0 having gone live at 02:40."""
+    notes = {
+        "summary": "cv-detector mAP below SLO on some cameras",
+        "baseline": "0.68",
+        "deployed_at": "2026-11-22T02:40:00Z",
+        "runbook_url": "https://wiki.example/runbooks/cv-detector",
+    }
+    return am_payload(
+        *(
+            am_alert(
+                f"cam-{n}",
+                round(value + (n % 5) / 100, 2),
+                status=status,
+                total=40,
+                starts_at="2026-11-22T02:55:00Z",
+                ends_at="0001-01-01T00:00:00Z" if status == "firing" else "2026-11-22T04:30:00Z",
+                **notes,
+            )
+            for n in cameras
+        )
+    )
+
+
 async def play(box: Sandbox, clock: ManualClock) -> str:
     s = Script(box, clock)
-    general = box.channel("general").id
-    print("The incident, as it was played:\n")
-    await s.slash("U0004", general, "declare sev2 cv-detector mAP down on cameras 23-40 after the night shift")
+    general, alerts = box.channel("general").id, box.channel("ml-alerts").id
+    print("The night, as it was played:\n")
+    s.at(-7)
+    await s.alertmanager("firing", range(23, 39), 0.38)
     channel = box.incident_channels()[0].id
+    s.at(-6)
+    await s.monitor(
+        {
+            "model": "ranker",
+            "metric": "score_psi",
+            "name": "RankerScoreDrift",
+            "summary": "ranker score drift",
+            "histograms": {"baseline": [120, 340, 310, 160, 70], "current": [60, 210, 330, 250, 150]},
+        }
+    )
+    s.at(-4)
+    await s.click("U0002", alerts, "alert_dismiss", "Dismiss as noise", ts=box.ws.channels[alerts].messages[-1].ts)
+    view = await box.opened_view("Dismiss as noise")
+    await box.driver.submit("U0002", view, {"reason": "the weekly catalogue refresh shifts scores; expected"})
+    await box.settled()
+    s.at(-2)
+    await s.slash("U0004", channel, "ack")
+    s.at(0)
+    await s.alertmanager("firing", range(23, 41), 0.38)
+    await s.slash("U0004", general, "list")
     s.at(3)
     await s.click("U0002", channel, "incident_take_command", "I'll be commander")
     await s.slash("U0002", channel, "role comms <@U0005|erin>")
     s.at(6)
-    await s.slash("U0003", channel, "note rca cams 23-40 had LED lighting installed at 02:00; confidence fell 20 %")
+    await s.slash(
+        "U0003",
+        channel,
+        "note rca 2.0.0 (live 02:40) was trained without night IR frames; cams 23-40 switch to IR at night",
+    )
     await s.slash("U0002", channel, "status identified")
     s.at(9)
     await s.slash("U0002", channel, "severity sev1")
@@ -86,14 +149,16 @@ async def play(box: Sandbox, clock: ManualClock) -> str:
         view,
         {
             "text": "Cams 23-40 routed to 1.8.2; mAP back to 0.61 on them and holding.",
-            "impact": "Missed detections on 18 of 40 cameras between 02:05 and 03:30",
+            "impact": "Missed detections on 18 of 40 cameras from 02:55",
             "scope": "cameras 23-40 (site B)",
-            "mitigation": "previous model on the affected cameras",
+            "mitigation": "cams 23-40 rolled back to 1.8.2 by hand",
         },
     )
     await box.settled()
     s.at(34)
     await s.slash("U0002", channel, "status monitoring")
+    s.at(78)
+    await s.alertmanager("resolved", range(23, 41), 0.61)
     s.at(95)
     await s.slash("U0002", channel, "resolve mAP ≥ 0.55 on all cameras for 60 min after routing cams 23-40 to 1.8.2")
     return channel
@@ -114,6 +179,8 @@ async def run_demo() -> int:
             database_url=url, config=config, emulator=emulator, options=ServerOptions(clock=clock, poll_s=0.05)
         ) as box:
             channel = await play(box, clock)
+            print("\n" + "=" * 100 + "\nWhat #ml-alerts shows:\n")
+            print(render_channel(box.ws, box.channel("ml-alerts").id))
             print("\n" + "=" * 100 + "\nWhat the incident channel shows:\n")
             print(render_channel(box.ws, channel))
             print("\n" + "=" * 100 + "\nWhat #incidents shows:\n")

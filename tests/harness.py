@@ -8,10 +8,11 @@ from typing import Any
 
 from bot.config import Config, parse_config
 from bot.emulator import SlackEmulator
-from bot.emulator.sandbox import TOKEN, Sandbox, eventually, sandbox
+from bot.emulator.sandbox import ALERT_TOKEN, TOKEN, Sandbox, eventually, sandbox
+from bot.emulator.webhooks import am_alert, am_payload
 from bot.server import ServerOptions
 
-__all__ = ["CONFIG", "Bot", "eventually", "make_emulator", "running_bot"]
+__all__ = ["ALERT_TOKEN", "CONFIG", "Bot", "am_alert", "am_payload", "eventually", "make_emulator", "running_bot"]
 
 USERS = {
     "U0001": "alice",
@@ -108,54 +109,7 @@ async def opened_view(bot: Bot, title: str) -> str:
     return await bot.opened_view(title)
 
 
-ALERT_TOKEN = "sandbox-alert-token"
-
-
 async def post_alert(
     bot: Bot, source: str, body: Any, *, token: str | None = ALERT_TOKEN, raw: bytes | None = None
 ) -> tuple[int, Any]:
-    import io
-    import json
-
-    headers = {"Content-Type": "application/json"}
-    if token is not None:
-        headers["Authorization"] = f"Bearer {token}"
-    data = raw if raw is not None else json.dumps(body).encode()
-    async with bot.driver.http.post(f"{bot.url}/alerts/{source}", data=io.BytesIO(data), headers=headers) as response:
-        text = await response.text()
-        return response.status, (json.loads(text) if text.startswith("{") else text)
-
-
-def am_alert(
-    camera: str,
-    value: float,
-    *,
-    status: str = "firing",
-    model: str = "cv-detector",
-    total: int = 10,
-    **annotations: str,
-) -> dict[str, Any]:
-    return {
-        "status": status,
-        "labels": {"alertname": "ModelMapBelowSLO", "model": model, "metric": "map", "camera": camera},
-        "annotations": {"value": str(value), "threshold": "0.55", "slices_total": str(total), **annotations},
-        "startsAt": "2026-11-22T03:05:00Z",
-        "endsAt": "0001-01-01T00:00:00Z",
-        "generatorURL": "http://prometheus.example/graph?g0.expr=model_map",
-        "fingerprint": f"fp-{model}-{camera}",
-    }
-
-
-def am_payload(*alerts: dict[str, Any]) -> dict[str, Any]:
-    status = "firing" if any(a["status"] == "firing" for a in alerts) else "resolved"
-    return {
-        "version": "4",
-        "status": status,
-        "receiver": "sevbot",
-        "groupKey": '{}:{model="cv-detector"}',
-        "groupLabels": {"model": "cv-detector"},
-        "commonLabels": {},
-        "commonAnnotations": {},
-        "externalURL": "http://alertmanager.example",
-        "alerts": list(alerts),
-    }
+    return await bot.post_alert(source, body, token=token, raw=raw)

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import io
+import json
 import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -21,10 +23,11 @@ from bot.server import SERVICES, ServerOptions, create_web_app
 from bot.services import Services
 from bot.settings import Settings
 
-__all__ = ["SIGNING_SECRET", "TOKEN", "Sandbox", "eventually", "sandbox"]
+__all__ = ["ALERT_TOKEN", "SIGNING_SECRET", "TOKEN", "Sandbox", "eventually", "sandbox"]
 
 SIGNING_SECRET = "sandbox-signing-secret"
 TOKEN = "xoxb-sandbox-token"
+ALERT_TOKEN = "sandbox-alert-token"
 
 
 async def eventually(predicate: Any, within: float = 5.0) -> Any:
@@ -75,6 +78,20 @@ class Sandbox:
         channel = self.ws.channels[channel_id]
         return [render_message(self.ws, m) for m in channel.messages if m.subtype != "channel_topic"]
 
+    async def post_alert(
+        self, source: str, body: Any, *, token: str | None = ALERT_TOKEN, raw: bytes | None = None
+    ) -> tuple[int, Any]:
+        """POST to `/alerts/<source>` as Alertmanager, Grafana or a monitor would; the status and the JSON answer."""
+        headers = {"Content-Type": "application/json"}
+        if token is not None:
+            headers["Authorization"] = f"Bearer {token}"
+        data = raw if raw is not None else json.dumps(body).encode()
+        async with self.driver.http.post(
+            f"{self.url}/alerts/{source}", data=io.BytesIO(data), headers=headers
+        ) as response:
+            text = await response.text()
+            return response.status, (json.loads(text) if text.startswith("{") else text)
+
     async def opened_view(self, title: str) -> str:
         def find() -> str | None:
             return next((v for v, view in reversed(self.ws.views.items()) if view["title"]["text"] == title), None)
@@ -95,7 +112,7 @@ async def sandbox(
         slack_signing_secret=SIGNING_SECRET,
         slack_api_url=emulator.api_url,
         database_url=database_url,
-        sevbot_alert_token="sandbox-alert-token",
+        sevbot_alert_token=ALERT_TOKEN,
         _env_file=None,
     )
     app = create_web_app(settings, config, options or ServerOptions(poll_s=0.05))

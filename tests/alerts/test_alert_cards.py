@@ -94,7 +94,7 @@ async def test_declare_from_the_card(bot: Bot) -> None:
     (incident,) = bot.incident_channels()
     card = card_text(bot, incident.id)
     assert "*SEV2 · INC-1 · Confidence drift on site B*" in card and "*Commander:* @bob" in card
-    assert "*Why SEV3:*" in card and "drift: PSI" in card  # what triage said, kept beside the human's call
+    assert "*sevbot's triage said SEV3, because:*" in card and "drift: PSI" in card  # beside the human's call
     alert_card = seen(bot, channel)[0]
     assert "Declared as *INC-1*" in alert_card and f"#{incident.name}" in alert_card
     assert [kind for _, _, kind, _ in await timeline(bot)].count("alert") == 1

@@ -1,0 +1,24 @@
+"""`sevbot demo`, the main job: it runs to the end and shows what each part of sevbot did."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.demo import run_demo
+
+
+async def test_the_demo_plays_the_night_through(capsys: pytest.CaptureFixture[str]) -> None:
+    assert await run_demo() == 0
+    out = capsys.readouterr().out
+    # Alerts in, triaged, declared automatically; the drift card dismissed with a reason.
+    assert "202 {'alerts': {'new': 16, 'updated': 0, 'resolved': 0}, 'incidents': [1], 'declared': [1]" in out
+    assert "localized: 16 of 40 cameras (40 %)" in out
+    assert "roll back `cv-detector` first — deployed 15 min before the breach" in out
+    assert ":white_check_mark: Declared automatically as *INC-1* → #inc-20261122-1-cv-detector-map-below-slo" in out
+    assert ":no_entry_sign: Dismissed as noise by @bob at 03:08 UTC: the weekly catalogue refresh" in out
+    # The people's side: commander, roles, update, severity, resolution, announcements.
+    assert "topic: SEV1 · resolved · IC @bob" in out
+    assert "*sevbot's triage said SEV2, because:*" in out
+    assert "*Alerts on this incident:* 0 firing, 18 resolved" in out
+    assert "*Resolved: INC-1 cv-detector mAP below SLO on some cameras* (SEV1" in out
+    assert "Traceback" not in out
