@@ -12,7 +12,7 @@ import yaml
 import commands
 
 ROOT = Path(__file__).resolve().parent.parent
-SCHEMA = ROOT.parent / "shared" / "slack" / "manifest.schema.json"
+SCHEMA = ROOT / "tests" / "data" / "slack-manifest.schema.json"  # Slack's app-manifest JSON Schema, vendored
 
 # Bot scope each Web API method needs (Slack's method pages); a method missing here fails the test.
 SCOPES = {
