@@ -196,6 +196,20 @@ class Action(SQLModel, table=True):
     error: str | None = Field(default=None, max_length=2000)
 
 
+class LiveVersion(SQLModel, table=True):
+    """A version sevbot saw live on a model's serving platform, and when it first did: the history that decides
+    "the previous version" where the platform keeps none."""
+
+    __tablename__ = "live_versions"
+    __table_args__ = (sa.UniqueConstraint("model", "version", name="uq_live_versions_model_version"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    model: str = Field(max_length=200, index=True)
+    version: str = Field(max_length=200)
+    first_seen_at: datetime = _time()
+    last_seen_at: datetime = _time()
+
+
 class OutboxMessage(SQLModel, table=True):
     """Slack work owed: written with the change it reports, done (at least) once, in order per incident."""
 

@@ -25,6 +25,8 @@ class OutboxKind(StrEnum):
     POST_EVENT = "post_event"  # post a timeline event's message to the incident or announcements channel
     ALERT_DIGEST = "alert_digest"  # the one threaded summary of an incident's alerts, posted or updated
     ALERT_CARD = "alert_card"  # an alert group's card in the alerts channel, posted or updated
+    PLAN_ACTION = "plan_action"  # ask the serving platform what is live; show the plan with Confirm / Cancel
+    RUN_ACTION = "run_action"  # run a confirmed containment action once; its result is a timeline event
 
 
 # These render the current state when they run, so one run does every such row queued behind it.
@@ -45,9 +47,15 @@ async def enqueue(
     kind: OutboxKind,
     now: datetime,
     incident_id: int | None = None,
+    subject: str | None = None,
     **payload: Any,
 ) -> OutboxMessage:
-    message = OutboxMessage(incident_id=incident_id, kind=kind, payload=payload, created_at=now, next_attempt_at=now)
+    """Rows of one subject (by default the incident) are done in order; `subject` names another, e.g. a card."""
+    if subject is None:
+        subject = incident_subject(incident_id) if incident_id is not None else ""
+    message = OutboxMessage(
+        incident_id=incident_id, subject=subject, kind=kind, payload=payload, created_at=now, next_attempt_at=now
+    )
     session.add(message)
     await session.flush()
     return message

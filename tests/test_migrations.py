@@ -20,6 +20,7 @@ TABLES = {
     "alert_groups",
     "actions",
     "outbox",
+    "live_versions",
     "alembic_version",
 }
 

@@ -1,0 +1,420 @@
+"""Containment from Slack: roll back, fall back, set canary traffic, route to human review.
+
+An action goes: *planning* (the request is stored; the platform is asked what is live, after the ack) →
+*pending* (the person sees what will happen and Confirm / Cancel) → *running* (one Confirm wins: a conditional
+UPDATE, however often it is clicked) → *succeeded* / *failed*, recorded on the timeline with the versions
+before and after, then posted. *refused* (not allowed) and *cancelled* end it early. The platform is called
+outside any transaction and with a bounded timeout; a failure leaves nothing half-done and can be retried with
+a new request. A run interrupted mid-call (the process died) is never repeated blindly: it is reported with
+what the platform serves now.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+from sqlmodel import col, select, update
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from bot import incidents
+from bot.clock import Clock
+from bot.config import Config, ModelConfig
+from bot.db import Database
+from bot.errors import UserError
+from bot.models import Action, Incident, IncidentStatus, LiveVersion
+from bot.outbox import OutboxKind, enqueue
+from bot.serving import Backend, Capability, ServingError, ServingState
+from bot.texts import format_duration
+from bot.timeline import EventKind, record
+
+__all__ = [
+    "ActionKind",
+    "ActionStatus",
+    "Prepared",
+    "cancel",
+    "confirm",
+    "execute",
+    "may_act",
+    "open_incident_for",
+    "prepare",
+    "request",
+]
+
+BackendFactory = Callable[[str, ModelConfig], Backend]
+
+
+class ActionKind(StrEnum):
+    ROLLBACK = "rollback"
+    FALLBACK = "fallback"
+    CANARY = "canary"
+    REVIEW = "review"
+
+
+class ActionStatus(StrEnum):
+    PLANNING = "planning"
+    PENDING = "pending"
+    RUNNING = "running"
+    SUCCEEDED = "succeeded"
+    FAILED = "failed"
+    CANCELLED = "cancelled"
+    REFUSED = "refused"
+
+
+CAPABILITY = {
+    ActionKind.ROLLBACK: Capability.ROLLBACK,
+    ActionKind.FALLBACK: Capability.FALLBACK,
+    ActionKind.CANARY: Capability.CANARY,
+    ActionKind.REVIEW: Capability.REVIEW,
+}
+
+
+def model_config(config: Config, model: str) -> ModelConfig:
+    found = config.model(model)
+    if found is None:
+        known = ", ".join(f"`{m}`" for m in sorted(config.models)) or "none"
+        raise UserError(f"`{model}` is not a model in sevbot.yml (models: {known}).")
+    return found
+
+
+async def may_act(session: AsyncSession, *, config: Config, model: str, incident: Incident | None, user: str) -> bool:
+    """The incident's role holders, the model's owners and on-call, and the configured responders."""
+    settings = model_config(config, model)
+    if user in settings.owners or user in settings.oncall or user in config.responders:
+        return True
+    if incident is None:
+        return False
+    snap = await incidents.snapshot(session, incident)
+    return any(user in holders for holders in snap.roles.values())
+
+
+async def open_incident_for(session: AsyncSession, model: str) -> Incident | None:
+    found = await session.exec(
+        select(Incident)
+        .where(Incident.model == model, Incident.status != IncidentStatus.RESOLVED)
+        .order_by(col(Incident.id).desc())
+    )
+    return found.first()
+
+
+async def request(
+    session: AsyncSession,
+    *,
+    config: Config,
+    now: datetime,
+    incident: Incident,
+    model: str,
+    kind: ActionKind,
+    user: str,
+    channel: str,
+    params: dict[str, Any],
+) -> Action:
+    """Store the request; a refused one is stored and recorded too (the caller tells the person)."""
+    settings = model_config(config, model)
+    allowed = await may_act(session, config=config, model=model, incident=incident, user=user)
+    action = Action(
+        incident_id=incident.id,
+        kind=kind,
+        model=model,
+        backend=settings.serving.backend,
+        status=ActionStatus.PLANNING if allowed else ActionStatus.REFUSED,
+        requested_by=user,
+        requested_at=now,
+        params={**params, "channel": channel},
+    )
+    session.add(action)
+    await session.flush()
+    if not allowed:
+        assert incident.id is not None
+        await record(
+            session,
+            incident_id=incident.id,
+            actor=user,
+            kind=EventKind.ACTION,
+            at=now,
+            action_id=action.id,
+            action=kind,
+            model=model,
+            status=ActionStatus.REFUSED,
+        )
+        return action
+    await enqueue(
+        session,
+        kind=OutboxKind.PLAN_ACTION,
+        now=now,
+        incident_id=action.incident_id,
+        subject=f"action:{action.id}",
+        action_id=action.id,
+    )
+    return action
+
+
+@dataclass(frozen=True)
+class Prepared:
+    """What the person is shown before they confirm."""
+
+    action: Action
+    summary: str  # e.g. "cv-detector: 2.0.0 (data b4f7a1, created 32 min ago) → 1.8.2"
+    error: str | None = None
+
+
+async def _remember_live(session: AsyncSession, model: str, state: ServingState, now: datetime) -> None:
+    if state.live is None:
+        return
+    found = (
+        await session.exec(select(LiveVersion).where(LiveVersion.model == model, LiveVersion.version == state.live))
+    ).first()
+    if found is None:
+        session.add(LiveVersion(model=model, version=state.live, first_seen_at=now, last_seen_at=now))
+    else:
+        found.last_seen_at = now
+        session.add(found)
+
+
+async def _previous_seen(session: AsyncSession, model: str, live: str | None) -> str | None:
+    found = await session.exec(
+        select(LiveVersion)
+        .where(LiveVersion.model == model, LiveVersion.version != (live or ""))
+        .order_by(col(LiveVersion.last_seen_at).desc())
+    )
+    row = found.first()
+    return row.version if row else None
+
+
+def _describe_version(state: ServingState, name: str | None, now: datetime) -> str:
+    version = state.version(name)
+    if version is None:
+        return name or "nothing"
+    notes = [version.lineage()] if version.lineage() else []
+    if version.created_at is not None:
+        notes.append(f"created {format_duration(now - version.created_at)} ago")
+    return f"{name} ({', '.join(notes)})" if notes else str(name)
+
+
+def _plan(
+    kind: ActionKind, model: str, settings: ModelConfig, state: ServingState, params: dict[str, Any], now: datetime
+) -> tuple[str, dict[str, Any]]:
+    """The sentence shown before confirming, and what `execute` needs. Raises ServingError when it cannot be."""
+    before = state.live
+    if kind == ActionKind.ROLLBACK:
+        to = params.get("to") or state.previous
+        if not to:
+            raise ServingError(
+                f"neither the platform nor sevbot's records say which version of {model} was live before "
+                f"{before}: name one with `/incident rollback {model} to <version>`"
+            )
+        if state.version(to) is None:
+            known = ", ".join(v.version for v in state.versions) or "none"
+            raise ServingError(f"{model} has no version {to} (versions: {known})")
+        if to == before:
+            raise ServingError(f"{to} is already live")
+        return f"{model}: {_describe_version(state, before, now)} → {_describe_version(state, to, now)}", {"to": to}
+    if kind == ActionKind.FALLBACK:
+        on = bool(params.get("on", True))
+        target = f"fallback `{settings.fallback}`" if settings.fallback else "its fallback"
+        what = f"switch {model} to {target}" if on else f"switch {model} back from {target} to {before}"
+        return what, {"on": on}
+    if kind == ActionKind.CANARY:
+        percent = float(params["percent"])
+        was = f"{state.canary_percent:g} %" if state.canary_percent is not None else "unknown"
+        verb = "freeze the canary of" if percent == 0 else "set canary traffic of"
+        return f"{verb} {model}: {was} → {percent:g} %", {"percent": percent}
+    on = bool(params.get("on", True))
+    return f"{'route' if on else 'stop routing'} {model}'s low-confidence predictions to human review", {"on": on}
+
+
+async def prepare(
+    db: Database, *, config: Config, clock: Clock, backend_for: BackendFactory, action_id: int
+) -> Prepared | None:
+    """Ask the platform what is live and work out the plan; None if the action is no longer planning."""
+    async with db.session_scope() as session:
+        action = await session.get(Action, action_id)
+        if action is None or action.status != ActionStatus.PLANNING:
+            return None
+    settings = model_config(config, action.model)
+    backend = backend_for(action.model, settings)
+    kind = ActionKind(action.kind)
+    try:
+        backend.require(CAPABILITY[kind])
+        state = await backend.describe()
+        async with db.session_scope() as session:
+            await _remember_live(session, action.model, state, clock.now())
+            if kind == ActionKind.ROLLBACK and state.previous is None and not action.params.get("to"):
+                state = replace(state, previous=await _previous_seen(session, action.model, state.live))
+        summary, plan = _plan(kind, action.model, settings, state, action.params, clock.now())
+    except ServingError as exc:
+        await _finish(db, action_id, clock, status=ActionStatus.FAILED, error=str(exc), before=None, after=None)
+        async with db.session_scope() as session:
+            failed = await session.get(Action, action_id)
+        assert failed is not None
+        return Prepared(action=failed, summary="", error=str(exc))
+    async with db.session_scope() as session:
+        action = await session.get(Action, action_id)
+        assert action is not None
+        action.status = ActionStatus.PENDING
+        action.version_before = state.live
+        action.params = {**action.params, **plan, "summary": summary, "backend_name": backend.name}
+        session.add(action)
+    return Prepared(action=action, summary=summary)
+
+
+async def confirm(session: AsyncSession, *, config: Config, action_id: int, user: str, now: datetime) -> Action:
+    """The one Confirm that counts: pending → running, exactly once."""
+    action = await session.get(Action, action_id)
+    if action is None:
+        raise UserError("This action no longer exists.")
+    incident = await session.get(Incident, action.incident_id) if action.incident_id else None
+    if not await may_act(session, config=config, model=action.model, incident=incident, user=user):
+        raise UserError(f"You may not act on `{action.model}`: ask its owners, on-call or the incident's roles.")
+    won = await session.exec(
+        update(Action)
+        .where(col(Action.id) == action_id, col(Action.status) == ActionStatus.PENDING)
+        .values(status=ActionStatus.RUNNING, confirmed_by=user)
+    )
+    if won.rowcount != 1:
+        await session.refresh(action)
+        raise UserError(_already(action))
+    await session.refresh(action)
+    await enqueue(
+        session,
+        kind=OutboxKind.RUN_ACTION,
+        now=now,
+        incident_id=action.incident_id,
+        subject=f"action:{action.id}",
+        action_id=action.id,
+    )
+    return action
+
+
+async def cancel(session: AsyncSession, *, action_id: int, user: str, now: datetime) -> Action:
+    action = await session.get(Action, action_id)
+    if action is None:
+        raise UserError("This action no longer exists.")
+    won = await session.exec(
+        update(Action)
+        .where(col(Action.id) == action_id, col(Action.status) == ActionStatus.PENDING)
+        .values(status=ActionStatus.CANCELLED, confirmed_by=user, finished_at=now)
+    )
+    await session.refresh(action)
+    if won.rowcount != 1:
+        raise UserError(_already(action))
+    return action
+
+
+def _already(action: Action) -> str:
+    who = f"<@{action.confirmed_by}>" if action.confirmed_by else "someone"
+    return {
+        ActionStatus.RUNNING: f"{who} already confirmed this; it is running.",
+        ActionStatus.SUCCEEDED: f"{who} already confirmed this; it is done.",
+        ActionStatus.FAILED: "This action already ran and failed; ask again to retry.",
+        ActionStatus.CANCELLED: f"{who} cancelled this.",
+    }.get(ActionStatus(action.status), f"This action is {action.status}.")
+
+
+async def execute(db: Database, *, config: Config, clock: Clock, backend_for: BackendFactory, action_id: int) -> None:
+    """Run a confirmed action once, then record and announce the result."""
+    async with db.session_scope() as session:
+        action = await session.get(Action, action_id)
+        if action is None or action.status != ActionStatus.RUNNING:
+            return
+        interrupted = bool(action.params.get("started_at"))
+        action.params = {**action.params, "started_at": clock.now().isoformat()}
+        session.add(action)
+    backend = backend_for(action.model, model_config(config, action.model))
+    params = action.params
+    if interrupted:
+        try:
+            now_live = (await backend.describe()).live
+        except ServingError as exc:
+            now_live = f"unknown ({exc})"
+        await _finish(
+            db,
+            action_id,
+            clock,
+            status=ActionStatus.FAILED,
+            error=f"sevbot stopped while this ran; {backend.name} now serves {now_live}. Check, then ask again.",
+            before=action.version_before,
+            after=None,
+        )
+        return
+    try:
+        match ActionKind(action.kind):
+            case ActionKind.ROLLBACK:
+                state = await backend.rollback(str(params["to"]))
+            case ActionKind.FALLBACK:
+                state = await backend.fallback(bool(params["on"]))
+            case ActionKind.CANARY:
+                state = await backend.canary(float(params["percent"]))
+            case ActionKind.REVIEW:
+                state = await backend.review(bool(params["on"]))
+    except ServingError as exc:
+        await _finish(
+            db, action_id, clock, status=ActionStatus.FAILED, error=str(exc), before=action.version_before, after=None
+        )
+        return
+    async with db.session_scope() as session:
+        await _remember_live(session, action.model, state, clock.now())
+    await _finish(
+        db,
+        action_id,
+        clock,
+        status=ActionStatus.SUCCEEDED,
+        error=None,
+        before=action.version_before,
+        after=state.live,
+        state=state,
+    )
+
+
+async def _finish(
+    db: Database,
+    action_id: int,
+    clock: Clock,
+    *,
+    status: ActionStatus,
+    error: str | None,
+    before: str | None,
+    after: str | None,
+    state: ServingState | None = None,
+) -> None:
+    now = clock.now()
+    async with db.session_scope() as session:
+        action = await session.get(Action, action_id)
+        assert action is not None
+        action.status, action.error, action.finished_at = status, error, now
+        action.version_before, action.version_after = before, after
+        if state is not None:
+            action.params = {
+                **action.params,
+                "fallback": state.fallback,
+                "canary_percent": state.canary_percent,
+                "review": state.review,
+            }
+        session.add(action)
+        data = {
+            "action_id": action.id,
+            "action": action.kind,
+            "model": action.model,
+            "backend": action.params.get("backend_name", action.backend),
+            "status": status,
+            "before": before,
+            "after": after,
+            "error": error,
+            "confirmed_by": action.confirmed_by,
+            "params": {k: action.params.get(k) for k in ("to", "on", "percent") if k in action.params},
+        }
+        assert action.incident_id is not None, "containment always has an incident (declared first if need be)"
+        event = await record(
+            session, incident_id=action.incident_id, actor=action.requested_by, kind=EventKind.ACTION, at=now, **data
+        )
+        await enqueue(
+            session,
+            kind=OutboxKind.POST_EVENT,
+            incident_id=action.incident_id,
+            now=now,
+            target="incident",
+            event_id=event.id,
+        )

@@ -1,0 +1,110 @@
+"""One small interface over serving platforms: what is live, and the four containment moves.
+
+A backend says which moves it supports; asking one for a move it cannot make raises `Unsupported` with a plain
+sentence. Platform failures (refused, down, slow) raise `ServingError` with the platform's error in plain words;
+every call is bounded by a timeout, so a hung platform cannot hold an action forever.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from dataclasses import dataclass, field, replace
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+__all__ = ["Backend", "Capability", "ServingError", "ServingState", "Unsupported", "Version"]
+
+
+class Capability(StrEnum):
+    ROLLBACK = "rollback"
+    FALLBACK = "fallback"
+    CANARY = "canary"
+    REVIEW = "review"
+
+
+class ServingError(Exception):
+    """The platform refused, failed or did not answer in time; the message is for people."""
+
+
+class Unsupported(ServingError):
+    """The platform cannot make this move at all."""
+
+
+@dataclass(frozen=True)
+class Version:
+    """A model version with its lineage, where the platform keeps it."""
+
+    version: str
+    created_at: datetime | None = None
+    commit: str | None = None
+    dataset: str | None = None
+    config_hash: str | None = None
+    image: str | None = None
+    ready: bool = True
+
+    def lineage(self) -> str:
+        parts = [
+            f"data {self.dataset}" if self.dataset else "",
+            f"commit {self.commit[:7]}" if self.commit else "",
+            f"config {self.config_hash[:7]}" if self.config_hash else "",
+        ]
+        return ", ".join(p for p in parts if p)
+
+
+@dataclass(frozen=True)
+class ServingState:
+    """What the platform serves now. `previous` is the platform's own idea of the last version before `live`,
+    where it keeps such a history (None: it does not say)."""
+
+    live: str | None
+    versions: tuple[Version, ...] = ()
+    previous: str | None = None
+    fallback: bool | None = None  # None: the platform has no fallback switch
+    canary_percent: float | None = None
+    review: bool | None = None
+    details: dict[str, Any] = field(default_factory=dict)
+
+    def version(self, name: str | None) -> Version | None:
+        return next((v for v in self.versions if v.version == name), None)
+
+    def with_live(self, live: str) -> ServingState:
+        return replace(self, live=live)
+
+
+class Backend(ABC):
+    name: str
+    capabilities: frozenset[Capability]
+
+    def __init__(self, model: str, settings: dict[str, Any], *, timeout_s: float = 20.0) -> None:
+        self.model = model
+        self.settings = settings
+        self.timeout_s = timeout_s
+
+    def require(self, capability: Capability) -> None:
+        if capability not in self.capabilities:
+            can = ", ".join(sorted(self.capabilities)) or "nothing"
+            raise Unsupported(f"{self.name} cannot {_VERB[capability]} (it supports: {can})")
+
+    @abstractmethod
+    async def describe(self) -> ServingState: ...
+
+    async def rollback(self, to: str) -> ServingState:
+        raise Unsupported(f"{self.name} cannot roll back")
+
+    async def fallback(self, on: bool) -> ServingState:
+        raise Unsupported(f"{self.name} cannot {_VERB[Capability.FALLBACK]}")
+
+    async def canary(self, percent: float) -> ServingState:
+        raise Unsupported(f"{self.name} cannot {_VERB[Capability.CANARY]}")
+
+    async def review(self, on: bool) -> ServingState:
+        raise Unsupported(f"{self.name} cannot {_VERB[Capability.REVIEW]}")
+
+
+_VERB = {
+    Capability.ROLLBACK: "roll back a model",
+    Capability.FALLBACK: "switch to a fallback model",
+    Capability.CANARY: "set canary traffic",
+    Capability.REVIEW: "route predictions to human review",
+}

@@ -1,0 +1,98 @@
+"""MLflow Model Registry: the serving alias (default `champion`) says what is live; rollback moves it.
+
+Lineage comes from version tags (`commit`/`git_commit`, `dataset`/`dataset_tag`, `config_hash`, `image`). The
+registry keeps no alias history, so the previous version is the one under `known_good_alias` when the team keeps
+such an alias, else what sevbot saw live before (recorded in its database). MLflow has no traffic splitting,
+fallback switch or review routing: those are refused plainly.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from bot.serving._http import request_json
+from bot.serving.base import Backend, Capability, ServingError, ServingState, Version
+
+__all__ = ["MlflowBackend"]
+
+TAGS = {
+    "commit": ("commit", "git_commit", "mlflow.source.git.commit"),
+    "dataset": ("dataset", "dataset_tag"),
+    "config_hash": ("config_hash",),
+    "image": ("image", "serving_image"),
+}
+
+
+def _version(raw: dict[str, Any]) -> Version:
+    tags = {t["key"]: t["value"] for t in raw.get("tags", [])}
+    lineage = {field: next((tags[k] for k in keys if k in tags), None) for field, keys in TAGS.items()}
+    created = raw.get("creation_timestamp")
+    return Version(
+        version=str(raw["version"]),
+        created_at=datetime.fromtimestamp(int(created) / 1000, UTC) if created else None,
+        ready=raw.get("status", "READY") == "READY",
+        **lineage,
+    )
+
+
+class MlflowBackend(Backend):
+    name = "MLflow"
+    capabilities = frozenset({Capability.ROLLBACK})
+
+    @property
+    def _api(self) -> str:
+        return str(self.settings["url"]).rstrip("/") + "/api/2.0/mlflow"
+
+    @property
+    def _name(self) -> str:
+        return str(self.settings.get("registered_model") or self.model)
+
+    @property
+    def _alias(self) -> str:
+        return str(self.settings.get("alias") or "champion")
+
+    async def _alias_version(self, alias: str) -> str | None:
+        answer = await request_json(
+            "GET",
+            f"{self._api}/registered-models/alias",
+            params={"name": self._name, "alias": alias},
+            what=f"MLflow alias {alias}",
+            timeout_s=self.timeout_s,
+            ok_missing=True,
+        )
+        return str(answer["model_version"]["version"]) if answer else None
+
+    async def describe(self) -> ServingState:
+        answer = await request_json(
+            "GET",
+            f"{self._api}/model-versions/search",
+            params={"filter": f"name='{self._name}'", "max_results": "200"},
+            what="MLflow model versions",
+            timeout_s=self.timeout_s,
+        )
+        versions = sorted(
+            (_version(v) for v in answer.get("model_versions", [])),
+            key=lambda v: int(v.version) if v.version.isdigit() else 0,
+        )
+        if not versions:
+            raise ServingError(f"MLflow has no registered model {self._name!r}")
+        live = await self._alias_version(self._alias)
+        known_good = self.settings.get("known_good_alias")
+        previous = await self._alias_version(str(known_good)) if known_good else None
+        return ServingState(
+            live=live,
+            versions=tuple(versions),
+            previous=previous if previous != live else None,
+            details={"alias": self._alias},
+        )
+
+    async def rollback(self, to: str) -> ServingState:
+        await request_json(
+            "POST",
+            f"{self._api}/registered-models/alias",
+            json={"name": self._name, "alias": self._alias, "version": to},
+            what=f"MLflow: moving alias {self._alias} to version {to}",
+            timeout_s=self.timeout_s,
+        )
+        return await self.describe()

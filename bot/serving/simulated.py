@@ -1,0 +1,79 @@
+"""A model service in memory, for `sevbot demo` and for trying sevbot out: versions with lineage, a fallback
+switch, canary traffic and human review. Its state lives in the process, shared by every backend object for the
+same model, so a demo can watch it change."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import UTC, datetime
+from typing import Any, ClassVar
+
+from bot.serving.base import Backend, Capability, ServingError, ServingState, Version
+
+__all__ = ["SimulatedBackend"]
+
+
+def _versions(settings: dict[str, Any]) -> tuple[Version, ...]:
+    given = settings.get("versions") or [
+        {"version": "1.8.2", "dataset": "a91c3e0", "commit": "4be1f0c9", "created_at": "2026-10-30T09:00:00Z"},
+        {"version": "2.0.0", "dataset": "b4f7a10", "commit": "9d2c7a1e", "created_at": "2026-11-22T02:40:00Z"},
+    ]
+    return tuple(
+        Version(
+            version=str(v["version"]),
+            created_at=datetime.fromisoformat(str(v["created_at"]).replace("Z", "+00:00"))
+            if v.get("created_at")
+            else None,
+            commit=v.get("commit"),
+            dataset=v.get("dataset"),
+            config_hash=v.get("config_hash"),
+            image=v.get("image"),
+        )
+        for v in given
+    )
+
+
+class SimulatedBackend(Backend):
+    name = "simulated"
+    capabilities = frozenset(Capability)
+    services: ClassVar[dict[str, ServingState]] = {}
+
+    def _state(self) -> ServingState:
+        if self.model not in self.services:
+            versions = _versions(self.settings)
+            live = str(self.settings.get("live") or versions[-1].version)
+            earlier = [v.version for v in versions if v.version != live]
+            self.services[self.model] = ServingState(
+                live=live,
+                versions=versions,
+                previous=earlier[-1] if earlier else None,
+                fallback=False,
+                canary_percent=0.0,
+                review=False,
+                details={"since": datetime.now(UTC).isoformat()},
+            )
+        return self.services[self.model]
+
+    def _set(self, state: ServingState) -> ServingState:
+        if self.settings.get("fail"):
+            raise ServingError(str(self.settings["fail"]))
+        self.services[self.model] = state
+        return state
+
+    async def describe(self) -> ServingState:
+        return self._state()
+
+    async def rollback(self, to: str) -> ServingState:
+        state = self._state()
+        if state.version(to) is None:
+            raise ServingError(f"{self.model} has no version {to}")
+        return self._set(replace(state, live=to, previous=state.live))
+
+    async def fallback(self, on: bool) -> ServingState:
+        return self._set(replace(self._state(), fallback=on))
+
+    async def canary(self, percent: float) -> ServingState:
+        return self._set(replace(self._state(), canary_percent=percent))
+
+    async def review(self, on: bool) -> ServingState:
+        return self._set(replace(self._state(), review=on))
