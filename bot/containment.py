@@ -34,6 +34,7 @@ from bot.timeline import EventKind, record
 __all__ = [
     "ActionKind",
     "ActionStatus",
+    "BackendFactory",
     "Prepared",
     "cancel",
     "confirm",
@@ -246,6 +247,11 @@ async def prepare(
                 state = replace(state, previous=await _previous_seen(session, action.model, state.live))
         summary, plan = _plan(kind, action.model, settings, state, action.params, clock.now())
     except ServingError as exc:
+        async with db.session_scope() as session:
+            named = await session.get(Action, action_id)
+            assert named is not None
+            named.params = {**named.params, "backend_name": backend.name}
+            session.add(named)
         await _finish(db, action_id, clock, status=ActionStatus.FAILED, error=str(exc), before=None, after=None)
         async with db.session_scope() as session:
             failed = await session.get(Action, action_id)

@@ -17,15 +17,20 @@ from bot.errors import UserError
 from bot.services import Services
 from commands import (
     ack,
+    action_buttons,
     alert_buttons,
+    canary,
     card_buttons,
     declare,
+    fallback,
     help,
     listing,
     modals,
     note,
     resolve,
+    review,
     role,
+    rollback,
     severity,
     status,
     update,
@@ -38,7 +43,23 @@ __all__ = ["SUBCOMMANDS", "register"]
 log = logging.getLogger(__name__)
 
 SUBCOMMANDS: dict[str, ModuleType] = {
-    module.NAME: module for module in (declare, role, ack, update, note, status, severity, resolve, listing, help)
+    module.NAME: module
+    for module in (
+        declare,
+        role,
+        ack,
+        update,
+        note,
+        status,
+        severity,
+        rollback,
+        fallback,
+        canary,
+        review,
+        resolve,
+        listing,
+        help,
+    )
 }
 
 
@@ -88,4 +109,5 @@ def register(app: AsyncApp, services: Services) -> None:
     app.command("/incident")(_incident_command(services))
     card_buttons.register(app, services)
     alert_buttons.register(app, services)
+    action_buttons.register(app, services)
     modals.register(app, services)

@@ -107,6 +107,8 @@ class SlackDriver:
     async def click(self, user: str, channel: str, message_ts: str, action_id: str) -> Reply:
         """Click the button `action_id` on the message `message_ts` (it must be there, as for a person)."""
         message = self.workspace.channels[channel].message(message_ts)
+        if message.ephemeral_to not in (None, user):
+            raise LookupError(f"message {message_ts} is visible to {message.ephemeral_to} only")
         for block in message.blocks:
             for element in [*block.get("elements", []), block.get("accessory") or {}]:
                 if element.get("action_id") == action_id:
@@ -127,7 +129,7 @@ class SlackDriver:
                 "type": "message",
                 "message_ts": message.ts,
                 "channel_id": channel,
-                "is_ephemeral": False,
+                "is_ephemeral": message.ephemeral_to is not None,
             },
             "channel": {"id": channel, "name": self.workspace.channels[channel].name},
             "message": message.as_api(channel),

@@ -234,8 +234,15 @@ def resolve_modal(snap: IncidentSnapshot) -> View:
 
 
 def alert_card(
-    group: AlertGroup, *, texts: Texts, links: list[tuple[str, str]], channel_id: str | None, auto: bool
+    group: AlertGroup,
+    *,
+    texts: Texts,
+    links: list[tuple[str, str]],
+    channel_id: str | None,
+    auto: bool,
+    rollback: bool = False,
 ) -> list[Block]:
+    """`rollback`: a recent deploy is the suspect and the model's platform can roll back: offer the button."""
     blocks: list[Block] = text_blocks(
         texts.render("alert_card.md.j2", g=group, links=links, channel_id=channel_id, auto=auto)
     )
@@ -249,7 +256,34 @@ def alert_card(
         if group.status == AlertGroupStatus.OPEN:
             buttons.append(ButtonElement(text="Acknowledge", action_id=ActionId.ALERT_ACKNOWLEDGE, value=value))
         buttons.append(ButtonElement(text="Dismiss as noise", action_id=ActionId.ALERT_DISMISS, value=value))
+        if rollback:
+            buttons.append(_rollback_button(group))
         blocks.append(ActionsBlock(block_id=f"alert_{group.id}", elements=buttons))
+    elif rollback and group.status == AlertGroupStatus.DECLARED:
+        blocks.append(ActionsBlock(block_id=f"alert_{group.id}", elements=[_rollback_button(group)]))
+    return blocks
+
+
+def _rollback_button(group: AlertGroup) -> ButtonElement:
+    return ButtonElement(
+        text=f"Roll back {group.model}"[:75], action_id=ActionId.ALERT_ROLLBACK, value=str(group.id), style="danger"
+    )
+
+
+def action_plan(text: str, action_id: int | None) -> list[Block]:
+    """The plan of a containment action with Confirm / Cancel (none when it cannot be done)."""
+    blocks: list[Block] = text_blocks(text)
+    if action_id is not None:
+        value = str(action_id)
+        blocks.append(
+            ActionsBlock(
+                block_id=f"action_{action_id}",
+                elements=[
+                    ButtonElement(text="Confirm", action_id=ActionId.ACTION_CONFIRM, value=value, style="danger"),
+                    ButtonElement(text="Cancel", action_id=ActionId.ACTION_CANCEL, value=value),
+                ],
+            )
+        )
     return blocks
 
 

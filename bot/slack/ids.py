@@ -15,6 +15,9 @@ class ActionId(StrEnum):
     ALERT_DECLARE = "alert_declare"
     ALERT_ACKNOWLEDGE = "alert_acknowledge"
     ALERT_DISMISS = "alert_dismiss"
+    ALERT_ROLLBACK = "alert_rollback"
+    ACTION_CONFIRM = "action_confirm"
+    ACTION_CANCEL = "action_cancel"
     # inputs inside modals
     SEVERITY = "severity"
     MODEL = "model"

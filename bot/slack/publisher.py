@@ -11,14 +11,17 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 from sqlmodel import col, select
 
+from bot import containment, serving
 from bot.clock import Clock
 from bot.config import Config
+from bot.containment import BackendFactory
 from bot.db import Database
 from bot.incidents import IncidentSnapshot, snapshot
 from bot.models import Alert, AlertGroup, Incident, OutboxMessage, Role, TimelineEvent
 from bot.naming import channel_name
 from bot.outbox import OutboxKind
-from bot.slack.blocks import alert_card, as_dicts, incident_card, text_blocks
+from bot.serving import Capability
+from bot.slack.blocks import action_plan, alert_card, as_dicts, incident_card, text_blocks
 from bot.texts import Texts
 from bot.timeline import EventKind
 
@@ -40,8 +43,18 @@ def slack_error(exc: SlackApiError) -> str:
 
 
 class Publisher:
-    def __init__(self, *, client: AsyncWebClient, db: Database, config: Config, texts: Texts, clock: Clock) -> None:
+    def __init__(
+        self,
+        *,
+        client: AsyncWebClient,
+        db: Database,
+        config: Config,
+        texts: Texts,
+        clock: Clock,
+        backend_for: BackendFactory = serving.backend_for,
+    ) -> None:
         self.client = client
+        self.backend_for = backend_for
         self.db = db
         self.config = config
         self.texts = texts
@@ -53,6 +66,12 @@ class Publisher:
         payload = message.payload
         if message.kind == OutboxKind.ALERT_CARD:
             await self._alert_card(int(payload["group_id"]))
+            return
+        if message.kind == OutboxKind.PLAN_ACTION:
+            await self._plan_action(int(payload["action_id"]))
+            return
+        if message.kind == OutboxKind.RUN_ACTION:
+            await self._run_action(int(payload["action_id"]))
             return
         incident_id = message.incident_id
         assert incident_id is not None, "incident work without an incident"
@@ -231,6 +250,7 @@ class Publisher:
                 links=links,
                 auto=bool(incident and incident.auto_declared),
                 channel_id=incident.channel_id if incident else None,
+                rollback=self._offers_rollback(group),
             )
         )
         fallback = f"{group.severity} alert: {group.firing} firing"
@@ -244,6 +264,37 @@ class Publisher:
                 session.add(stored)
         else:
             await self.client.chat_update(channel=channel, ts=group.card_ts, text=fallback, blocks=blocks)
+
+    def _offers_rollback(self, group: AlertGroup) -> bool:
+        model = self.config.model(group.model)
+        if model is None or not any(a.get("code") == "rollback_first" for a in group.triage.get("actions", [])):
+            return False
+        return Capability.ROLLBACK in self.backend_for(group.model or "", model).capabilities
+
+    # ----- containment -----
+    async def _plan_action(self, action_id: int) -> None:
+        prepared = await containment.prepare(
+            self.db, config=self.config, clock=self.clock, backend_for=self.backend_for, action_id=action_id
+        )
+        if prepared is None:
+            return
+        action = prepared.action
+        text = self.texts.render(
+            "action_plan.md.j2",
+            action=action,
+            summary=prepared.summary,
+            error=prepared.error,
+            backend_name=action.params.get("backend_name", action.backend),
+        )
+        blocks = as_dicts(action_plan(text, None if prepared.error else action.id))
+        await self.client.chat_postEphemeral(
+            channel=str(action.params["channel"]), user=action.requested_by, text=text[:3000], blocks=blocks
+        )
+
+    async def _run_action(self, action_id: int) -> None:
+        await containment.execute(
+            self.db, config=self.config, clock=self.clock, backend_for=self.backend_for, action_id=action_id
+        )
 
     async def _alert_digest(self, incident_id: int) -> None:
         snap = await self._load(incident_id)

@@ -1,0 +1,113 @@
+"""Confirm / Cancel under a containment plan, and "Roll back <model>" on an alert card.
+
+Confirm runs the action once however often it is clicked (the database decides who won); the plan is replaced
+in place by who confirmed or cancelled it. Roll back asks for the same confirmation as `/incident rollback`.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from slack_bolt.async_app import AsyncApp
+from slack_bolt.context.ack.async_ack import AsyncAck
+from slack_bolt.context.respond.async_respond import AsyncRespond
+
+from bot import containment
+from bot.alerts import groups
+from bot.containment import ActionKind, ActionStatus
+from bot.errors import UserError
+from bot.services import Services
+from bot.slack.ids import ActionId
+from commands.contain import backend_name, incident_for
+
+__all__ = ["register"]
+
+
+def _id(body: dict[str, Any]) -> int:
+    value = str(body["actions"][0].get("value", ""))
+    return int(value) if value.isdigit() else 0
+
+
+async def _refuse(services: Services, respond: AsyncRespond, exc: UserError) -> None:
+    await respond(
+        text=services.texts.render("error.md.j2", message=exc.message, usage=None),
+        response_type="ephemeral",
+        replace_original=False,
+    )
+
+
+def _answer(services: Services, *, confirm: bool):  # type: ignore[no-untyped-def]
+    async def handle(ack: AsyncAck, body: dict[str, Any], respond: AsyncRespond) -> None:
+        await ack()
+        user, now = body["user"]["id"], services.clock.now()
+        try:
+            async with services.db.session_scope() as session:
+                if confirm:
+                    action = await containment.confirm(
+                        session, config=services.config, action_id=_id(body), user=user, now=now
+                    )
+                else:
+                    action = await containment.cancel(session, action_id=_id(body), user=user, now=now)
+        except UserError as exc:
+            await _refuse(services, respond, exc)
+            return
+        services.dispatcher.wake()
+        await respond(text=services.texts.render("action_status.md.j2", action=action), replace_original=True)
+
+    return handle
+
+
+def _roll_back_from_card(services: Services):  # type: ignore[no-untyped-def]
+    async def handle(ack: AsyncAck, body: dict[str, Any], respond: AsyncRespond) -> None:
+        await ack()
+        user = body["user"]["id"]
+        try:
+            async with services.db.session_scope() as session:
+                group = await groups.get_group(session, _id(body))
+                if group.model is None:
+                    raise UserError("This alert names no model to roll back.")
+                incident, declared = await incident_for(
+                    session, services, model=group.model, channel=body["channel"]["id"], user=user
+                )
+                if declared and group.status in groups.ACTIVE:
+                    await groups.declared_from_group(session, group=group, incident=incident, now=services.clock.now())
+                action = await containment.request(
+                    session,
+                    config=services.config,
+                    now=services.clock.now(),
+                    incident=incident,
+                    model=group.model,
+                    kind=ActionKind.ROLLBACK,
+                    user=user,
+                    channel=body["channel"]["id"],
+                    params={},
+                )
+            if action.status == ActionStatus.REFUSED:
+                raise UserError(
+                    f"You may not roll back `{group.model}`: that is for the incident's roles, the model's owners "
+                    "and on-call, and the responders in sevbot.yml. Your attempt is on the incident's timeline."
+                )
+        except UserError as exc:
+            services.dispatcher.wake()
+            await _refuse(services, respond, exc)
+            return
+        services.dispatcher.wake()
+        await respond(
+            text=services.texts.render(
+                "action_asked.md.j2",
+                action=action,
+                incident=incident,
+                declared=declared,
+                backend=backend_name(services, action.model),
+            ),
+            response_type="ephemeral",
+            replace_original=False,
+        )
+
+    return handle
+
+
+def register(app: AsyncApp, services: Services) -> None:
+    app.action(ActionId.ACTION_CONFIRM)(_answer(services, confirm=True))
+    app.action(ActionId.ACTION_CANCEL)(_answer(services, confirm=False))
+    app.action(ActionId.ALERT_ROLLBACK)(_roll_back_from_card(services))

@@ -1,0 +1,185 @@
+"""Rollback from Slack through a real MLflow Model Registry: signed slash commands and clicks in, the registry's
+alias checked afterwards. Also who may act, a double-clicked Confirm, unknown models and versions, and the
+registry down."""
+
+from __future__ import annotations
+
+import copy
+import itertools
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from bot.config import parse_config
+from tests.harness import CONFIG as BASE
+from tests.harness import Bot, am_alert, am_payload, post_alert, running_bot, timeline
+from tests.serving.platforms import MlflowServer, mlflow_server
+
+_names = itertools.count(1)
+
+
+@pytest.fixture(scope="module")
+def mlflow(tmp_path_factory: pytest.TempPathFactory) -> Iterator[MlflowServer]:
+    with mlflow_server(tmp_path_factory.mktemp("mlflow")) as server:
+        yield server
+
+
+@pytest.fixture
+def registered(mlflow: MlflowServer) -> str:
+    """A fresh registered model: version 1 (known good) and version 2 (champion, just deployed)."""
+    name = f"cv-detector-{next(_names)}"
+    mlflow.register(
+        name,
+        [
+            {"dataset": "a91c3e0", "git_commit": "4be1f0c9aa"},
+            {"dataset": "b4f7a10", "git_commit": "9d2c7a1e55", "config_hash": "c0ffee12"},
+        ],
+        aliases={"champion": "2", "known-good": "1"},
+    )
+    return name
+
+
+def _config(url: str, registered: str, **serving: Any) -> Any:
+    config = copy.deepcopy(BASE)
+    config["models"]["cv-detector"]["serving"] = {
+        "backend": "mlflow",
+        "url": url,
+        "alias": "champion",
+        "registered_model": registered,
+        "known_good_alias": "known-good",
+        **serving,
+    }
+    return parse_config(config)
+
+
+@pytest.fixture
+async def bot(mlflow: MlflowServer, registered: str, tmp_path: Path) -> AsyncIterator[Bot]:
+    async with running_bot(f"sqlite:///{tmp_path / 'sevbot.db'}", config=_config(mlflow.url, registered)) as running:
+        yield running
+
+
+async def _incident(bot: Bot) -> str:
+    await bot.driver.slash("U0004", bot.channel("general").id, "declare sev2 cv-detector mAP down on cams 23-40")
+    await bot.settled()
+    return bot.incident_channels()[0].id
+
+
+def _plan(bot: Bot, channel: str, user: str) -> Any:
+    plans = [m for m in bot.ws.channels[channel].messages if m.ephemeral_to == user and "Confirm" in str(m.blocks)]
+    assert plans, bot.seen(channel)
+    return plans[-1]
+
+
+async def test_rollback_with_confirmation_moves_the_alias_once(bot: Bot, mlflow: MlflowServer, registered: str) -> None:
+    channel = await _incident(bot)
+    reply = await bot.driver.slash("U0004", channel, "rollback cv-detector")
+    assert "Asking MLflow what `cv-detector` serves now" in reply.ephemeral_text
+    await bot.settled()
+    plan = _plan(bot, channel, "U0004")
+    text = plan.blocks[0]["text"]["text"]
+    assert "*Rollback on MLflow:* cv-detector: 2 (data b4f7a10, commit 9d2c7a1, config c0ffee1, created" in text
+    assert "→ 1 (data a91c3e0, commit 4be1f0c" in text
+    assert mlflow.alias(registered, "champion") == "2"  # nothing happens before Confirm
+
+    first = await bot.driver.click("U0004", channel, plan.ts, "action_confirm")
+    second = await bot.driver.click("U0004", channel, plan.ts, "action_confirm")
+    assert first.status == 200 and second.status == 200
+    await bot.settled()
+    assert mlflow.alias(registered, "champion") == "1"
+    replaced = bot.ws.channels[channel].message(plan.ts)
+    assert (
+        "@dave confirmed: cv-detector: 2"
+        in bot.seen(channel)[
+            [m.ts for m in bot.ws.channels[channel].messages if m.subtype != "channel_topic"].index(plan.ts)
+        ]
+    )
+    assert replaced.edited
+    refusals = [r for r in bot.ws.responses if "already confirmed" in str(r.get("text", ""))]
+    assert len(refusals) == 1  # the second click was told, and ran nothing
+    actions = [d for _, _, kind, d in await timeline(bot) if kind == "action"]
+    assert [(a["status"], a["before"], a["after"]) for a in actions] == [("succeeded", "2", "1")]
+    posted = "\n".join(bot.seen(channel))
+    assert ":rewind: `cv-detector` rolled back on MLflow: 2 → *1* (by @dave)." in posted, posted
+
+
+async def test_rollback_to_a_named_version_and_cancel(bot: Bot, mlflow: MlflowServer, registered: str) -> None:
+    channel = await _incident(bot)
+    await bot.driver.slash("U0003", channel, "rollback cv-detector to 1")
+    await bot.settled()
+    plan = _plan(bot, channel, "U0003")
+    await bot.driver.click("U0003", channel, plan.ts, "action_cancel")
+    await bot.settled()
+    assert mlflow.alias(registered, "champion") == "2"
+    assert "<@U0003> cancelled: cv-detector: 2" in bot.ws.channels[channel].message(plan.ts).text
+    late = (
+        await bot.driver.click("U0003", channel, plan.ts, "action_confirm")
+        if "Confirm" in str(bot.ws.channels[channel].message(plan.ts).blocks)
+        else None
+    )
+    assert late is None  # the buttons went with the plan
+
+
+async def test_who_may_act(bot: Bot, mlflow: MlflowServer, registered: str) -> None:
+    channel = await _incident(bot)
+    reply = await bot.driver.slash("U0001", channel, "rollback cv-detector")
+    assert "You may not rollback `cv-detector`" in reply.ephemeral_text
+    await bot.settled()
+    assert mlflow.alias(registered, "champion") == "2"
+    refused = [d for _, actor, kind, d in await timeline(bot) if kind == "action"]
+    assert [d["status"] for d in refused] == ["refused"]
+    # A responder from sevbot.yml may, from anywhere: the model's open incident is found.
+    general = bot.channel("general").id
+    await bot.driver.slash("U0005", general, "rollback cv-detector")
+    await bot.settled()
+    assert _plan(bot, general, "U0005")
+
+
+async def test_unknown_model_and_version_and_unsupported_moves(bot: Bot, mlflow: MlflowServer, registered: str) -> None:
+    channel = await _incident(bot)
+    reply = await bot.driver.slash("U0004", channel, "rollback fraud-scorer")
+    assert "`fraud-scorer` is not a model in sevbot.yml (models: `cv-detector`, `ranker`)" in reply.ephemeral_text
+    reply = await bot.driver.slash("U0004", channel, "rollback cv-detector to")
+    assert "Usage" in reply.ephemeral_text or "usage" in reply.ephemeral_text.lower()
+    await bot.driver.slash("U0004", channel, "rollback cv-detector to 9")
+    await bot.driver.slash("U0004", channel, "canary cv-detector 5")
+    await bot.settled()
+    mine = [m.text for m in bot.ws.channels[channel].messages if m.ephemeral_to == "U0004"]
+    assert any("I can't rollback `cv-detector`: cv-detector has no version 9 (versions: 1, 2)" in t for t in mine)
+    assert any(
+        "I can't canary `cv-detector`: MLflow cannot set canary traffic (it supports: rollback)" in t for t in mine
+    )
+    assert mlflow.alias(registered, "champion") == "2"
+    failed = [d for _, _, kind, d in await timeline(bot) if kind == "action"]
+    assert [d["status"] for d in failed] == ["failed", "failed"]
+
+
+async def test_registry_down_fails_plainly_and_changes_nothing(registered: str, tmp_path: Path) -> None:
+    config = _config("http://127.0.0.1:9", registered, timeout_s=2)
+    async with running_bot(f"sqlite:///{tmp_path / 's.db'}", config=config) as bot:
+        channel = await _incident(bot)
+        await bot.driver.slash("U0004", channel, "rollback cv-detector")
+        await bot.settled()
+        mine = [m.text for m in bot.ws.channels[channel].messages if m.ephemeral_to == "U0004"]
+        assert any("I can't rollback `cv-detector`: MLflow model versions: ClientConnectorError" in t for t in mine)
+        failed = [d for _, _, kind, d in await timeline(bot) if kind == "action"]
+        assert [d["status"] for d in failed] == ["failed"]
+        assert any(":x: Rollback of `cv-detector` failed on MLflow" in m for m in bot.seen(channel))
+
+
+async def test_the_alert_cards_roll_back_button(bot: Bot, mlflow: MlflowServer, registered: str) -> None:
+    cameras = [am_alert(f"cam-{n}", 0.38, total=10, deployed_at="2026-11-22T02:40:00Z") for n in range(3)]
+    await post_alert(bot, "alertmanager", am_payload(*cameras))
+    await bot.settled()
+    alerts = bot.channel("ml-alerts")
+    card = alerts.messages[0]
+    assert "[Roll back cv-detector]" in bot.seen(alerts.id)[0]
+    await bot.driver.click("U0004", alerts.id, card.ts, "alert_rollback")
+    await bot.settled()
+    plan = _plan(bot, alerts.id, "U0004")
+    await bot.driver.click("U0004", alerts.id, plan.ts, "action_confirm")
+    await bot.settled()
+    assert mlflow.alias(registered, "champion") == "1"
+    (incident,) = bot.incident_channels()
+    assert any("rolled back on MLflow: 2 → *1*" in m for m in bot.seen(incident.id))
