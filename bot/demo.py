@@ -15,6 +15,7 @@ from bot.emulator import SlackEmulator, render_channel
 from bot.emulator.sandbox import Sandbox, sandbox
 from bot.emulator.webhooks import am_alert, am_payload
 from bot.server import ServerOptions
+from bot.serving.simulated import SimulatedBackend
 
 __all__ = ["DEMO_CONFIG", "run_demo"]
 
@@ -57,7 +58,8 @@ class Script:
         await self.box.settled()
 
     async def click(self, who: str, channel: str, action: str, label: str, *, ts: str | None = None) -> None:
-        self.say(who, f"clicks [{label}] on the {'incident' if ts is None else 'alert'} card")
+        where = "on the incident card" if ts is None else f"in #{self.box.ws.channels[channel].name}"
+        self.say(who, f"clicks [{label}] {where}")
         await self.box.driver.click(who, channel, ts or self.box.ws.channels[channel].pins[0], action)
         await self.box.settled()
 
@@ -125,6 +127,11 @@ async def play(box: Sandbox, clock: ManualClock) -> str:
     await box.settled()
     s.at(-2)
     await s.slash("U0004", channel, "ack")
+    s.at(-1)
+    await s.click("U0004", alerts, "alert_rollback", "Roll back cv-detector", ts=box.ws.channels[alerts].messages[0].ts)
+    plan = [m for m in box.ws.channels[alerts].messages if m.ephemeral_to == "U0004" and "Confirm" in str(m.blocks)][-1]
+    print(f"             (only @dave sees) {plan.text.splitlines()[0]}")
+    await s.click("U0004", alerts, "action_confirm", "Confirm", ts=plan.ts)
     s.at(0)
     await s.alertmanager("firing", range(23, 41), 0.38)
     await s.slash("U0004", general, "list")
@@ -148,10 +155,10 @@ async def play(box: Sandbox, clock: ManualClock) -> str:
         "U0002",
         view,
         {
-            "text": "Cams 23-40 routed to 1.8.2; mAP back to 0.61 on them and holding.",
+            "text": "cv-detector rolled back to 1.8.2 at 03:11; mAP back to 0.61 on cams 23-40 and holding.",
             "impact": "Missed detections on 18 of 40 cameras from 02:55",
             "scope": "cameras 23-40 (site B)",
-            "mitigation": "cams 23-40 rolled back to 1.8.2 by hand",
+            "mitigation": "rollback to 1.8.2 (sevbot, from the alert card)",
         },
     )
     await box.settled()
@@ -160,12 +167,13 @@ async def play(box: Sandbox, clock: ManualClock) -> str:
     s.at(78)
     await s.alertmanager("resolved", range(23, 41), 0.61)
     s.at(95)
-    await s.slash("U0002", channel, "resolve mAP ≥ 0.55 on all cameras for 60 min after routing cams 23-40 to 1.8.2")
+    await s.slash("U0002", channel, "resolve mAP ≥ 0.55 on all cameras for 60 min after the rollback to 1.8.2")
     return channel
 
 
 async def run_demo() -> int:
     logging.getLogger().setLevel(logging.WARNING)
+    SimulatedBackend.services.clear()  # the simulated model service starts at 2.0.0 each run
     clock = ManualClock(START)
     emulator = SlackEmulator(now=lambda: clock.now().timestamp())
     for user_id, name in PEOPLE.items():

@@ -16,6 +16,9 @@ async def test_the_demo_plays_the_night_through(capsys: pytest.CaptureFixture[st
     assert "roll back `cv-detector` first — deployed 15 min before the breach" in out
     assert ":white_check_mark: Declared automatically as *INC-1* → #inc-20261122-1-cv-detector-map-below-slo" in out
     assert ":no_entry_sign: Dismissed as noise by @bob at 03:08 UTC: the weekly catalogue refresh" in out
+    # Contained from the alert card, through the (simulated) model service, after a private confirmation.
+    assert "*Rollback on the simulated model service:* cv-detector: 2.0.0 (data b4f7a10" in out
+    assert ":rewind: `cv-detector` rolled back on the simulated model service: 2.0.0 → *1.8.2* (by @dave)." in out
     # The people's side: commander, roles, update, severity, resolution, announcements.
     assert "topic: SEV1 · resolved · IC @bob" in out
     assert "*sevbot's triage said SEV2, because:*" in out

@@ -34,7 +34,7 @@ def _versions(settings: dict[str, Any]) -> tuple[Version, ...]:
 
 
 class SimulatedBackend(Backend):
-    name = "simulated"
+    name = "the simulated model service"
     capabilities = frozenset(Capability)
     services: ClassVar[dict[str, ServingState]] = {}
 

@@ -18,7 +18,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-__all__ = ["MlflowServer", "free_port", "mlflow_server", "stop"]
+__all__ = ["MlflowServer", "free_port", "mlflow_server", "stop", "wait_until_up"]
 
 
 def free_port() -> int:
@@ -27,7 +27,7 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def _wait(url: str, process: subprocess.Popen[bytes], log: Path, within: float = 90.0) -> None:
+def wait_until_up(url: str, process: subprocess.Popen[bytes], log: Path, within: float = 90.0) -> None:
     deadline = time.monotonic() + within
     while time.monotonic() < deadline:
         if process.poll() is not None:
@@ -95,7 +95,7 @@ def mlflow_server(folder: Path) -> Iterator[MlflowServer]:
         process = subprocess.Popen(command, stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
     try:
         url = f"http://127.0.0.1:{port}"
-        _wait(f"{url}/health", process, log)
+        wait_until_up(f"{url}/health", process, log)
         yield MlflowServer(url, process)
     finally:
         stop(process)

@@ -1,0 +1,117 @@
+"""SageMaker endpoints through moto's server on loopback (boto3 pointed at it): describe, canary weights and
+rollback as all weight to the previous variant, with the instance counts AWS needs sent alongside."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from bot.serving import Capability, ServingError
+from bot.serving.sagemaker import SageMakerBackend
+from tests.serving.platforms import free_port, stop, wait_until_up
+
+CREDENTIALS = {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing", "AWS_DEFAULT_REGION": "us-east-1"}
+
+
+@pytest.fixture(scope="module")
+def moto(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    port = free_port()
+    log = tmp_path_factory.mktemp("moto") / "moto.log"
+    with log.open("wb") as out:
+        process = subprocess.Popen(
+            [str(Path(sys.executable).with_name("moto_server")), "-H", "127.0.0.1", "-p", str(port)],
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        wait_until_up(f"{url}/moto-api/", process, log)
+        yield url
+    finally:
+        stop(process)
+
+
+@pytest.fixture
+def endpoint(moto: str, monkeypatch: pytest.MonkeyPatch, request: pytest.FixtureRequest) -> tuple[str, Any]:
+    import boto3
+
+    for key, value in CREDENTIALS.items():
+        monkeypatch.setenv(key, value)
+    client = boto3.client("sagemaker", region_name="us-east-1", endpoint_url=moto)
+    name = f"cv-detector-{request.node.name[-40:]}".replace("_", "-")[:60]
+    role = "arn:aws:iam::123456789012:role/sagemaker"
+    for variant, image, tags in (
+        ("v1-8-2", "detector:1.8.2", [{"Key": "dataset", "Value": "a91c3e0"}]),
+        ("v2-0-0", "detector:2.0.0", [{"Key": "dataset", "Value": "b4f7a10"}, {"Key": "commit", "Value": "9d2c7a1e"}]),
+    ):
+        client.create_model(
+            ModelName=f"{name}-{variant}",
+            PrimaryContainer={"Image": image, "ModelDataUrl": f"s3://models/{variant}.tar.gz"},
+            ExecutionRoleArn=role,
+            Tags=tags,
+        )
+    client.create_endpoint_config(
+        EndpointConfigName=f"{name}-config",
+        ProductionVariants=[
+            {
+                "VariantName": variant,
+                "ModelName": f"{name}-{variant}",
+                "InitialInstanceCount": 2,
+                "InstanceType": "ml.m5.large",
+                "InitialVariantWeight": weight,
+            }
+            for variant, weight in (("v1-8-2", 0.0), ("v2-0-0", 1.0))
+        ],
+    )
+    client.create_endpoint(EndpointName=name, EndpointConfigName=f"{name}-config")
+    return name, client
+
+
+def _backend(moto: str, name: str) -> SageMakerBackend:
+    return SageMakerBackend(name, {"endpoint": name, "endpoint_url": moto, "region": "us-east-1"}, timeout_s=10)
+
+
+def _weights(client: Any, name: str) -> dict[str, tuple[float, int]]:
+    variants = client.describe_endpoint(EndpointName=name)["ProductionVariants"]
+    return {
+        v["VariantName"]: (float(v.get("CurrentWeight", v.get("DesiredWeight"))), int(v.get("CurrentInstanceCount", 0)))
+        for v in variants
+    }
+
+
+async def test_describe_canary_and_rollback(moto: str, endpoint: tuple[str, Any]) -> None:
+    name, client = endpoint
+    backend = _backend(moto, name)
+    assert backend.capabilities == {Capability.ROLLBACK, Capability.CANARY}
+    state = await backend.describe()
+    assert state.live == "v2-0-0" and state.previous == "v1-8-2"
+    live = state.version("v2-0-0")
+    assert (
+        live is not None and live.image == "detector:2.0.0" and live.dataset == "b4f7a10" and live.commit == "9d2c7a1e"
+    )
+    assert isinstance(live.created_at, datetime) and live.created_at <= datetime.now(UTC)
+
+    state = await backend.canary(10)
+    assert _weights(client, name) == {"v1-8-2": (0.9, 2), "v2-0-0": (0.1, 2)}  # counts kept: they were sent too
+    assert state.canary_percent == 10.0
+
+    state = await backend.rollback("v1-8-2")
+    assert _weights(client, name) == {"v1-8-2": (1.0, 2), "v2-0-0": (0.0, 2)}
+    assert state.live == "v1-8-2"
+
+
+async def test_errors_are_plain(moto: str, endpoint: tuple[str, Any]) -> None:
+    name, _client = endpoint
+    with pytest.raises(ServingError, match="has no variant v9"):
+        await _backend(moto, name).rollback("v9")
+    with pytest.raises(ServingError, match="SageMaker DescribeEndpoint: ValidationException"):
+        await _backend(moto, "no-such-endpoint").describe()
+    with pytest.raises(ServingError, match="cannot switch to a fallback"):
+        _backend(moto, name).require(Capability.FALLBACK)
