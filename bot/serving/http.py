@@ -1,4 +1,4 @@
-"""A small JSON contract for in-house deploy services (docs/serving-http.openapi.yaml).
+"""A small JSON contract for in-house deploy services (OpenAPI: docs/serving-http.openapi.yaml).
 
     GET  {url}/models/{model}            → state
     POST {url}/models/{model}/rollback   {"to": "1.8.2"}  → state

@@ -1,0 +1,114 @@
+"""The generic HTTP contract: a deploy service written from docs/serving-http.openapi.yaml, whose answers are
+checked against that file, driven through sevbot's `http` backend."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+import jsonschema
+import pytest
+import yaml
+from aiohttp import web
+
+from bot.serving import Capability, ServingError, Unsupported
+from bot.serving.http import HttpBackend
+
+SPEC = yaml.safe_load((Path(__file__).parents[2] / "docs" / "serving-http.openapi.yaml").read_text())
+
+
+def _check(instance: Any, ref: str) -> None:
+    jsonschema.validate(instance, {"$ref": ref, "components": SPEC["components"]})
+
+
+def _request_schema(move: str) -> Any:
+    return SPEC["paths"][f"/models/{{model}}/{move}"]["post"]["requestBody"]
+
+
+@pytest.fixture
+async def service() -> AsyncIterator[tuple[str, list[tuple[str, Any, str]]]]:
+    state: dict[str, Any] = {
+        "live": "2.0.0",
+        "previous": "1.8.2",
+        "versions": [
+            {"version": "1.8.2", "created_at": "2026-10-30T09:00:00Z", "dataset": "a91c3e0"},
+            {"version": "2.0.0", "created_at": "2026-11-22T02:40:00Z", "dataset": "b4f7a10", "commit": "9d2c7a1e"},
+        ],
+        "fallback": False,
+        "canary_percent": 20,
+        "review": False,
+        "capabilities": ["rollback", "fallback", "canary", "review"],
+    }
+    calls: list[tuple[str, Any, str]] = []
+
+    async def get(request: web.Request) -> web.Response:
+        if request.match_info["model"] != "cv-detector":
+            return web.json_response({"error": "no such model"}, status=404)
+        _check(state, "#/components/schemas/State")
+        return web.json_response(state)
+
+    async def move(request: web.Request) -> web.Response:
+        body = await request.json()
+        move = request.match_info["move"]
+        calls.append((move, body, request.headers.get("Authorization", "")))
+        if move == "rollback":
+            if body["to"] not in {v["version"] for v in state["versions"]}:
+                return web.json_response({"error": f"unknown version {body['to']}"}, status=422)
+            state["previous"], state["live"] = state["live"], body["to"]
+        elif move == "canary":
+            state["canary_percent"] = body["percent"]
+        else:
+            state[move] = body["on"]
+        return web.json_response(state)
+
+    app = web.Application()
+    app.router.add_get("/models/{model}", get)
+    app.router.add_post("/models/{model}/{move}", move)
+    runner = web.AppRunner(app)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+    yield f"http://127.0.0.1:{port}", calls
+    await runner.cleanup()
+
+
+async def test_every_move_through_the_contract(
+    service: tuple[str, list[tuple[str, Any, str]]], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    url, calls = service
+    monkeypatch.setenv("DEPLOY_TOKEN", "s3cret")
+    backend = HttpBackend("cv-detector", {"url": url, "token_env": "DEPLOY_TOKEN"}, timeout_s=5)
+    state = await backend.describe()
+    assert state.live == "2.0.0" and state.previous == "1.8.2"
+    assert state.version("2.0.0") is not None and state.version("2.0.0").lineage() == "data b4f7a10, commit 9d2c7a1"  # type: ignore[union-attr]
+    assert (await backend.rollback("1.8.2")).live == "1.8.2"
+    assert (await backend.fallback(True)).fallback is True
+    assert (await backend.canary(0)).canary_percent == 0
+    assert (await backend.review(True)).review is True
+    assert [c[0] for c in calls] == ["rollback", "fallback", "canary", "review"]
+    assert all(auth == "Bearer s3cret" for _, _, auth in calls)
+    bodies = dict((move, body) for move, body, _ in calls)
+    for move, body in bodies.items():  # what sevbot sent is what the contract asks for
+        request_body = _request_schema(move)
+        if "$ref" in request_body:
+            request_body = SPEC["components"]["requestBodies"][request_body["$ref"].rsplit("/", 1)[-1]]
+        jsonschema.validate(body, request_body["content"]["application/json"]["schema"])
+    assert bodies == {
+        "rollback": {"to": "1.8.2"},
+        "fallback": {"on": True},
+        "canary": {"percent": 0},
+        "review": {"on": True},
+    }
+    with pytest.raises(ServingError, match=r"rollback to 9\.9\.9: 422 unknown version 9\.9\.9"):
+        await backend.rollback("9.9.9")
+
+
+async def test_a_controller_owns_the_weights(service: tuple[str, list[tuple[str, Any, str]]]) -> None:
+    url, calls = service
+    backend = HttpBackend("cv-detector", {"url": url, "traffic_owner": "Argo Rollouts"}, timeout_s=5)
+    assert Capability.CANARY not in backend.capabilities
+    with pytest.raises(Unsupported, match="Argo Rollouts owns cv-detector's traffic weights"):
+        await backend.canary(0)
+    assert calls == []
