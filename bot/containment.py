@@ -252,7 +252,7 @@ async def prepare(
             assert named is not None
             named.params = {**named.params, "backend_name": backend.name}
             session.add(named)
-        await _finish(db, action_id, clock, status=ActionStatus.FAILED, error=str(exc), before=None, after=None)
+        await _finish(db, action_id, clock, config, status=ActionStatus.FAILED, error=str(exc), before=None, after=None)
         async with db.session_scope() as session:
             failed = await session.get(Action, action_id)
         assert failed is not None
@@ -340,6 +340,7 @@ async def execute(db: Database, *, config: Config, clock: Clock, backend_for: Ba
             db,
             action_id,
             clock,
+            config,
             status=ActionStatus.FAILED,
             error=f"sevbot stopped while this ran; {backend.name} now serves {now_live}. Check, then ask again.",
             before=action.version_before,
@@ -358,7 +359,14 @@ async def execute(db: Database, *, config: Config, clock: Clock, backend_for: Ba
                 state = await backend.review(bool(params["on"]))
     except ServingError as exc:
         await _finish(
-            db, action_id, clock, status=ActionStatus.FAILED, error=str(exc), before=action.version_before, after=None
+            db,
+            action_id,
+            clock,
+            config,
+            status=ActionStatus.FAILED,
+            error=str(exc),
+            before=action.version_before,
+            after=None,
         )
         return
     async with db.session_scope() as session:
@@ -367,6 +375,7 @@ async def execute(db: Database, *, config: Config, clock: Clock, backend_for: Ba
         db,
         action_id,
         clock,
+        config,
         status=ActionStatus.SUCCEEDED,
         error=None,
         before=action.version_before,
@@ -379,6 +388,7 @@ async def _finish(
     db: Database,
     action_id: int,
     clock: Clock,
+    config: Config,
     *,
     status: ActionStatus,
     error: str | None,

@@ -27,6 +27,7 @@ class OutboxKind(StrEnum):
     ALERT_CARD = "alert_card"  # an alert group's card in the alerts channel, posted or updated
     PLAN_ACTION = "plan_action"  # ask the serving platform what is live; show the plan with Confirm / Cancel
     RUN_ACTION = "run_action"  # run a confirmed containment action once; its result is a timeline event
+    VERIFY = "verify"  # check a model's SLOs against the metrics backend; the verdicts are a timeline event
 
 
 # These render the current state when they run, so one run does every such row queued behind it.
@@ -48,13 +49,15 @@ async def enqueue(
     now: datetime,
     incident_id: int | None = None,
     subject: str | None = None,
+    at: datetime | None = None,
     **payload: Any,
 ) -> OutboxMessage:
-    """Rows of one subject (by default the incident) are done in order; `subject` names another, e.g. a card."""
+    """Rows of one subject (by default the incident) are done in order; `subject` names another, e.g. a card.
+    `at` schedules the row for later (it is done once it falls due, even after a restart)."""
     if subject is None:
         subject = incident_subject(incident_id) if incident_id is not None else ""
     message = OutboxMessage(
-        incident_id=incident_id, subject=subject, kind=kind, payload=payload, created_at=now, next_attempt_at=now
+        incident_id=incident_id, subject=subject, kind=kind, payload=payload, created_at=now, next_attempt_at=at or now
     )
     session.add(message)
     await session.flush()

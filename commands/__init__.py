@@ -34,6 +34,7 @@ from commands import (
     severity,
     status,
     update,
+    verify,
 )
 from commands.arguments import first_word
 from commands.invocation import Invocation
@@ -56,6 +57,7 @@ SUBCOMMANDS: dict[str, ModuleType] = {
         fallback,
         canary,
         review,
+        verify,
         resolve,
         listing,
         help,

@@ -19,11 +19,12 @@ from bot.db import Database
 from bot.incidents import IncidentSnapshot, snapshot
 from bot.models import Alert, AlertGroup, Incident, OutboxMessage, Role, TimelineEvent
 from bot.naming import channel_name
-from bot.outbox import OutboxKind
+from bot.outbox import OutboxKind, enqueue
 from bot.serving import Capability
 from bot.slack.blocks import action_plan, alert_card, as_dicts, incident_card, text_blocks
 from bot.texts import Texts
-from bot.timeline import EventKind
+from bot.timeline import EventKind, record
+from bot.verify import VerifyError, verify_model
 
 __all__ = ["NotReady", "Publisher", "slack_error"]
 
@@ -72,6 +73,10 @@ class Publisher:
             return
         if message.kind == OutboxKind.RUN_ACTION:
             await self._run_action(int(payload["action_id"]))
+            return
+        if message.kind == OutboxKind.VERIFY:
+            assert message.incident_id is not None
+            await self._verify(message.incident_id, payload)
             return
         incident_id = message.incident_id
         assert incident_id is not None, "incident work without an incident"
@@ -295,6 +300,43 @@ class Publisher:
         await containment.execute(
             self.db, config=self.config, clock=self.clock, backend_for=self.backend_for, action_id=action_id
         )
+
+    async def _verify(self, incident_id: int, payload: dict[str, Any]) -> None:
+        """Ask the metrics backend, record the verdicts on the timeline, and post them (after a containment
+        action: "ready to resolve" or "not recovered in time")."""
+        snap = await self._load(incident_id)
+        model_name = str(payload.get("model") or snap.incident.model or "")
+        model = self.config.model(model_name)
+        if model is None:
+            return
+        now = self.clock.now()
+        if payload.get("after_action") and snap.incident.status == "resolved":
+            return  # resolved meanwhile: nothing left to verify
+        try:
+            verdicts = [v.as_dict() for v in await verify_model(model, since=snap.incident.declared_at, now=now)]
+            error = None
+        except VerifyError as exc:
+            verdicts, error = [], str(exc)
+        async with self.db.session_scope() as session:
+            event = await record(
+                session,
+                incident_id=incident_id,
+                actor=str(payload.get("asked_by") or "sevbot"),
+                kind=EventKind.VERIFICATION,
+                at=now,
+                model=model_name,
+                verdicts=verdicts,
+                error=error,
+                after_action=payload.get("after_action"),
+            )
+            await enqueue(
+                session,
+                kind=OutboxKind.POST_EVENT,
+                incident_id=incident_id,
+                now=now,
+                target="incident",
+                event_id=event.id,
+            )
 
     async def _alert_digest(self, incident_id: int) -> None:
         snap = await self._load(incident_id)

@@ -72,7 +72,9 @@ async def detector_metrics(values: dict[str, float]) -> AsyncIterator[int]:
 
 
 @contextmanager
-def monitoring(folder: Path, *, metrics_port: int, bot_url: str) -> Iterator[None]:
+def monitoring(folder: Path, *, metrics_port: int, bot_url: str) -> Iterator[int]:
+    """Prometheus scraping `metrics_port` every second and Alertmanager posting to the bot; yields Prometheus's
+    port."""
     prom_port, am_port = _port(), _port()
     (folder / "rules.yml").write_text(RULES)
     (folder / "prometheus.yml").write_text(f"""
@@ -118,7 +120,7 @@ receivers:
         stderr=subprocess.STDOUT,
     )
     try:
-        yield
+        yield prom_port
     finally:
         for process in (prometheus, alertmanager):
             process.terminate()

@@ -1,0 +1,36 @@
+"""`/incident verify [model]`: is each SLO of the model back, and has it held for its window?"""
+
+from __future__ import annotations
+
+from bot import containment
+from bot.errors import UserError
+from bot.outbox import OutboxKind, enqueue
+from commands.invocation import Invocation
+
+NAME = "verify"
+USAGE = "verify [model]"
+SUMMARY = "check the model's SLOs over their windows: recovered, not recovered or inconclusive"
+
+
+async def run(inv: Invocation) -> None:
+    words = inv.args.split()
+    if len(words) > 1:
+        raise UserError("`verify` takes at most a model.", usage=USAGE)
+    async with inv.services.db.session_scope() as session:
+        incident = await inv.incident_here(session)
+        model = words[0] if words else incident.model
+        if not model:
+            raise UserError("This incident names no model: say which one.", usage=USAGE)
+        settings = containment.model_config(inv.services.config, model)
+        if not settings.slos:
+            raise UserError(f"`{model}` has no SLOs in sevbot.yml to verify.")
+        await enqueue(
+            session,
+            kind=OutboxKind.VERIFY,
+            incident_id=incident.id,
+            now=inv.services.clock.now(),
+            model=model,
+            asked_by=inv.user,
+        )
+    inv.changed()
+    await inv.reply(f":mag: Checking `{model}`'s SLOs against the metrics; the verdict comes in this channel.")
