@@ -152,9 +152,15 @@ class SLO(_Strict):
 
 
 class Metrics(_Strict):
-    backend: Literal["prometheus"]
-    url: HttpUrl
+    backend: Literal["prometheus", "simulated"]  # simulated: the demo's model service reports its own quality
+    url: HttpUrl | None = None
     queries: dict[str, str] = Field(default_factory=dict)
+
+    @model_validator(mode="after")
+    def _prometheus_needs_url(self) -> Metrics:
+        if self.backend == "prometheus" and self.url is None:
+            raise ValueError("the prometheus metrics backend needs a url")
+        return self
 
 
 class ModelConfig(_Strict):

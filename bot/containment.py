@@ -434,3 +434,16 @@ async def _finish(
             target="incident",
             event_id=event.id,
         )
+        settings = config.model(action.model)
+        if status == ActionStatus.SUCCEEDED and settings is not None and settings.slos:
+            window = max(slo.window for slo in settings.slos.values())
+            await enqueue(  # has it worked? asked once the SLO could have held for its window
+                session,
+                kind=OutboxKind.VERIFY,
+                incident_id=action.incident_id,
+                now=now,
+                subject=f"verify:{action.id}",
+                at=now + window,
+                model=action.model,
+                after_action=action.id,
+            )

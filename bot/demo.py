@@ -28,7 +28,8 @@ DEMO_CONFIG = {
         "cv-detector": {
             "owners": ["U0003"],
             "oncall": ["U0004"],
-            "serving": {"backend": "simulated"},
+            "serving": {"backend": "simulated", "quality": {"2.0.0": 0.38, "1.8.2": 0.61}},
+            "metrics": {"backend": "simulated"},
             "fallback": "cv-detector-lite",
             "slos": {"map": {"min": 0.55, "window": "60m"}},
             "runbook": "https://wiki.example/runbooks/cv-detector",
@@ -147,6 +148,8 @@ async def play(box: Sandbox, clock: ManualClock) -> str:
     await s.slash("U0002", channel, "status identified")
     s.at(9)
     await s.slash("U0002", channel, "severity sev1")
+    s.at(12)
+    await s.slash("U0002", channel, "verify")
     s.at(20)
     s.say("U0002", "clicks [Post update] and fills in the form")
     await box.driver.click("U0002", channel, box.ws.channels[channel].pins[0], "incident_post_update")
@@ -173,8 +176,8 @@ async def play(box: Sandbox, clock: ManualClock) -> str:
 
 async def run_demo() -> int:
     logging.getLogger().setLevel(logging.WARNING)
-    SimulatedBackend.services.clear()  # the simulated model service starts at 2.0.0 each run
     clock = ManualClock(START)
+    SimulatedBackend.reset(clock.now)  # the simulated model service starts at 2.0.0 each run, on the demo's clock
     emulator = SlackEmulator(now=lambda: clock.now().timestamp())
     for user_id, name in PEOPLE.items():
         emulator.workspace.add_user(user_id, name)

@@ -92,11 +92,16 @@ class Dispatcher:
                 return tried
 
     async def pending(self) -> int:
+        """Rows owed now (scheduled ones, such as a verification an hour after a rollback, count once due)."""
         async with self.db.session_scope() as session:
             result = await session.exec(
                 select(sa.func.count())
                 .select_from(OutboxMessage)
-                .where(col(OutboxMessage.done_at).is_(None), col(OutboxMessage.failed).is_(False))
+                .where(
+                    col(OutboxMessage.done_at).is_(None),
+                    col(OutboxMessage.failed).is_(False),
+                    col(OutboxMessage.next_attempt_at) <= self.clock.now() + timedelta(minutes=5),
+                )
             )
             return result.one()
 

@@ -17,6 +17,7 @@ import numpy as np
 from bot.config import SLO, ModelConfig
 from bot.serving._http import request_json
 from bot.serving.base import ServingError
+from bot.serving.simulated import simulated_series
 from bot.triage import sustained_breach
 
 __all__ = ["SloVerdict", "VerifyError", "assess", "verify_model"]
@@ -125,12 +126,14 @@ async def query_range(
 
 
 async def verify_model(
-    model: ModelConfig, *, since: datetime, now: datetime, timeout_s: float = 20.0
+    model: ModelConfig, *, name: str, since: datetime, now: datetime, timeout_s: float = 20.0
 ) -> list[SloVerdict]:
     """Each SLO that has a query, over the incident and its window. An SLO without a query is inconclusive."""
     verdicts: list[SloVerdict] = []
     for metric, slo in model.slos.items():
         query = model.metrics.queries.get(metric) if model.metrics else None
+        if model.metrics is not None and model.metrics.backend == "simulated":
+            query = metric
         bound = f"≥ {slo.min:g}" if slo.min is not None else f"≤ {slo.max:g}"
         step = max(slo.window / 120, timedelta(seconds=1))
         if query is None or model.metrics is None:
@@ -147,8 +150,12 @@ async def verify_model(
             )
             continue
         start = min(since, now - slo.window) - slo.window
-        series = await query_range(
-            str(model.metrics.url), query, start=start.astimezone(UTC), end=now, step=step, timeout_s=timeout_s
-        )
+        if model.metrics.backend == "simulated":
+            quality = {k: float(v) for k, v in (model.serving.model_dump().get("quality") or {}).items()}
+            series = simulated_series(name, quality, start=start, end=now, step=step)
+        else:
+            series = await query_range(
+                str(model.metrics.url), query, start=start.astimezone(UTC), end=now, step=step, timeout_s=timeout_s
+            )
         verdicts.append(assess(metric, slo, series, now=now, step=step))
     return verdicts

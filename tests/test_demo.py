@@ -19,6 +19,12 @@ async def test_the_demo_plays_the_night_through(capsys: pytest.CaptureFixture[st
     # Contained from the alert card, through the (simulated) model service, after a private confirmation.
     assert "*Rollback on the simulated model service:* cv-detector: 2.0.0 (data b4f7a10" in out
     assert ":rewind: `cv-detector` rolled back on the simulated model service: 2.0.0 → *1.8.2* (by @dave)." in out
+    # Verified: too early by hand, then recovered an SLO window after the rollback, unasked.
+    assert ":x: map 0.6: 22 % of the last 1 h inside ≥ 0.55 — not recovered" in out
+    assert (
+        ":white_check_mark: map 0.6 ≥ 0.55 for 1 h — recovered, ready to resolve (better than the breach, p < 0.001)"
+        in out
+    )
     # The people's side: commander, roles, update, severity, resolution, announcements.
     assert "topic: SEV1 · resolved · IC @bob" in out
     assert "*sevbot's triage said SEV2, because:*" in out

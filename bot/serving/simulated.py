@@ -4,8 +4,9 @@ same model, so a demo can watch it change."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import replace
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any, ClassVar
 
 from bot.serving.base import Backend, Capability, ServingError, ServingState, Version
@@ -37,6 +38,14 @@ class SimulatedBackend(Backend):
     name = "the simulated model service"
     capabilities = frozenset(Capability)
     services: ClassVar[dict[str, ServingState]] = {}
+    history: ClassVar[dict[str, list[tuple[datetime, str]]]] = {}  # when each version went live
+    clock: ClassVar[Callable[[], datetime]] = staticmethod(lambda: datetime.now(UTC))
+
+    @classmethod
+    def reset(cls, clock: Callable[[], datetime]) -> None:
+        cls.services.clear()
+        cls.history.clear()
+        cls.clock = staticmethod(clock)
 
     def _state(self) -> ServingState:
         if self.model not in self.services:
@@ -58,6 +67,8 @@ class SimulatedBackend(Backend):
         if self.settings.get("fail"):
             raise ServingError(str(self.settings["fail"]))
         self.services[self.model] = state
+        if state.live is not None:
+            self.history.setdefault(self.model, []).append((type(self).clock(), state.live))
         return state
 
     async def describe(self) -> ServingState:
@@ -77,3 +88,26 @@ class SimulatedBackend(Backend):
 
     async def review(self, on: bool) -> ServingState:
         return self._set(replace(self._state(), review=on))
+
+
+def simulated_series(
+    model: str, quality: dict[str, float], *, start: datetime, end: datetime, step: timedelta
+) -> list[tuple[float, float]]:
+    """The metric the simulated service reports: each version's `quality` (from sevbot.yml), by what was live
+    when, with a little deterministic wobble. Versions not listed report nothing (a gap, as a real outage)."""
+    changes = SimulatedBackend.history.get(model) or []
+    state = SimulatedBackend.services.get(model)
+    first = state.live if state and not changes else None
+    series: list[tuple[float, float]] = []
+    t, n = start, 0
+    while t <= end:
+        live = first
+        for when, version in changes:
+            if when <= t:
+                live = version
+        if live is None and changes:
+            live = next((v.version for v in (state.versions if state else ()) if v.version != changes[0][1]), None)
+        if live in quality:
+            series.append((t.timestamp(), quality[live] + 0.01 * ((n * 7919) % 5 - 2) / 2))
+        t, n = t + step, n + 1
+    return series

@@ -313,7 +313,10 @@ class Publisher:
         if payload.get("after_action") and snap.incident.status == "resolved":
             return  # resolved meanwhile: nothing left to verify
         try:
-            verdicts = [v.as_dict() for v in await verify_model(model, since=snap.incident.declared_at, now=now)]
+            verdicts = [
+                v.as_dict()
+                for v in await verify_model(model, name=model_name, since=snap.incident.declared_at, now=now)
+            ]
             error = None
         except VerifyError as exc:
             verdicts, error = [], str(exc)
