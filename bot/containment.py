@@ -358,6 +358,10 @@ async def execute(db: Database, *, config: Config, clock: Clock, backend_for: Ba
             case ActionKind.REVIEW:
                 state = await backend.review(bool(params["on"]))
     except ServingError as exc:
+        try:  # a timeout does not say the move did not happen: look, so nobody is told a false "nothing changed"
+            after = (await backend.describe()).live
+        except ServingError:
+            after = None
         await _finish(
             db,
             action_id,
@@ -366,7 +370,7 @@ async def execute(db: Database, *, config: Config, clock: Clock, backend_for: Ba
             status=ActionStatus.FAILED,
             error=str(exc),
             before=action.version_before,
-            after=None,
+            after=after,
         )
         return
     async with db.session_scope() as session:
