@@ -55,7 +55,13 @@ class SloVerdict:
             "share_inside": self.share_inside,
             "p_value": self.p_value,
             "reason": self.reason,
+            "limit": self.limit,
+            "series": [[round(t, 3), v] for t, v in self.series[-500:]],
         }
+
+    @property
+    def limit(self) -> float:
+        return float(self.bound.split(" ", 1)[1])
 
 
 def _inside(values: np.ndarray[Any, Any], slo: SLO) -> np.ndarray[Any, Any]:

@@ -29,6 +29,7 @@ SCOPES = {
     "pins_add": "pins:write",
     "bookmarks_add": "bookmarks:write",
     "bookmarks_list": "bookmarks:read",
+    "files_upload_v2": "files:write",  # files.getUploadURLExternal + files.completeUploadExternal
 }
 
 
@@ -42,7 +43,7 @@ def _methods_called() -> set[str]:
         for path in (ROOT / folder).rglob("*.py"):
             if "emulator" in path.parts or "serving" in path.parts:  # serving: platform clients, not Slack
                 continue
-            found |= set(re.findall(r"client\.([a-z]+_[A-Za-z_]+)\(", path.read_text()))
+            found |= set(re.findall(r"client\.([a-z]+_[A-Za-z0-9_]+)\(", path.read_text()))
     return found
 
 

@@ -12,6 +12,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from sqlmodel import col, select
 
 from bot import containment, serving
+from bot.chart import line_chart
 from bot.clock import Clock
 from bot.config import Config
 from bot.containment import BackendFactory
@@ -73,6 +74,10 @@ class Publisher:
             return
         if message.kind == OutboxKind.RUN_ACTION:
             await self._run_action(int(payload["action_id"]))
+            return
+        if message.kind == OutboxKind.CHART:
+            assert message.incident_id is not None
+            await self._chart(message.incident_id, int(payload["event_id"]))
             return
         if message.kind == OutboxKind.VERIFY:
             assert message.incident_id is not None
@@ -340,6 +345,32 @@ class Publisher:
                 target="incident",
                 event_id=event.id,
             )
+            if any(v.get("series") for v in verdicts):
+                await enqueue(session, kind=OutboxKind.CHART, incident_id=incident_id, now=now, event_id=event.id)
+
+    async def _chart(self, incident_id: int, event_id: int) -> None:
+        """The first SLO with data, across the incident: its series, its bound, and the containment actions."""
+        channel = await self._channel_of(incident_id)
+        async with self.db.session_scope() as session:
+            event = await session.get(TimelineEvent, event_id)
+            actions = (
+                await session.exec(
+                    select(TimelineEvent).where(
+                        TimelineEvent.incident_id == incident_id, TimelineEvent.kind == EventKind.ACTION
+                    )
+                )
+            ).all()
+        assert event is not None
+        verdict = next(v for v in event.data["verdicts"] if v.get("series"))
+        marks = [a.at.timestamp() for a in actions if a.data.get("status") == "succeeded"]
+        png = line_chart([(t, v) for t, v in verdict["series"]], limit=verdict.get("limit"), marks=marks)
+        model, metric = event.data["model"], verdict["metric"]
+        await self.client.files_upload_v2(
+            channel=channel,
+            file=png,
+            filename=f"INC-{incident_id}-{model}-{metric}.png",
+            title=f"{model} {metric} across INC-{incident_id} (red: SLO {verdict['bound']}; green: containment)",
+        )
 
     async def _alert_digest(self, incident_id: int) -> None:
         snap = await self._load(incident_id)

@@ -34,7 +34,9 @@ async def test_verify_reads_the_slo_from_prometheus(tmp_path: Path) -> None:
                 reply = await bot.driver.slash("U0004", channel, "verify")
                 assert "Checking `cv-detector`'s SLOs" in reply.ephemeral_text
                 await bot.settled()
-                posted = bot.seen(channel)[-1]
+                posted = bot.seen(channel)[-2]  # the verdicts, then their chart
+                (chart,) = [m for m in bot.ws.channels[channel].messages if m.files]
+                assert chart.files[0]["title"].startswith("cv-detector map across INC-1")
                 assert "*Verification of `cv-detector`* (asked by @dave)" in posted
                 assert "map 0.62 ≥ 0.55 for 8 s — recovered" in posted, posted
                 assert (
@@ -46,5 +48,5 @@ async def test_verify_reads_the_slo_from_prometheus(tmp_path: Path) -> None:
                 await asyncio.sleep(3)
                 await bot.driver.slash("U0004", channel, "verify cv-detector")
                 await bot.settled()
-                posted = bot.seen(channel)[-1]
+                posted = bot.seen(channel)[-2]
                 assert "map 0.41: " in posted and "of the last 8 s inside ≥ 0.55 — not recovered" in posted, posted
