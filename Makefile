@@ -7,6 +7,8 @@ $(BIN)/sevbot: pyproject.toml
 	$(PY) -m venv $(VENV)
 	$(BIN)/pip install -q --upgrade pip
 	$(BIN)/pip install -q -e '.[dev]'
+	# tritonserver for the Triton tests: only its binary is used, so not its Python dependencies (numpy < 2)
+	$(BIN)/pip install -q --no-deps 'nvidia-pytriton==0.7.0'
 	touch $@
 
 .PHONY: install demo test lint bench

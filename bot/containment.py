@@ -207,7 +207,7 @@ def _plan(
                 f"neither the platform nor sevbot's records say which version of {model} was live before "
                 f"{before}: name one with `/incident rollback {model} to <version>`"
             )
-        if state.version(to) is None:
+        if state.version(to) is None and state.lists_all_versions:
             known = ", ".join(v.version for v in state.versions) or "none"
             raise ServingError(f"{model} has no version {to} (versions: {known})")
         if to == before:

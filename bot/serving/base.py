@@ -64,6 +64,7 @@ class ServingState:
     canary_percent: float | None = None
     review: bool | None = None
     details: dict[str, Any] = field(default_factory=dict)
+    lists_all_versions: bool = True  # False: the platform shows only loaded versions (Triton)
 
     def version(self, name: str | None) -> Version | None:
         return next((v for v in self.versions if v.version == name), None)

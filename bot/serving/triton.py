@@ -3,8 +3,9 @@
 Versions are the model repository's version folders (`POST /v2/repository/index`); what is live is the version
 policy in the loaded config. Rollback reloads the model with a config override that pins the previous version,
 `{"version_policy": {"specific": {"versions": [N]}}}` (`POST /v2/repository/models/{m}/load`), then checks
-`GET /v2/models/{m}/versions/{N}/ready`. Triton keeps no deploy history: the previous version is what sevbot saw
-live before, else the highest version below the live one.
+`GET /v2/models/{m}/versions/{N}/ready`. Triton keeps no deploy history and lists only the versions it has
+loaded, so the previous version is what sevbot saw live before, or the one named (`rollback <m> to <N>`); a
+version missing from the repository is refused by Triton itself.
 """
 
 from __future__ import annotations
@@ -58,12 +59,12 @@ class TritonBackend(Backend):
         else:  # Triton's default: the latest version
             live_versions = available[-int(policy.get("latest", {}).get("num_versions", 1)) :]
         live = str(max(live_versions)) if live_versions else None
-        lower = [v for v in available if live is not None and v < int(live)]
         return ServingState(
             live=live,
             versions=tuple(Version(version=str(v), ready=str(v) in ready) for v in available),
-            previous=str(lower[-1]) if lower else None,
+            previous=None,
             details={"version_policy": policy},
+            lists_all_versions=False,
         )
 
     async def rollback(self, to: str) -> ServingState:
