@@ -1,7 +1,7 @@
 """Amazon SageMaker real-time endpoints: each production variant serves one model version.
 
-What is live is the variant with the most traffic; the previous version is the newest variant whose model was
-created before the live one's (the platform's own history). Rollback sends all weight to the previous variant,
+What is live is the newest variant taking traffic (during a canary, the canary); the previous version is the
+newest variant whose model was created before the live one's (the platform's own history). Rollback sends all weight to the previous variant,
 canary sets the newest variant's share, fallback sends all weight to `fallback_variant`. Weights change with
 `UpdateEndpointWeightsAndCapacities`, always with the instance counts too: AWS keeps counts that are left out,
 moto drops them, and sending both is valid for each. Lineage comes from the model's tags (`commit`, `dataset`,
@@ -89,8 +89,14 @@ class SageMakerBackend(Backend):
         )
         weights = {v["VariantName"]: float(v.get("CurrentWeight", v.get("DesiredWeight", 0.0))) for v in variants}
         total = sum(weights.values()) or 1.0
-        live = max(weights, key=lambda n: weights[n]) if weights else None
         ordered = [v.version for v in versions if v.version != fallback_variant]
+        # What is live is the newest version taking traffic: during a canary, the canary (a rollback goes back
+        # from it); on the fallback, the fallback.
+        serving = [n for n in ordered if weights.get(n, 0.0) > 0]
+        if fallback_variant and weights.get(fallback_variant, 0.0) >= max(weights.values(), default=0.0) > 0:
+            live: str | None = fallback_variant
+        else:
+            live = serving[-1] if serving else (max(weights, key=lambda n: weights[n]) if weights else None)
         older = ordered[: ordered.index(live)] if live in ordered else []
         newest = ordered[-1] if ordered else None
         state = ServingState(

@@ -183,3 +183,26 @@ async def test_the_alert_cards_roll_back_button(bot: Bot, mlflow: MlflowServer, 
     assert mlflow.alias(registered, "champion") == "1"
     (incident,) = bot.incident_channels()
     assert any("rolled back on MLflow: 2 → *1*" in m for m in bot.seen(incident.id))
+
+
+async def test_outside_an_incident_a_containment_command_declares_one_first(
+    bot: Bot, mlflow: MlflowServer, registered: str
+) -> None:
+    general = bot.channel("general").id
+    reply = await bot.driver.slash("U0002", general, "rollback ranker")
+    assert "`ranker` has no open incident and no alert to take its severity from" in reply.ephemeral_text
+    assert bot.incident_channels() == []
+    drift: dict[str, Any] = {"model": "cv-detector", "metric": "score_psi", "summary": "score drift on site B"}
+    drift["histograms"] = {"baseline": [120, 340, 310, 160, 70], "current": [60, 210, 330, 250, 150]}
+    code, _ = await post_alert(bot, "generic", drift)  # SEV3: a card, no incident
+    assert code == 202
+    await bot.settled()
+    assert bot.incident_channels() == []
+    reply = await bot.driver.slash("U0004", general, "rollback cv-detector")
+    assert (
+        ":rotating_light: `cv-detector` had no open incident: I declared *INC-1* (SEV3) for it." in reply.ephemeral_text
+    )
+    await bot.settled()
+    (incident,) = bot.incident_channels()
+    assert "*SEV3 · INC-1 · score drift on site B*" in bot.seen(incident.id)[0]
+    assert _plan(bot, general, "U0004")

@@ -102,9 +102,10 @@ async def test_describe_canary_and_rollback(moto: str, endpoint: tuple[str, Any]
     assert _weights(client, name) == {"v1-8-2": (0.9, 2), "v2-0-0": (0.1, 2)}  # counts kept: they were sent too
     assert state.canary_percent == 10.0
 
+    assert state.live == "v2-0-0" and state.previous == "v1-8-2"  # the canary is what a rollback goes back from
     state = await backend.rollback("v1-8-2")
     assert _weights(client, name) == {"v1-8-2": (1.0, 2), "v2-0-0": (0.0, 2)}
-    assert state.live == "v1-8-2"
+    assert state.live == "v1-8-2" and state.previous is None
 
 
 async def test_errors_are_plain(moto: str, endpoint: tuple[str, Any]) -> None:
@@ -115,3 +116,43 @@ async def test_errors_are_plain(moto: str, endpoint: tuple[str, Any]) -> None:
         await _backend(moto, "no-such-endpoint").describe()
     with pytest.raises(ServingError, match="cannot switch to a fallback"):
         _backend(moto, name).require(Capability.FALLBACK)
+
+
+async def test_canary_and_rollback_from_slack(
+    moto: str, endpoint: tuple[str, Any], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import copy
+
+    from bot.config import parse_config
+    from tests.harness import CONFIG, running_bot
+
+    name, client = endpoint
+    config = copy.deepcopy(CONFIG)
+    config["models"]["cv-detector"]["serving"] = {
+        "backend": "sagemaker",
+        "endpoint": name,
+        "endpoint_url": moto,
+        "region": "us-east-1",
+    }
+    async with running_bot(f"sqlite:///{tmp_path / 'sevbot.db'}", config=parse_config(config)) as bot:
+        await bot.driver.slash("U0004", bot.channel("general").id, "declare sev2 cv-detector canary hurts mAP")
+        await bot.settled()
+        channel = bot.incident_channels()[0].id
+        for command in ("canary cv-detector 10", "rollback cv-detector"):
+            await bot.driver.slash("U0004", channel, command)
+            await bot.settled()
+            plan = [m for m in bot.ws.channels[channel].messages if m.ephemeral_to == "U0004"][-1]
+            assert "Confirm" in str(plan.blocks), plan.text
+            if command.startswith("canary"):
+                assert "set canary traffic of cv-detector: 100 % → 10 %" in plan.text
+                await bot.driver.click("U0004", channel, plan.ts, "action_confirm")
+                await bot.settled()
+                assert _weights(client, name) == {"v1-8-2": (0.9, 2), "v2-0-0": (0.1, 2)}
+            else:
+                assert "cv-detector: v2-0-0 (data b4f7a10, commit 9d2c7a1" in plan.text and "→ v1-8-2" in plan.text
+                await bot.driver.click("U0004", channel, plan.ts, "action_confirm")
+                await bot.settled()
+                assert _weights(client, name) == {"v1-8-2": (1.0, 2), "v2-0-0": (0.0, 2)}
+        posted = "\n".join(bot.seen(channel))
+        assert "canary traffic set to *10 %* on SageMaker (by @dave)" in posted
+        assert "rolled back on SageMaker: v2-0-0 → *v1-8-2* (by @dave)" in posted
