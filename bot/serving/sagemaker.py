@@ -1,8 +1,9 @@
 """Amazon SageMaker real-time endpoints: each production variant serves one model version.
 
 What is live is the newest variant taking traffic (during a canary, the canary); the previous version is the
-newest variant whose model was created before the live one's (the platform's own history). Rollback sends all weight to the previous variant,
-canary sets the newest variant's share, fallback sends all weight to `fallback_variant`. Weights change with
+newest variant whose model was created before the live one's (the platform's own history). Rollback sends all
+weight to the previous variant, canary sets the newest variant's share, fallback sends all weight to
+`fallback_variant`. Weights change with
 `UpdateEndpointWeightsAndCapacities`, always with the instance counts too: AWS keeps counts that are left out,
 moto drops them, and sending both is valid for each. Lineage comes from the model's tags (`commit`, `dataset`,
 `config_hash`) and its container image. boto3 is blocking, so calls run in a thread with a bounded timeout.
