@@ -92,7 +92,8 @@ class Dispatcher:
                 return tried
 
     async def pending(self) -> int:
-        """Rows owed now (scheduled ones, such as a verification an hour after a rollback, count once due)."""
+        """Rows owed now, or being retried; a row scheduled for later (a verification an hour after a rollback)
+        counts once it falls due."""
         async with self.db.session_scope() as session:
             result = await session.exec(
                 select(sa.func.count())
@@ -100,7 +101,7 @@ class Dispatcher:
                 .where(
                     col(OutboxMessage.done_at).is_(None),
                     col(OutboxMessage.failed).is_(False),
-                    col(OutboxMessage.next_attempt_at) <= self.clock.now() + timedelta(minutes=5),
+                    sa.or_(col(OutboxMessage.next_attempt_at) <= self.clock.now(), col(OutboxMessage.attempts) > 0),
                 )
             )
             return result.one()

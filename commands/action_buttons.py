@@ -38,7 +38,7 @@ async def _refuse(services: Services, respond: AsyncRespond, exc: UserError) -> 
 
 def _answer(services: Services, *, confirm: bool):  # type: ignore[no-untyped-def]
     async def handle(ack: AsyncAck, body: dict[str, Any], respond: AsyncRespond) -> None:
-        await ack()
+        # The decision is written before the ack (milliseconds), so whoever clicked next sees it.
         user, now = body["user"]["id"], services.clock.now()
         try:
             async with services.db.session_scope() as session:
@@ -49,8 +49,10 @@ def _answer(services: Services, *, confirm: bool):  # type: ignore[no-untyped-de
                 else:
                     action = await containment.cancel(session, action_id=_id(body), user=user, now=now)
         except UserError as exc:
+            await ack()
             await _refuse(services, respond, exc)
             return
+        await ack()
         services.dispatcher.wake()
         await respond(text=services.texts.render("action_status.md.j2", action=action), replace_original=True)
 
@@ -59,7 +61,6 @@ def _answer(services: Services, *, confirm: bool):  # type: ignore[no-untyped-de
 
 def _roll_back_from_card(services: Services):  # type: ignore[no-untyped-def]
     async def handle(ack: AsyncAck, body: dict[str, Any], respond: AsyncRespond) -> None:
-        await ack()
         user = body["user"]["id"]
         try:
             async with services.db.session_scope() as session:
@@ -88,9 +89,11 @@ def _roll_back_from_card(services: Services):  # type: ignore[no-untyped-def]
                     "and on-call, and the responders in sevbot.yml. Your attempt is on the incident's timeline."
                 )
         except UserError as exc:
+            await ack()
             services.dispatcher.wake()
             await _refuse(services, respond, exc)
             return
+        await ack()
         services.dispatcher.wake()
         await respond(
             text=services.texts.render(
