@@ -4,6 +4,7 @@ registry down."""
 
 from __future__ import annotations
 
+import asyncio
 import copy
 import itertools
 from collections.abc import AsyncIterator, Iterator
@@ -83,8 +84,10 @@ async def test_rollback_with_confirmation_moves_the_alias_once(bot: Bot, mlflow:
     assert "→ 1 (data a91c3e0, commit 4be1f0c" in text
     assert mlflow.alias(registered, "champion") == "2"  # nothing happens before Confirm
 
-    first = await bot.driver.click("U0004", channel, plan.ts, "action_confirm")
-    second = await bot.driver.click("U0004", channel, plan.ts, "action_confirm")
+    first, second = await asyncio.gather(  # a double click: both land on the plan before it is replaced
+        bot.driver.click("U0004", channel, plan.ts, "action_confirm"),
+        bot.driver.click("U0004", channel, plan.ts, "action_confirm"),
+    )
     assert first.status == 200 and second.status == 200
     await bot.settled()
     assert mlflow.alias(registered, "champion") == "1"
