@@ -9,6 +9,9 @@ $(BIN)/sevbot: pyproject.toml
 	$(BIN)/pip install -q -e '.[dev]'
 	# tritonserver for the Triton tests: only its binary is used, so not its Python dependencies (numpy < 2)
 	$(BIN)/pip install -q --no-deps 'nvidia-pytriton==0.7.0'
+	# Triton's Python-backend stub embeds the python3 on its PATH and is built against numpy 1
+	$(PY) -m venv $(VENV)/triton-env
+	$(VENV)/triton-env/bin/pip install -q 'numpy<2'
 	touch $@
 
 .PHONY: install demo test lint bench

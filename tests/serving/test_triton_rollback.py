@@ -25,6 +25,7 @@ from tests.serving.platforms import free_port, stop, wait_until_up
 _spec = importlib.util.find_spec("pytriton")  # found, not imported: only its tritonserver is used
 TRITON: Path | None = Path(_spec.origin).parent / "tritonserver" if _spec and _spec.origin else None
 
+STUB_ENV = Path(sys.prefix) / "triton-env"
 CONFIG_PBTXT = """backend: "python"
 max_batch_size: 0
 input [ { name: "INPUT", data_type: TYPE_FP32, dims: [ 1 ] } ]
@@ -37,18 +38,25 @@ import triton_python_backend_utils as pb_utils
 
 class TritonPythonModel:
     def execute(self, requests):
-        return [
-            pb_utils.InferenceResponse([pb_utils.Tensor("OUTPUT", np.full((1,), {version}, dtype=np.float32))])
-            for _ in requests
-        ]
+        responses = []
+        for request in requests:
+            x = pb_utils.get_input_tensor_by_name(request, "INPUT").as_numpy()
+            out = pb_utils.Tensor("OUTPUT", (x * 0 + {version}).astype(np.float32))
+            responses.append(pb_utils.InferenceResponse([out]))
+        return responses
 """
 
 
 @pytest.fixture(scope="module")
-def triton(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    if TRITON is None or not (TRITON / "bin" / "tritonserver").exists():
+def triton_ports() -> dict[str, int]:
+    return {"http": free_port(), "grpc": free_port(), "metrics": free_port()}
+
+
+@pytest.fixture(scope="module")
+def triton(tmp_path_factory: pytest.TempPathFactory, triton_ports: dict[str, int]) -> Iterator[str]:
+    if TRITON is None or not (TRITON / "bin" / "tritonserver").exists() or not STUB_ENV.exists():
         if os.environ.get("CI"):
-            pytest.fail("tritonserver missing: `make install` installs nvidia-pytriton")
+            pytest.fail("tritonserver missing: `make install` installs nvidia-pytriton and .venv/triton-env")
         pytest.skip("pip install --no-deps nvidia-pytriton")
     folder = tmp_path_factory.mktemp("triton")
     repo = folder / "models"
@@ -60,10 +68,12 @@ def triton(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     shutil.copytree(TRITON / "backends", backends)
     stub = TRITON / "python_backend_stubs" / f"{sys.version_info.major}.{sys.version_info.minor}"
     shutil.copy(stub / "triton_python_backend_stub", backends / "python")
-    http, grpc, metrics = free_port(), free_port(), free_port()
+    http, grpc, metrics = triton_ports["http"], triton_ports["grpc"], triton_ports["metrics"]
     env = {
         **os.environ,
-        "PATH": f"{Path(sys.executable).parent}:{os.environ.get('PATH', '')}",
+        # the Python backend's stub embeds the `python3` it finds on PATH; it is built against numpy 1, so
+        # `make install` makes a small environment for it (.venv/triton-env)
+        "PATH": f"{STUB_ENV / 'bin'}:{os.environ.get('PATH', '')}",
         # the wheel's bundled libraries: the copied stub no longer finds them through its relative RPATH
         "LD_LIBRARY_PATH": str(TRITON.parents[1] / "nvidia_pytriton.libs"),
     }
@@ -81,6 +91,7 @@ def triton(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
                 f"--metrics-port={metrics}",
                 "--allow-grpc=false",
                 "--http-address=127.0.0.1",
+                "--metrics-address=127.0.0.1",
             ],
             stdout=out,
             stderr=subprocess.STDOUT,
@@ -154,3 +165,56 @@ async def test_rollback_pins_the_previous_version(bot: Bot, triton: str) -> None
     posted = "\n".join(bot.seen(channel))
     assert ":x: Rollback of `cv-detector` failed on Triton: Triton: loading cv-detector version 7" in posted, posted
     assert _ready(triton, 2)
+
+
+async def test_per_version_metrics_feed_verification(triton: str, triton_ports: dict[str, int], tmp_path: Path) -> None:
+    """Prometheus scrapes Triton's metrics port; the SLO's query reads the live version's counters."""
+    import asyncio
+
+    import aiohttp
+
+    from tests.alerts.test_prometheus_e2e import ALERTMANAGER, PROMETHEUS, monitoring
+
+    if not (PROMETHEUS and ALERTMANAGER):
+        if os.environ.get("CI"):
+            pytest.fail("prometheus / prometheus-alertmanager missing: .ci/run installs them")
+        pytest.skip("apt-get install prometheus prometheus-alertmanager")
+    live = _get(f"{triton}/v2/models/cv-detector/config")["version_policy"]
+    version = str(live["specific"]["versions"][0]) if "specific" in live else "2"
+    ok = f'nv_inference_request_success{{model="cv-detector",version="{version}"}}'
+    failed = f'nv_inference_request_failure{{model="cv-detector",version="{version}"}}'
+    query = f"sum(rate({ok}[3s])) / (sum(rate({ok}[3s])) + (sum(rate({failed}[3s])) or vector(0)))"
+    config = copy.deepcopy(CONFIG)
+    model = config["models"]["cv-detector"]
+    model["serving"] = {"backend": "triton", "url": triton, "timeout_s": 60}
+    model["slos"] = {"success_rate": {"min": 0.99, "window": "8s"}}
+    stop_traffic = asyncio.Event()
+
+    async def traffic() -> None:  # requests to the live version, as production would send
+        body = {"inputs": [{"name": "INPUT", "shape": [1], "datatype": "FP32", "data": [1.0]}]}
+        async with aiohttp.ClientSession() as http:
+            while not stop_traffic.is_set():
+                async with http.post(f"{triton}/v2/models/cv-detector/infer", json=body) as response:
+                    assert response.status == 200, await response.text()
+                await asyncio.sleep(0.1)
+
+    sender = asyncio.create_task(traffic())
+    try:
+        with monitoring(tmp_path, metrics_port=triton_ports["metrics"], bot_url="http://127.0.0.1:9") as prom_port:
+            model["metrics"] = {
+                "backend": "prometheus",
+                "url": f"http://127.0.0.1:{prom_port}",
+                "queries": {"success_rate": query},
+            }
+            async with running_bot(f"sqlite:///{tmp_path / 'v.db'}", config=parse_config(config)) as bot:
+                await bot.driver.slash("U0004", bot.channel("general").id, "declare sev2 cv-detector errors")
+                await bot.settled()
+                channel = bot.incident_channels()[0].id
+                await asyncio.sleep(16)  # Prometheus starting, then a window of scrapes
+                await bot.driver.slash("U0004", channel, "verify")
+                await bot.settled()
+                posted = "\n".join(bot.seen(channel))
+                assert "success_rate 1 ≥ 0.99 for 8 s — recovered" in posted, posted
+    finally:
+        stop_traffic.set()
+        await sender
