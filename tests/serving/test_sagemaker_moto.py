@@ -156,3 +156,59 @@ async def test_canary_and_rollback_from_slack(
         posted = "\n".join(bot.seen(channel))
         assert "canary traffic set to *10 %* on SageMaker (by @dave)" in posted
         assert "rolled back on SageMaker: v2-0-0 → *v1-8-2* (by @dave)" in posted
+
+
+async def test_fallback_from_slack(moto: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """All traffic to the fallback variant and back, from signed Slack requests; moto's endpoint checked."""
+    import copy
+
+    import boto3
+
+    from bot.config import parse_config
+    from tests.harness import CONFIG, running_bot
+
+    for key, value in CREDENTIALS.items():
+        monkeypatch.setenv(key, value)
+    client = boto3.client("sagemaker", region_name="us-east-1", endpoint_url=moto)
+    name, role = "cv-detector-with-lite", "arn:aws:iam::123456789012:role/sagemaker"
+    for variant in ("lite", "v2-0-0"):
+        client.create_model(
+            ModelName=f"{name}-{variant}", PrimaryContainer={"Image": f"detector:{variant}"}, ExecutionRoleArn=role
+        )
+    client.create_endpoint_config(
+        EndpointConfigName=f"{name}-config",
+        ProductionVariants=[
+            {
+                "VariantName": variant,
+                "ModelName": f"{name}-{variant}",
+                "InitialInstanceCount": 1,
+                "InstanceType": "ml.m5.large",
+                "InitialVariantWeight": weight,
+            }
+            for variant, weight in (("lite", 0.0), ("v2-0-0", 1.0))
+        ],
+    )
+    client.create_endpoint(EndpointName=name, EndpointConfigName=f"{name}-config")
+    config = copy.deepcopy(CONFIG)
+    config["models"]["cv-detector"]["serving"] = {
+        "backend": "sagemaker",
+        "endpoint": name,
+        "endpoint_url": moto,
+        "region": "us-east-1",
+        "fallback_variant": "lite",
+    }
+    async with running_bot(f"sqlite:///{tmp_path / 'sevbot.db'}", config=parse_config(config)) as bot:
+        await bot.driver.slash("U0004", bot.channel("general").id, "declare sev2 cv-detector misses at night")
+        await bot.settled()
+        channel = bot.incident_channels()[0].id
+        for command, expected in (("fallback cv-detector on", (1.0, 0.0)), ("fallback cv-detector off", (0.0, 1.0))):
+            await bot.driver.slash("U0004", channel, command)
+            await bot.settled()
+            plan = [m for m in bot.ws.channels[channel].messages if m.ephemeral_to == "U0004"][-1]
+            await bot.driver.click("U0004", channel, plan.ts, "action_confirm")
+            await bot.settled()
+            weights = _weights(client, name)
+            assert (weights["lite"][0], weights["v2-0-0"][0]) == expected, weights
+        posted = "\n".join(bot.seen(channel))
+        assert ":twisted_rightwards_arrows: `cv-detector` now serves its fallback on SageMaker (by @dave)." in posted
+        assert "`cv-detector` is back from its fallback on v2-0-0 on SageMaker (by @dave)." in posted
