@@ -90,6 +90,9 @@ class Incident(SQLModel, table=True):
     resolved_at: datetime | None = _time(nullable=True)
     resolved_by: str | None = Field(default=None, max_length=32)
     next_update_at: datetime | None = _time(nullable=True)
+    reminded_at: datetime | None = _time(nullable=True)  # the last update nudge (claimed by one replica)
+    snoozed_until: datetime | None = _time(nullable=True)
+    escalation_step: int = 0  # escalation steps already done
     # Slack state, filled in by the outbox as it goes (a restart resumes from here).
     channel_seq: int = 1
     channel_name: str | None = Field(default=None, max_length=80)

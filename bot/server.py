@@ -8,15 +8,18 @@ import logging
 import time
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
+from datetime import UTC, datetime
 
 import aiohttp
 from aiohttp import web
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
 from slack_bolt.async_app import AsyncApp
 
 from bot.alerts.http import add_routes as add_alert_routes
 from bot.alerts.intake import Intake
 from bot.app import build_app
+from bot.cadence import Cadence
 from bot.clock import Clock, SystemClock
 from bot.config import Config
 from bot.db import Database
@@ -42,6 +45,7 @@ class ServerOptions:
     migrate: bool = True
     dispatch: bool = True  # run the outbox worker (tests may drive it by hand)
     poll_s: float = 1.0
+    tick_s: float = 10.0  # how often reminders and escalation are looked at (0: never, tests tick by hand)
 
 
 def create_web_app(settings: Settings, config: Config, options: ServerOptions | None = None) -> web.Application:
@@ -78,16 +82,30 @@ def _lifecycle(settings: Settings, config: Config, opts: ServerOptions):  # type
             publisher=publisher,
             dispatcher=dispatcher,
             intake=Intake(db=db, config=config, clock=clock, metrics=metrics),
+            cadence=Cadence(db=db, config=config, clock=clock),
             metrics=metrics,
         )
         app[SERVICES] = services
         app[BOLT] = build_app(services)
         worker = asyncio.create_task(dispatcher.run_forever(), name="outbox") if opts.dispatch else None
+        scheduler = AsyncIOScheduler(timezone="UTC")
+        if opts.tick_s:  # reminders and escalation: derived from the database at each tick, so restarts lose none
+            scheduler.add_job(
+                _ticker(services),
+                "interval",
+                seconds=opts.tick_s,
+                next_run_time=datetime.now(UTC),
+                max_instances=1,
+                coalesce=True,
+            )
+            scheduler.start()
         socket_mode = await _start_socket_mode(app[BOLT], settings)
         log.info("sevbot ready (%s mode)", "Socket" if socket_mode else "HTTP")
         yield
         if socket_mode is not None:
             await socket_mode.close_async()
+        if scheduler.running:
+            scheduler.shutdown(wait=False)
         await services.intake.close()
         if worker is not None:
             worker.cancel()
@@ -97,6 +115,17 @@ def _lifecycle(settings: Settings, config: Config, opts: ServerOptions):  # type
         await db.dispose()
 
     return lifecycle
+
+
+def _ticker(services: Services):  # type: ignore[no-untyped-def]
+    async def tick() -> None:
+        try:
+            if await services.cadence.tick():
+                services.dispatcher.wake()
+        except Exception:  # a failed tick is retried at the next one; say why
+            log.exception("reminder tick failed")
+
+    return tick
 
 
 async def _start_socket_mode(bolt: AsyncApp, settings: Settings):  # type: ignore[no-untyped-def]

@@ -8,6 +8,7 @@ from aiohttp import web
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.alerts.intake import Intake
+from bot.cadence import Cadence
 from bot.clock import Clock
 from bot.config import Config
 from bot.db import Database
@@ -33,6 +34,7 @@ class Services:
     publisher: Publisher
     dispatcher: Dispatcher
     intake: Intake
+    cadence: Cadence
     metrics: Metrics
 
 

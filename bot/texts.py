@@ -52,7 +52,10 @@ def _finalize(value: Any) -> str:
 
 
 def _user(user_id: str | None) -> Markup:
-    return Markup(f"<@{user_id}>") if user_id else Markup("nobody yet")
+    """A person (U…/W…), or a user group (S…), which Slack mentions as `<!subteam^S…>`."""
+    if not user_id:
+        return Markup("nobody yet")
+    return Markup(f"<!subteam^{user_id}>") if user_id.startswith("S") else Markup(f"<@{user_id}>")
 
 
 def _users(user_ids: Iterable[str] | None) -> Markup:

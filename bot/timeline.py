@@ -27,6 +27,9 @@ class EventKind(StrEnum):
     ALERT = "alert"
     ACTION = "action"
     VERIFICATION = "verification"
+    REMINDER = "reminder"
+    SNOOZED = "snoozed"
+    ESCALATED = "escalated"
 
 
 async def record(

@@ -19,6 +19,7 @@ from commands import (
     ack,
     action_buttons,
     alert_buttons,
+    cadence_buttons,
     canary,
     card_buttons,
     declare,
@@ -112,4 +113,5 @@ def register(app: AsyncApp, services: Services) -> None:
     card_buttons.register(app, services)
     alert_buttons.register(app, services)
     action_buttons.register(app, services)
+    cadence_buttons.register(app, services)
     modals.register(app, services)

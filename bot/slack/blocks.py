@@ -287,6 +287,17 @@ def action_plan(text: str, action_id: int | None) -> list[Block]:
     return blocks
 
 
+def reminder(text: str, incident_id: int, snooze_minutes: tuple[int, ...]) -> list[Block]:
+    """An update nudge: Post update (the pre-filled form) and Snooze buttons."""
+    value = str(incident_id)
+    buttons = [ButtonElement(text="Post update", action_id=ActionId.POST_UPDATE, value=value, style="primary")]
+    buttons += [
+        ButtonElement(text=f"Snooze {m} min", action_id=f"{ActionId.SNOOZE}_{m}", value=f"{incident_id}:{m}")
+        for m in snooze_minutes
+    ]
+    return [*text_blocks(text), ActionsBlock(block_id=f"reminder_{incident_id}", elements=buttons)]
+
+
 def dismiss_modal(group: AlertGroup) -> View:
     return View(
         type="modal",

@@ -18,6 +18,7 @@ class ActionId(StrEnum):
     ALERT_ROLLBACK = "alert_rollback"
     ACTION_CONFIRM = "action_confirm"
     ACTION_CANCEL = "action_cancel"
+    SNOOZE = "incident_snooze"
     # inputs inside modals
     SEVERITY = "severity"
     MODEL = "model"

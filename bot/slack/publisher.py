@@ -12,6 +12,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from sqlmodel import col, select
 
 from bot import containment, serving
+from bot.cadence import SNOOZE_MINUTES
 from bot.chart import line_chart
 from bot.clock import Clock
 from bot.config import Config
@@ -22,7 +23,7 @@ from bot.models import Alert, AlertGroup, Incident, OutboxMessage, Role, Timelin
 from bot.naming import channel_name
 from bot.outbox import OutboxKind, enqueue
 from bot.serving import Capability
-from bot.slack.blocks import action_plan, alert_card, as_dicts, incident_card, text_blocks
+from bot.slack.blocks import action_plan, alert_card, as_dicts, incident_card, reminder, text_blocks
 from bot.texts import Texts
 from bot.timeline import EventKind, record
 from bot.verify import VerifyError, verify_model
@@ -74,6 +75,10 @@ class Publisher:
             return
         if message.kind == OutboxKind.RUN_ACTION:
             await self._run_action(int(payload["action_id"]))
+            return
+        if message.kind == OutboxKind.ESCALATE:
+            assert message.incident_id is not None
+            await self._escalate(message.incident_id, int(payload["event_id"]))
             return
         if message.kind == OutboxKind.CHART:
             assert message.incident_id is not None
@@ -348,6 +353,17 @@ class Publisher:
             if any(v.get("series") for v in verdicts):
                 await enqueue(session, kind=OutboxKind.CHART, incident_id=incident_id, now=now, event_id=event.id)
 
+    async def _escalate(self, incident_id: int, event_id: int) -> None:
+        """A direct message to each person the step names (user groups are mentioned in the channel instead)."""
+        snap = await self._load(incident_id)
+        async with self.db.session_scope() as session:
+            event = await session.get(TimelineEvent, event_id)
+        assert event is not None
+        text = self.texts.render("escalation_dm.md.j2", snap=snap, i=snap.incident, data=event.data)
+        for user in event.data.get("notify", []):
+            if str(user).startswith(("U", "W")):
+                await self.post(str(user), text)
+
     async def _chart(self, incident_id: int, event_id: int) -> None:
         """The first SLO with data, across the incident: its series, its bound, and the containment actions."""
         channel = await self._channel_of(incident_id)
@@ -411,6 +427,10 @@ class Publisher:
         if event is None:
             raise ValueError(f"timeline event {payload['event_id']} does not exist")
         text = self.render_event(snap, event)
+        if event.kind == EventKind.REMINDER:
+            blocks = as_dicts(reminder(text, event.incident_id, SNOOZE_MINUTES))
+            await self.post_blocks(snap.incident.channel_id, text[:3000], blocks)
+            return
         await self.post(snap.incident.channel_id, text)
 
     def render_event(self, snap: IncidentSnapshot, event: TimelineEvent) -> str:

@@ -1,0 +1,159 @@
+"""The update cadence and the escalation of silence, derived from the stored incidents.
+
+Nothing is remembered in memory: what is due follows from each open incident's `next_update_at`,
+`reminded_at`, `snoozed_until`, acknowledgement and `escalation_step`. A tick (APScheduler runs it every few
+seconds; tests call it with their own clock) claims each due reminder or escalation step with a compare-and-set
+UPDATE, so whichever replica ticks first sends it and the others find nothing; the message itself goes through
+the outbox in the same transaction. A reminder that fell due while sevbot was down is sent once, at the first
+tick after start; a resolved incident has no `next_update_at` and is never reminded.
+
+- First nudge when the update falls due (or when a snooze ends); while it stays overdue, again every cadence
+  interval, never faster.
+- Escalation while a SEV1/SEV2 has no acknowledgement: each configured step once, at declared + `after`.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime, timedelta
+
+from sqlmodel import col, select, update
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from bot.clock import Clock
+from bot.config import Config
+from bot.db import Database
+from bot.errors import UserError
+from bot.models import Incident, IncidentStatus
+from bot.outbox import OutboxKind, enqueue
+from bot.timeline import EventKind, record
+
+__all__ = ["SNOOZE_MINUTES", "Cadence", "snooze"]
+
+log = logging.getLogger(__name__)
+SNOOZE_MINUTES = (15, 30, 60)
+ESCALATING = ("SEV1", "SEV2")
+
+
+class Cadence:
+    def __init__(self, *, db: Database, config: Config, clock: Clock) -> None:
+        self.db = db
+        self.config = config
+        self.clock = clock
+
+    async def tick(self) -> int:
+        """Claim and queue whatever is due now; returns how many messages were queued."""
+        now = self.clock.now()
+        async with self.db.session_scope() as session:
+            found = await session.exec(
+                select(Incident).where(Incident.status != IncidentStatus.RESOLVED).order_by(col(Incident.id))
+            )
+            open_ids = [i.id for i in found.all() if i.id is not None]
+        sent = 0
+        for incident_id in open_ids:
+            async with self.db.session_scope() as session:
+                incident = await session.get(Incident, incident_id)
+                if incident is None or incident.status == IncidentStatus.RESOLVED:
+                    continue
+                sent += await self._remind(session, incident, now)
+                sent += await self._escalate(session, incident, now)
+        return sent
+
+    def _every(self, severity: str) -> timedelta | None:
+        return self.config.policy(severity).update_every
+
+    async def _remind(self, session: AsyncSession, incident: Incident, now: datetime) -> int:
+        due = incident.next_update_at
+        every = self._every(incident.severity)
+        if due is None or every is None:
+            return 0
+        if incident.snoozed_until is not None and incident.snoozed_until > due:
+            due = incident.snoozed_until
+        if now < due:
+            return 0
+        last = incident.reminded_at
+        if last is not None and last >= due and now < last + every:
+            return 0  # nudged for this due time already; the next one waits a whole interval
+        won = await session.exec(
+            update(Incident)
+            .where(
+                col(Incident.id) == incident.id,
+                col(Incident.reminded_at).is_(None) if last is None else col(Incident.reminded_at) == last,
+                col(Incident.status) != IncidentStatus.RESOLVED,
+            )
+            .values(reminded_at=now)
+        )
+        if won.rowcount != 1:
+            return 0  # another replica took it
+        assert incident.id is not None
+        overdue = now - incident.next_update_at if incident.next_update_at else timedelta(0)
+        event = await record(
+            session,
+            incident_id=incident.id,
+            actor="sevbot",
+            kind=EventKind.REMINDER,
+            at=now,
+            due=incident.next_update_at.isoformat() if incident.next_update_at else None,
+            overdue_s=max(0, int(overdue.total_seconds())),
+            every_s=int(every.total_seconds()),
+        )
+        await enqueue(
+            session, kind=OutboxKind.POST_EVENT, incident_id=incident.id, now=now, target="incident", event_id=event.id
+        )
+        return 1
+
+    async def _escalate(self, session: AsyncSession, incident: Incident, now: datetime) -> int:
+        steps = self.config.escalation
+        if incident.acknowledged_at is not None or incident.severity not in ESCALATING:
+            return 0
+        step = incident.escalation_step
+        if step >= len(steps) or now < incident.declared_at + steps[step].after:
+            return 0
+        won = await session.exec(
+            update(Incident)
+            .where(col(Incident.id) == incident.id, col(Incident.escalation_step) == step)
+            .values(escalation_step=step + 1)
+        )
+        if won.rowcount != 1:
+            return 0
+        assert incident.id is not None
+        notify = list(steps[step].notify)
+        event = await record(
+            session,
+            incident_id=incident.id,
+            actor="sevbot",
+            kind=EventKind.ESCALATED,
+            at=now,
+            step=step + 1,
+            notify=notify,
+            after_s=int(steps[step].after.total_seconds()),
+        )
+        await enqueue(
+            session, kind=OutboxKind.POST_EVENT, incident_id=incident.id, now=now, target="incident", event_id=event.id
+        )
+        await enqueue(session, kind=OutboxKind.ESCALATE, incident_id=incident.id, now=now, event_id=event.id)
+        return 1
+
+
+async def snooze(session: AsyncSession, *, incident: Incident, user: str, minutes: int, now: datetime) -> datetime:
+    if minutes not in SNOOZE_MINUTES:
+        raise UserError(f"Snooze for {', '.join(map(str, SNOOZE_MINUTES))} minutes.")
+    if incident.status == IncidentStatus.RESOLVED or incident.next_update_at is None:
+        raise UserError(f"INC-{incident.id} has no update due.")
+    until = now + timedelta(minutes=minutes)
+    incident.snoozed_until = until
+    session.add(incident)
+    assert incident.id is not None
+    event = await record(
+        session,
+        incident_id=incident.id,
+        actor=user,
+        kind=EventKind.SNOOZED,
+        at=now,
+        minutes=minutes,
+        until=until.isoformat(),
+    )
+    await enqueue(
+        session, kind=OutboxKind.POST_EVENT, incident_id=incident.id, now=now, target="incident", event_id=event.id
+    )
+    return until

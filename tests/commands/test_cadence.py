@@ -1,0 +1,123 @@
+"""Update reminders and escalation on a controllable clock (no sleeping): they fire when due, repeat at the
+cadence while overdue and never faster, move with the severity, stop on resolve; Snooze is on the timeline;
+each escalation step fires once."""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from bot.clock import ManualClock
+from bot.config import parse_config
+from bot.server import ServerOptions
+from tests.harness import CONFIG, Bot, am_alert, am_payload, eventually, post_alert, running_bot, timeline
+
+START = datetime(2026, 11, 22, 3, 0, tzinfo=UTC)
+
+
+@pytest.fixture
+def clock() -> ManualClock:
+    return ManualClock(START)
+
+
+@pytest.fixture
+async def bot(clock: ManualClock, tmp_path: Path) -> AsyncIterator[Bot]:
+    config = copy.deepcopy(CONFIG)
+    config["escalation"] = [{"after": "10m", "notify": ["U0009"]}, {"after": "20m", "notify": ["U0005", "S0ONCALL"]}]
+    options = ServerOptions(clock=clock, poll_s=0.05, tick_s=0)  # the test ticks
+    async with running_bot(f"sqlite:///{tmp_path / 's.db'}", config=parse_config(config), options=options) as running:
+        yield running
+
+
+async def _at(bot: Bot, clock: ManualClock, minutes: float) -> list[str]:
+    """Move the clock, tick, let the outbox post; the reminders posted so far."""
+    clock.set(START + timedelta(minutes=minutes))
+    await bot.services.cadence.tick()
+    await bot.settled()
+    channel = bot.incident_channels()[0]
+    return [text for text in bot.seen(channel.id) if ":alarm_clock:" in text]
+
+
+async def _declare(bot: Bot, severity: str = "sev1") -> str:
+    await bot.driver.slash("U0002", bot.channel("general").id, f"declare {severity} cv-detector mAP down")
+    await bot.settled()
+    return bot.incident_channels()[0].id
+
+
+async def test_reminders_fire_when_due_and_repeat_at_the_cadence(bot: Bot, clock: ManualClock) -> None:
+    channel = await _declare(bot, "sev1")  # updates every 15 min
+    assert await _at(bot, clock, 14) == []
+    first = await _at(bot, clock, 15)
+    assert len(first) == 1 and "An update is due now (SEV1: every 15 min). @bob" in first[0]
+    assert "[Post update] [Snooze 15 min] [Snooze 30 min] [Snooze 60 min]" in first[0]
+    assert len(await _at(bot, clock, 16)) == 1 and len(await _at(bot, clock, 29)) == 1  # never faster
+    second = await _at(bot, clock, 30)
+    assert len(second) == 2 and "The update is *overdue by 15 min*" in second[1]
+    await bot.driver.slash("U0002", channel, "update rolled back to 1.8.2; watching mAP")
+    await bot.settled()
+    assert len(await _at(bot, clock, 44)) == 2  # the update at 03:30 moved the next one to 03:45
+    assert len(await _at(bot, clock, 45)) == 3
+    reminders = [d for _, _, kind, d in await timeline(bot) if kind == "reminder"]
+    assert len(reminders) == 3
+
+
+async def test_severity_change_replans_and_resolve_stops(bot: Bot, clock: ManualClock) -> None:
+    channel = await _declare(bot, "sev2")  # every 30 min: due 03:30
+    clock.set(START + timedelta(minutes=10))
+    await bot.driver.slash("U0002", channel, "severity sev1")  # every 15 min from now: due 03:25
+    await bot.settled()
+    assert await _at(bot, clock, 24) == []
+    assert len(await _at(bot, clock, 25)) == 1
+    await bot.driver.slash("U0002", channel, "resolve rolled back; mAP back above SLO")
+    await bot.settled()
+    for minutes in (40, 60, 120):
+        assert len(await _at(bot, clock, minutes)) == 1  # nothing more for a resolved incident
+
+
+async def test_snooze_is_recorded_and_holds_the_next_reminder(bot: Bot, clock: ManualClock) -> None:
+    channel = await _declare(bot, "sev1")
+    assert len(await _at(bot, clock, 15)) == 1
+    message = [m for m in bot.ws.channels[channel].messages if ":alarm_clock:" in str(m.blocks)][-1]
+    await bot.driver.click("U0002", channel, message.ts, "incident_snooze_30")
+    await bot.settled()
+    await eventually(lambda: message.edited)  # the reminder now says who snoozed it, until when
+    assert (
+        message.text == ":zzz: Snoozed by <@U0002> until 03:45 UTC; the next reminder comes then."
+        and not message.blocks
+    )
+    assert await _at(bot, clock, 30) == [] and await _at(bot, clock, 44) == []
+    assert len(await _at(bot, clock, 45)) == 1
+    snoozes = [(actor, d["minutes"]) for _, actor, kind, d in await timeline(bot) if kind == "snoozed"]
+    assert snoozes == [("U0002", 30)]
+    assert any(":zzz: @bob snoozed update reminders for 30 min." in text for text in bot.seen(channel))
+
+
+async def test_escalation_steps_fire_once_each_until_acknowledged(bot: Bot, clock: ManualClock) -> None:
+    await post_alert(bot, "alertmanager", am_payload(*[am_alert(f"cam-{n}", 0.4) for n in range(6)]))
+    await bot.settled()  # SEV1, declared automatically, nobody has acknowledged
+    channel = bot.incident_channels()[0].id
+
+    def escalations() -> list[str]:
+        return [t for t in bot.seen(channel) if "*Escalation" in t]
+
+    await _at(bot, clock, 9)
+    assert escalations() == []
+    await _at(bot, clock, 10)
+    await _at(bot, clock, 11)
+    assert len(escalations()) == 1 and "Notifying @manager" in escalations()[0]
+    manager_dm = [c for c in bot.ws.channels.values() if c.is_im and "U0009" in c.members]
+    assert len(manager_dm) == 1 and len(manager_dm[0].messages) == 1
+    assert "has not been acknowledged* after 10 min" in manager_dm[0].messages[0].text
+    await _at(bot, clock, 20)
+    await _at(bot, clock, 25)
+    assert len(escalations()) == 2 and "Notifying @erin, <!subteam^S0ONCALL>" in escalations()[1]
+    await bot.driver.slash("U0004", channel, "ack")
+    await bot.settled()
+    await _at(bot, clock, 60)
+    assert len(escalations()) == 2
+    steps = [d["step"] for _, _, kind, d in await timeline(bot) if kind == "escalated"]
+    assert steps == [1, 2]
