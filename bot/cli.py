@@ -54,7 +54,7 @@ def check() -> int:
 def serve() -> int:
     from aiohttp import web
 
-    from bot.server import create_web_app
+    from bot.server import ServerOptions, create_web_app
 
     settings = _settings()
     problems = settings.problems(serving=True)
@@ -66,7 +66,11 @@ def serve() -> int:
     if not settings.sevbot_config.exists():
         logging.getLogger("bot").warning("%s not found: running with the default configuration", settings.sevbot_config)
     web.run_app(
-        create_web_app(settings, config), host=settings.host, port=settings.port, shutdown_timeout=10, print=None
+        create_web_app(settings, config, ServerOptions(tick_s=settings.sevbot_tick_s)),
+        host=settings.host,
+        port=settings.port,
+        shutdown_timeout=10,
+        print=None,
     )
     return 0
 
@@ -96,6 +100,7 @@ def main(argv: list[str] | None = None) -> int:
     db.add_argument("action", choices=["upgrade"])
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.getLogger("apscheduler").setLevel(logging.WARNING)  # not a line per reminder tick
     logging.getLogger("alembic").setLevel(logging.WARNING)
     commands = {"serve": serve, "demo": demo, "check": check, "db": db_upgrade}
     return commands[args.command]()

@@ -208,8 +208,15 @@ class Config(_Strict):
 
     @model_validator(mode="after")
     def _fill_severities(self) -> Config:
-        merged = {**DEFAULT_SEVERITIES, **self.severities}
-        object.__setattr__(self, "severities", {sev: merged[sev] for sev in SEVERITIES})
+        # A listed severity changes only the fields it names: `SEV1: {update_every: 10m}` keeps auto_declare.
+        merged = {}
+        for sev in SEVERITIES:
+            given = self.severities.get(sev)
+            default = DEFAULT_SEVERITIES[sev]
+            merged[sev] = (
+                default.model_copy(update={f: getattr(given, f) for f in given.model_fields_set}) if given else default
+            )
+        object.__setattr__(self, "severities", merged)
         return self
 
     def policy(self, severity: str) -> SeverityPolicy:

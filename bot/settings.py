@@ -22,6 +22,7 @@ class Settings(BaseSettings):
     sevbot_alert_token: SecretStr | None = None
     host: str = "0.0.0.0"
     port: int = Field(default=3000, ge=0, le=65535)
+    sevbot_tick_s: float = Field(default=10.0, gt=0, le=300)  # how often due reminders and escalations are sought
 
     @property
     def socket_mode(self) -> bool:

@@ -31,7 +31,7 @@ def test_defaults_fill_unlisted_severities() -> None:
     config = parse_config({"severities": {"SEV2": {"update_every": "20m"}}})
     assert config.severities["SEV2"].update_every == timedelta(minutes=20)
     assert config.severities["SEV1"].update_every == timedelta(minutes=15)
-    assert config.severities["SEV2"].auto_declare is False  # what you write is what you get
+    assert config.severities["SEV2"].auto_declare is True  # only what is written changes (README: list what you change)
 
 
 @pytest.mark.parametrize(
@@ -103,3 +103,14 @@ def test_sevbot_check_command(tmp_path: Path) -> None:
         timeout=60,
     )
     assert missing.returncode == 2 and "no such file" in missing.stderr
+
+
+def test_a_listed_severity_changes_only_the_fields_it_names() -> None:
+    from datetime import timedelta
+
+    from bot.config import parse_config
+
+    config = parse_config({"severities": {"SEV1": {"update_every": "10m"}, "SEV3": {"auto_declare": True}}})
+    assert config.policy("SEV1").update_every == timedelta(minutes=10) and config.policy("SEV1").auto_declare
+    assert config.policy("SEV3").update_every == timedelta(minutes=60) and config.policy("SEV3").auto_declare
+    assert config.policy("SEV2").update_every == timedelta(minutes=30)
