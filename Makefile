@@ -31,3 +31,4 @@ test: lint
 bench: install
 	$(BIN)/python tests/perf/ack_latency.py
 	$(BIN)/python tests/perf/alert_ingest.py
+	$(BIN)/python tests/perf/postmortem_render.py

@@ -169,8 +169,14 @@ async def play(box: Sandbox, clock: ManualClock) -> str:
     await s.slash("U0002", channel, "status monitoring")
     s.at(78)
     await s.alertmanager("resolved", range(23, 41), 0.61)
+    s.at(90)
+    await s.slash("U0003", channel, "action add a night-IR slice to the canary checks <@U0003|carol>")
+    await s.slash("U0002", channel, "action pin preprocessing and model versions together <@U0004|dave>")
     s.at(95)
     await s.slash("U0002", channel, "resolve mAP ≥ 0.55 on all cameras for 60 min after the rollback to 1.8.2")
+    s.at(97)
+    notice = box.ws.channels[channel].messages[-1]
+    await s.click("U0002", channel, "incident_postmortem", "Write the postmortem", ts=notice.ts)
     return channel
 
 
@@ -196,4 +202,7 @@ async def run_demo() -> int:
             print(render_channel(box.ws, channel))
             print("\n" + "=" * 100 + "\nWhat #incidents shows:\n")
             print(render_channel(box.ws, box.channel("incidents").id))
+            postmortem = next(f for f in box.ws.files.values() if str(f["name"]).endswith("-postmortem.md"))
+            print("\n" + "=" * 100 + f"\nThe postmortem draft ({postmortem['name']}, uploaded to the channel):\n")
+            print(bytes(postmortem["content"]).decode())
     return 0

@@ -30,6 +30,7 @@ class OutboxKind(StrEnum):
     VERIFY = "verify"  # check a model's SLOs against the metrics backend; the verdicts are a timeline event
     CHART = "chart"  # upload a verification's chart (PNG) to the incident channel
     ESCALATE = "escalate"  # direct messages to the people an escalation step names
+    POSTMORTEM = "postmortem"  # render the postmortem from the timeline, upload it with the chart, summarise
 
 
 # These render the current state when they run, so one run does every such row queued behind it.

@@ -104,3 +104,26 @@ class Texts:
 
     def render(self, name: str, **context: Any) -> str:
         return self.env.get_template(name).render(**context).strip()
+
+    def render_markdown(self, name: str, *, names: dict[str, str], **context: Any) -> str:
+        """A Markdown document (not Slack mrkdwn): nothing escaped, people by name, stored text made plain."""
+        env = self.env.overlay(finalize=lambda v: "" if v is None else str(v))
+
+        def person(user_id: str | None) -> str:
+            if not user_id:
+                return "nobody"
+            if user_id.startswith("alert:"):  # an alert source, e.g. alert:alertmanager
+                return user_id.removeprefix("alert:")
+            return "sevbot" if user_id == "sevbot" else "@" + names.get(user_id, user_id)
+
+        def text(value: str | None) -> str:
+            plain_text = mrkdwn.plain(value or "")
+            for user_id, name in names.items():
+                plain_text = plain_text.replace("@" + user_id, "@" + name)
+            # one line, and a `|` cannot end a table cell early
+            return " ".join(plain_text.split()).replace("|", "\\|")
+
+        env.filters.update(
+            person=person, people=lambda ids: ", ".join(person(u) for u in ids or []) or "nobody", text=text
+        )
+        return env.get_template(name).render(**context).strip() + "\n"

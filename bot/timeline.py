@@ -30,6 +30,7 @@ class EventKind(StrEnum):
     REMINDER = "reminder"
     SNOOZED = "snoozed"
     ESCALATED = "escalated"
+    ACTION_ITEM = "action_item"
 
 
 async def record(

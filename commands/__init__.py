@@ -17,6 +17,7 @@ from bot.errors import UserError
 from bot.services import Services
 from commands import (
     ack,
+    action,
     action_buttons,
     alert_buttons,
     cadence_buttons,
@@ -28,12 +29,14 @@ from commands import (
     listing,
     modals,
     note,
+    postmortem,
     resolve,
     review,
     role,
     rollback,
     severity,
     status,
+    timeline_shortcut,
     update,
     verify,
 )
@@ -59,7 +62,9 @@ SUBCOMMANDS: dict[str, ModuleType] = {
         canary,
         review,
         verify,
+        action,
         resolve,
+        postmortem,
         listing,
         help,
     )
@@ -114,4 +119,5 @@ def register(app: AsyncApp, services: Services) -> None:
     alert_buttons.register(app, services)
     action_buttons.register(app, services)
     cadence_buttons.register(app, services)
+    timeline_shortcut.register(app, services)
     modals.register(app, services)

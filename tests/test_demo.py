@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+import os
+from pathlib import Path
+
 import pytest
 
 from bot.demo import run_demo
+
+GOLDEN = Path(__file__).parent / "golden" / "postmortem_demo.md"
 
 
 async def test_the_demo_plays_the_night_through(capsys: pytest.CaptureFixture[str]) -> None:
@@ -32,3 +37,8 @@ async def test_the_demo_plays_the_night_through(capsys: pytest.CaptureFixture[st
     assert "*Alerts on this incident:* 0 firing, 18 resolved" in out
     assert "*Resolved: INC-1 cv-detector mAP below SLO on some cameras* (SEV1" in out
     assert "Traceback" not in out
+    # The postmortem, drafted from the timeline, is the golden file (UPDATE_GOLDEN=1 rewrites it after a change).
+    document = out.split("uploaded to the channel):\n\n", 1)[1]
+    if os.environ.get("UPDATE_GOLDEN"):
+        GOLDEN.write_text(document)
+    assert document == GOLDEN.read_text()

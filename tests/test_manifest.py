@@ -29,7 +29,8 @@ SCOPES = {
     "pins_add": "pins:write",
     "bookmarks_add": "bookmarks:write",
     "bookmarks_list": "bookmarks:read",
-    "files_upload_v2": "files:write",  # files.getUploadURLExternal + files.completeUploadExternal
+    "files_upload_v2": "files:write",
+    "users_info": "users:read",  # files.getUploadURLExternal + files.completeUploadExternal
 }
 
 

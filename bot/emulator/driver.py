@@ -147,6 +147,23 @@ class SlackDriver:
         }
         return await self.send(urlencode({"payload": json.dumps(payload)}))
 
+    async def message_shortcut(self, user: str, channel: str, message_ts: str, callback_id: str) -> Reply:
+        """Run the message shortcut `callback_id` on a message, as from its "More actions" menu."""
+        message = self.workspace.channels[channel].message(message_ts)
+        payload = {
+            "type": "message_action",
+            "callback_id": callback_id,
+            "trigger_id": self.workspace.new_trigger(),
+            "team": {"id": self.workspace.team_id, "domain": "emulated"},
+            "user": self._user(user),
+            "channel": {"id": channel, "name": self.workspace.channels[channel].name},
+            "message": message.as_api(channel),
+            "message_ts": message.ts,
+            "response_url": self.emulator.new_response_url(channel=channel, user=user),
+            "token": "deprecated-verification-token",
+        }
+        return await self.send(urlencode({"payload": json.dumps(payload)}))
+
     async def submit(self, user: str, view_id: str, values: dict[str, Any]) -> Reply:
         """Submit the open modal `view_id` with `values` given by each input's action_id."""
         view = self.workspace.views[view_id]

@@ -298,6 +298,12 @@ def reminder(text: str, incident_id: int, snooze_minutes: tuple[int, ...]) -> li
     return [*text_blocks(text), ActionsBlock(block_id=f"reminder_{incident_id}", elements=buttons)]
 
 
+def resolution(text: str, incident_id: int) -> list[Block]:
+    """The resolution notice, offering the postmortem."""
+    button = ButtonElement(text="Write the postmortem", action_id=ActionId.POSTMORTEM, value=str(incident_id))
+    return [*text_blocks(text), ActionsBlock(block_id=f"resolved_{incident_id}", elements=[button])]
+
+
 def dismiss_modal(group: AlertGroup) -> View:
     return View(
         type="modal",

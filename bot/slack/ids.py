@@ -19,6 +19,7 @@ class ActionId(StrEnum):
     ACTION_CONFIRM = "action_confirm"
     ACTION_CANCEL = "action_cancel"
     SNOOZE = "incident_snooze"
+    POSTMORTEM = "incident_postmortem"
     # inputs inside modals
     SEVERITY = "severity"
     MODEL = "model"
@@ -47,6 +48,7 @@ class BlockId(StrEnum):
 
 
 class CallbackId(StrEnum):
+    ADD_TO_TIMELINE = "add_to_timeline"  # the message shortcut
     DECLARE = "declare_modal"
     UPDATE = "update_modal"
     RESOLVE = "resolve_modal"

@@ -11,7 +11,7 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 from sqlmodel import col, select
 
-from bot import containment, serving
+from bot import containment, postmortem, serving
 from bot.cadence import SNOOZE_MINUTES
 from bot.chart import line_chart
 from bot.clock import Clock
@@ -23,7 +23,15 @@ from bot.models import Alert, AlertGroup, Incident, OutboxMessage, Role, Timelin
 from bot.naming import channel_name
 from bot.outbox import OutboxKind, enqueue
 from bot.serving import Capability
-from bot.slack.blocks import action_plan, alert_card, as_dicts, incident_card, reminder, text_blocks
+from bot.slack.blocks import (
+    action_plan,
+    alert_card,
+    as_dicts,
+    incident_card,
+    reminder,
+    resolution,
+    text_blocks,
+)
 from bot.texts import Texts
 from bot.timeline import EventKind, record
 from bot.verify import VerifyError, verify_model
@@ -64,6 +72,7 @@ class Publisher:
         self.clock = clock
         self._bot_user: str | None = None
         self._channel_ids: dict[str, str] = {}
+        self._names: dict[str, str] = {}
 
     async def perform(self, message: OutboxMessage) -> None:
         payload = message.payload
@@ -75,6 +84,10 @@ class Publisher:
             return
         if message.kind == OutboxKind.RUN_ACTION:
             await self._run_action(int(payload["action_id"]))
+            return
+        if message.kind == OutboxKind.POSTMORTEM:
+            assert message.incident_id is not None
+            await self._postmortem(message.incident_id, str(payload.get("asked_by") or "sevbot"))
             return
         if message.kind == OutboxKind.ESCALATE:
             assert message.incident_id is not None
@@ -353,6 +366,48 @@ class Publisher:
             if any(v.get("series") for v in verdicts):
                 await enqueue(session, kind=OutboxKind.CHART, incident_id=incident_id, now=now, event_id=event.id)
 
+    async def _postmortem(self, incident_id: int, asked_by: str) -> None:
+        """The Markdown file and, where metrics were verified, the chart; then a short summary in the channel."""
+        channel = await self._channel_of(incident_id)
+        async with self.db.session_scope() as session:
+            incident = await session.get(Incident, incident_id)
+            assert incident is not None
+            pm = await postmortem.gather(session, incident)
+        people = {e.actor for e in pm.events} | {r.user_id for r in pm.roles} | {r.assigned_by for r in pm.roles}
+        people |= {str(u) for e in pm.events for u in e.data.get("users", []) + e.data.get("notify", [])}
+        people |= {str(e.data["owner"]) for e in pm.action_items if e.data.get("owner")}
+        names = {u: await self.user_name(u) for u in sorted(people) if u[:1] in ("U", "W")}
+        document = self.texts.render_markdown("postmortem.md.j2", names=names, pm=pm, i=incident, now=self.clock.now())
+        await self.client.files_upload_v2(
+            channel=channel,
+            content=document,
+            filename=f"INC-{incident_id}-postmortem.md",
+            title=f"Postmortem INC-{incident_id} (draft from the timeline)",
+        )
+        charted = [v for e in pm.verifications for v in e.data.get("verdicts", []) if v.get("series")]
+        if charted:
+            latest = charted[-1]
+            marks = [e.at.timestamp() for e in pm.containment if e.data.get("status") == "succeeded"]
+            await self.client.files_upload_v2(
+                channel=channel,
+                file=line_chart([(t, v) for t, v in latest["series"]], limit=latest.get("limit"), marks=marks),
+                filename=f"INC-{incident_id}-{latest['metric']}.png",
+                title=f"{incident.model} {latest['metric']} across INC-{incident_id}",
+            )
+        text = self.texts.render("postmortem_summary.md.j2", pm=pm, i=incident, asked_by=asked_by)
+        await self.post(channel, text)
+
+    async def user_name(self, user_id: str) -> str:
+        """A person's handle for documents (one users.info per person per process)."""
+        if user_id not in self._names:
+            try:
+                info = await self.client.users_info(user=user_id)
+                self._names[user_id] = str(info["user"].get("name") or user_id)
+            except SlackApiError as exc:
+                log.warning("users.info %s: %s", user_id, slack_error(exc))
+                return user_id
+        return self._names[user_id]
+
     async def _escalate(self, incident_id: int, event_id: int) -> None:
         """A direct message to each person the step names (user groups are mentioned in the channel instead)."""
         snap = await self._load(incident_id)
@@ -429,6 +484,10 @@ class Publisher:
         text = self.render_event(snap, event)
         if event.kind == EventKind.REMINDER:
             blocks = as_dicts(reminder(text, event.incident_id, SNOOZE_MINUTES))
+            await self.post_blocks(snap.incident.channel_id, text[:3000], blocks)
+            return
+        if event.kind == EventKind.RESOLVED:
+            blocks = as_dicts(resolution(text, event.incident_id))
             await self.post_blocks(snap.incident.channel_id, text[:3000], blocks)
             return
         await self.post(snap.incident.channel_id, text)

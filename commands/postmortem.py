@@ -1,0 +1,27 @@
+"""`/incident postmortem`: the postmortem drafted from the timeline, uploaded to the channel as Markdown."""
+
+from __future__ import annotations
+
+from bot.errors import UserError
+from bot.outbox import OutboxKind, enqueue
+from commands.invocation import Invocation
+
+NAME = "postmortem"
+USAGE = "postmortem"
+SUMMARY = "draft the postmortem from the timeline (a Markdown file, with the metric chart)"
+
+
+async def run(inv: Invocation) -> None:
+    if inv.args.strip():
+        raise UserError("`postmortem` takes no arguments.", usage=USAGE)
+    async with inv.services.db.session_scope() as session:
+        incident = await inv.incident_here(session)
+        await enqueue(
+            session,
+            kind=OutboxKind.POSTMORTEM,
+            incident_id=incident.id,
+            now=inv.services.clock.now(),
+            asked_by=inv.user,
+        )
+    inv.changed()
+    await inv.reply(":page_facing_up: Drafting the postmortem from the timeline; it will be posted here.")

@@ -1,0 +1,85 @@
+"""The message shortcut "Add to timeline" on any message in an incident channel, and the resolution notice's
+"Write the postmortem" button."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from slack_bolt.async_app import AsyncApp
+from slack_bolt.context.ack.async_ack import AsyncAck
+from slack_bolt.context.respond.async_respond import AsyncRespond
+
+from bot import incidents, mrkdwn
+from bot.errors import UserError
+from bot.outbox import OutboxKind, enqueue
+from bot.services import Services
+from bot.slack.ids import ActionId, CallbackId
+from bot.timeline import EventKind, record
+
+__all__ = ["register"]
+
+
+def _add_to_timeline(services: Services):  # type: ignore[no-untyped-def]
+    async def handle(ack: AsyncAck, shortcut: dict[str, Any], respond: AsyncRespond) -> None:
+        user, channel = shortcut["user"]["id"], shortcut["channel"]["id"]
+        message = shortcut.get("message", {})
+        now = services.clock.now()
+        try:
+            async with services.db.session_scope() as session:
+                incident = await incidents.by_channel(session, channel)
+                if incident is None or incident.id is None:
+                    raise UserError("Add to timeline works on messages in an incident's channel.")
+                text = str(message.get("text") or "").strip()
+                if not text:
+                    raise UserError("That message has no text to add.")
+                event = await record(
+                    session,
+                    incident_id=incident.id,
+                    actor=user,
+                    kind=EventKind.NOTE,
+                    at=now,
+                    text=mrkdwn.from_command(text[:3000]),
+                    rca=False,
+                    from_message={"author": message.get("user"), "ts": message.get("ts")},
+                )
+                await enqueue(
+                    session,
+                    kind=OutboxKind.POST_EVENT,
+                    incident_id=incident.id,
+                    now=now,
+                    target="incident",
+                    event_id=event.id,
+                )
+        except UserError as exc:
+            await ack()
+            await respond(
+                text=services.texts.render("error.md.j2", message=exc.message, usage=None), response_type="ephemeral"
+            )
+            return
+        await ack()
+        services.dispatcher.wake()
+
+    return handle
+
+
+def _postmortem_button(services: Services):  # type: ignore[no-untyped-def]
+    async def handle(ack: AsyncAck, body: dict[str, Any]) -> None:
+        value = str(body["actions"][0].get("value", ""))
+        if value.isdigit():
+            async with services.db.session_scope() as session:
+                await enqueue(
+                    session,
+                    kind=OutboxKind.POSTMORTEM,
+                    incident_id=int(value),
+                    now=services.clock.now(),
+                    asked_by=body["user"]["id"],
+                )
+        await ack()
+        services.dispatcher.wake()
+
+    return handle
+
+
+def register(app: AsyncApp, services: Services) -> None:
+    app.shortcut(CallbackId.ADD_TO_TIMELINE)(_add_to_timeline(services))
+    app.action(ActionId.POSTMORTEM)(_postmortem_button(services))

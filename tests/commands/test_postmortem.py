@@ -1,0 +1,74 @@
+"""`/incident action`, the "Add to timeline" message shortcut and `/incident postmortem`: the Markdown file in the
+channel carries the notes, the action items with owners and the times; a team's own template wins."""
+
+from __future__ import annotations
+
+import copy
+from pathlib import Path
+
+from bot.config import parse_config
+from bot.emulator.state import Message
+from tests.harness import CONFIG, Bot, running_bot, timeline
+
+
+def _uploaded(bot: Bot, channel: str) -> str:
+    (message,) = [m for m in bot.ws.channels[channel].messages if m.files]
+    return bytes(bot.ws.files[message.files[0]["id"]]["content"]).decode()
+
+
+async def _incident(bot: Bot) -> str:
+    await bot.driver.slash("U0002", bot.channel("general").id, "declare sev2 ranker CTR down in eu-west")
+    await bot.settled()
+    return bot.incident_channels()[0].id
+
+
+async def test_notes_shortcut_action_items_and_the_postmortem(bot: Bot) -> None:
+    channel = await _incident(bot)
+    said = Message(ts=bot.ws._ts(), user="U0003", text="feature store lag was 40 min in eu-west at 02:10 & rising")
+    bot.ws.channels[channel].messages.append(said)
+    reply = await bot.driver.message_shortcut("U0002", channel, said.ts, "add_to_timeline")
+    assert reply.status == 200
+    await bot.driver.slash("U0003", channel, "note rca the eu-west feature pipeline silently fell back to stale data")
+    await bot.driver.slash("U0002", channel, "action alert on feature freshness per region <@U0003|carol>")
+    await bot.driver.slash("U0002", channel, "action")
+    await bot.driver.slash("U0003", channel, "note p99 | p50 both up\nsee <!channel> thread")
+    await bot.settled()
+    posted = "\n".join(bot.seen(channel))
+    assert "Note from @bob (a message by @carol, added to the timeline): feature store lag" in posted
+    item = ":ballot_box_with_check: Action item from @bob: alert on feature freshness per region — owner @carol"
+    assert item in posted
+    notes = [d for _, _, kind, d in await timeline(bot) if kind == "note"]
+    assert notes[0]["from_message"] == {"author": "U0003", "ts": said.ts}
+
+    await bot.driver.slash("U0002", channel, "resolve stale features replaced; CTR back")
+    await bot.settled()
+    reply = await bot.driver.slash("U0002", channel, "postmortem")
+    assert "Drafting the postmortem" in reply.ephemeral_text
+    await bot.settled()
+    document = _uploaded(bot, channel)
+    assert document.startswith("# Postmortem: INC-1 — CTR down in eu-west\n")
+    assert "| Time to resolve | " in document and "| Time to contain | — |" in document
+    assert "Note: feature store lag was 40 min in eu-west at 02:10 & rising" in document  # plain text, no &amp;
+    assert "- the eu-west feature pipeline silently fell back to stale data (@carol, " in document
+    assert "| Note: p99 \\| p50 both up see @channel thread |" in document  # one table cell, nobody pinged
+    assert "- [ ] alert on feature freshness per region — owner @carol" in document
+    summary = bot.seen(channel)[-1]
+    assert "*Postmortem draft for INC-1* (asked by @bob)" in summary
+    assert "1 root-cause note(s), 1 action item(s)" in summary
+
+
+async def test_the_resolution_offers_the_postmortem_and_a_teams_template_wins(tmp_path: Path) -> None:
+    folder = tmp_path / "templates"
+    folder.mkdir()
+    (folder / "postmortem.md.j2").write_text("# Our format: INC-{{ i.id }} ({{ pm.rows | length }} rows)\n")
+    config = copy.deepcopy(CONFIG)
+    config["templates_dir"] = str(folder)
+    async with running_bot(f"sqlite:///{tmp_path / 's.db'}", config=parse_config(config)) as bot:
+        channel = await _incident(bot)
+        await bot.driver.slash("U0002", channel, "resolve false alarm: the dashboard's query was wrong")
+        await bot.settled()
+        notice = bot.ws.channels[channel].messages[-1]
+        assert "[Write the postmortem]" in bot.seen(channel)[-1]
+        await bot.driver.click("U0002", channel, notice.ts, "incident_postmortem")
+        await bot.settled()
+        assert _uploaded(bot, channel) == "# Our format: INC-1 (4 rows)\n"
