@@ -11,7 +11,7 @@ from pathlib import Path
 
 from bot.clock import ManualClock
 from bot.config import Config, parse_config
-from bot.emulator import SlackEmulator, render_channel
+from bot.emulator import SlackEmulator, render_channel, render_message
 from bot.emulator.sandbox import Sandbox, sandbox
 from bot.emulator.webhooks import am_alert, am_payload
 from bot.server import ServerOptions
@@ -19,11 +19,20 @@ from bot.serving.simulated import SimulatedBackend
 
 __all__ = ["DEMO_CONFIG", "run_demo"]
 
-PEOPLE = {"U0001": "alice", "U0002": "bob", "U0003": "carol", "U0004": "dave", "U0005": "erin"}
+PEOPLE = {
+    "U0001": "alice",
+    "U0002": "bob",
+    "U0003": "carol",
+    "U0004": "dave",
+    "U0005": "erin",
+    "U0009": "mona",  # the ML platform manager: the first escalation step
+    "U0010": "dan",  # the director: the second
+}
 DEMO_CONFIG = {
     "channels": {"alerts": "ml-alerts", "announcements": "incidents"},
     "incident_channel_prefix": "inc",
     "responders": ["U0005"],
+    "escalation": [{"after": "10m", "notify": ["U0009"]}, {"after": "20m", "notify": ["U0010"]}],
     "models": {
         "cv-detector": {
             "owners": ["U0003"],
@@ -45,8 +54,23 @@ class Script:
         self.box = box
         self.clock = clock
 
-    def at(self, minutes: int) -> None:
+    async def at(self, minutes: int) -> None:
+        """Move the clock; sevbot's scheduler looks at what fell due (reminders, escalation) as it would."""
         self.clock.set(START + timedelta(minutes=minutes))
+        before = {c.id: len(c.messages) for c in self.box.ws.channels.values()}
+        if not await self.box.services.cadence.tick():
+            return
+        await self.box.settled()
+        for channel in list(self.box.ws.channels.values()):
+            for message in channel.messages[before.get(channel.id, 0) :]:
+                where = f"a DM to @{PEOPLE.get(channel.name, channel.name)}" if channel.is_im else f"#{channel.name}"
+                said = render_message(self.box.ws, message).splitlines()[1].strip()
+                print(f"  {self.clock.now():%H:%M} UTC  sevbot in {where}: {said}")
+
+    def post(self, who: str, channel: str, text: str) -> str:
+        """Someone writes in a channel (a person's message: it goes to Slack, not through sevbot)."""
+        self.say(who, text)
+        return self.box.ws.post_as(who, channel, text)
 
     def say(self, who: str, what: str) -> None:
         print(f"  {self.clock.now():%H:%M} UTC  @{PEOPLE[who]}: {what}")
@@ -108,10 +132,10 @@ async def play(box: Sandbox, clock: ManualClock) -> str:
     s = Script(box, clock)
     general, alerts = box.channel("general").id, box.channel("ml-alerts").id
     print("The night, as it was played:\n")
-    s.at(-7)
+    await s.at(-7)
     await s.alertmanager("firing", range(23, 39), 0.38)
     channel = box.incident_channels()[0].id
-    s.at(-6)
+    await s.at(-6)
     await s.monitor(
         {
             "model": "ranker",
@@ -121,38 +145,43 @@ async def play(box: Sandbox, clock: ManualClock) -> str:
             "histograms": {"baseline": [120, 340, 310, 160, 70], "current": [60, 210, 330, 250, 150]},
         }
     )
-    s.at(-4)
+    await s.at(-4)
     await s.click("U0002", alerts, "alert_dismiss", "Dismiss as noise", ts=box.ws.channels[alerts].messages[-1].ts)
     view = await box.opened_view("Dismiss as noise")
     await box.driver.submit("U0002", view, {"reason": "the weekly catalogue refresh shifts scores; expected"})
     await box.settled()
-    s.at(-2)
-    await s.slash("U0004", channel, "ack")
-    s.at(-1)
+    await s.at(-1)
     await s.click("U0004", alerts, "alert_rollback", "Roll back cv-detector", ts=box.ws.channels[alerts].messages[0].ts)
     plan = [m for m in box.ws.channels[alerts].messages if m.ephemeral_to == "U0004" and "Confirm" in str(m.blocks)][-1]
     print(f"             (only @dave sees) {plan.text.splitlines()[0]}")
     await s.click("U0004", alerts, "action_confirm", "Confirm", ts=plan.ts)
-    s.at(0)
+    await s.at(0)
     await s.alertmanager("firing", range(23, 41), 0.38)
     await s.slash("U0004", general, "list")
-    s.at(3)
+    await s.at(3)  # rolled back, but nobody has acknowledged: the first escalation step
     await s.click("U0002", channel, "incident_take_command", "I'll be commander")
     await s.slash("U0002", channel, "role comms <@U0005|erin>")
-    s.at(6)
+    await s.at(6)
     await s.slash(
         "U0003",
         channel,
         "note rca 2.0.0 (live 02:40) was trained without night IR frames; cams 23-40 switch to IR at night",
     )
+    await s.at(7)
+    said = s.post("U0003", channel, "IR switch-over on site B is at 02:50, five minutes before the first alert")
+    s.say("U0002", "Add to timeline (message shortcut) on that message")
+    await box.driver.message_shortcut("U0002", channel, said, "add_to_timeline")
+    await box.settled()
     await s.slash("U0002", channel, "status identified")
-    s.at(9)
+    await s.at(9)
     await s.slash("U0002", channel, "severity sev1")
-    s.at(12)
+    await s.at(12)
     await s.slash("U0002", channel, "verify")
-    s.at(20)
-    s.say("U0002", "clicks [Post update] and fills in the form")
-    await box.driver.click("U0002", channel, box.ws.channels[channel].pins[0], "incident_post_update")
+    await s.at(24)  # SEV1 since 03:21: an update every 15 min
+    await s.at(26)
+    s.say("U0002", "clicks [Post update] on the reminder and fills in the pre-filled form")
+    reminder = [m for m in box.ws.channels[channel].messages if m.text.startswith(":alarm_clock:")][-1]
+    await box.driver.click("U0002", channel, reminder.ts, "incident_post_update")
     view = await box.opened_view("Post an update")
     await box.driver.submit(
         "U0002",
@@ -165,16 +194,19 @@ async def play(box: Sandbox, clock: ManualClock) -> str:
         },
     )
     await box.settled()
-    s.at(34)
+    await s.at(34)
     await s.slash("U0002", channel, "status monitoring")
-    s.at(78)
+    await s.at(42)
+    reminder = [m for m in box.ws.channels[channel].messages if m.text.startswith(":alarm_clock:")][-1]
+    await s.click("U0005", channel, "incident_snooze_60", "Snooze 60 min", ts=reminder.ts)
+    await s.at(78)
     await s.alertmanager("resolved", range(23, 41), 0.61)
-    s.at(90)
+    await s.at(90)
     await s.slash("U0003", channel, "action add a night-IR slice to the canary checks <@U0003|carol>")
     await s.slash("U0002", channel, "action pin preprocessing and model versions together <@U0004|dave>")
-    s.at(95)
+    await s.at(95)
     await s.slash("U0002", channel, "resolve mAP ≥ 0.55 on all cameras for 60 min after the rollback to 1.8.2")
-    s.at(97)
+    await s.at(97)
     notice = box.ws.channels[channel].messages[-1]
     await s.click("U0002", channel, "incident_postmortem", "Write the postmortem", ts=notice.ts)
     return channel
@@ -192,9 +224,8 @@ async def run_demo() -> int:
     config: Config = parse_config(DEMO_CONFIG, source="demo configuration")
     with tempfile.TemporaryDirectory(prefix="sevbot-demo-") as folder:
         url = f"sqlite:///{Path(folder) / 'sevbot.db'}"
-        async with sandbox(
-            database_url=url, config=config, emulator=emulator, options=ServerOptions(clock=clock, poll_s=0.05)
-        ) as box:
+        options = ServerOptions(clock=clock, poll_s=0.05, tick_s=0)  # Script.at ticks as the clock moves
+        async with sandbox(database_url=url, config=config, emulator=emulator, options=options) as box:
             channel = await play(box, clock)
             print("\n" + "=" * 100 + "\nWhat #ml-alerts shows:\n")
             print(render_channel(box.ws, box.channel("ml-alerts").id))

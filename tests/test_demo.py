@@ -36,6 +36,13 @@ async def test_the_demo_plays_the_night_through(capsys: pytest.CaptureFixture[st
     assert "*sevbot's triage said SEV2, because:*" in out
     assert "*Alerts on this incident:* 0 firing, 18 resolved" in out
     assert "*Resolved: INC-1 cv-detector mAP below SLO on some cameras* (SEV1" in out
+    # The cadence and the escalation of silence, on the demo's clock.
+    assert "03:15 UTC  sevbot in a DM to @mona: :rotating_light: *SEV2 INC-1 has not been acknowledged*" in out
+    reminded = "UTC  sevbot in #inc-20261122-1-cv-detector-map-below-slo-on-some-cameras: :alarm_clock:"
+    assert "03:36 " + reminded + " An update is due now (SEV1: every 15 min)." in out
+    assert ":zzz: Snoozed by @erin until 04:54 UTC; the next reminder comes then." in out
+    assert out.count(reminded) == 2  # at 03:36, again at 03:54; snoozed past the resolution: no third
+    assert "Note from @bob (a message by @carol, added to the timeline): IR switch-over on site B" in out
     assert "Traceback" not in out
     # The postmortem, drafted from the timeline, is the golden file (UPDATE_GOLDEN=1 rewrites it after a change).
     document = out.split("uploaded to the channel):\n\n", 1)[1]

@@ -174,6 +174,14 @@ class Workspace:
         self.triggers[trigger] = self.now()
         return trigger
 
+    def post_as(self, user_id: str, channel_id: str, text: str) -> str:
+        """A person writes in a channel they are in (what a test or the demo needs a message shortcut on)."""
+        channel = self._channel(channel_id, writable=True)
+        self._member(channel, self._user(user_id).id)
+        message = Message(ts=self._ts(), user=user_id, text=text)
+        channel.messages.append(message)
+        return message.ts
+
     def _new_id(self, prefix: str) -> str:
         return f"{prefix}{next(self._ids):08X}"
 

@@ -7,7 +7,6 @@ import copy
 from pathlib import Path
 
 from bot.config import parse_config
-from bot.emulator.state import Message
 from tests.harness import CONFIG, Bot, running_bot, timeline
 
 
@@ -24,9 +23,9 @@ async def _incident(bot: Bot) -> str:
 
 async def test_notes_shortcut_action_items_and_the_postmortem(bot: Bot) -> None:
     channel = await _incident(bot)
-    said = Message(ts=bot.ws._ts(), user="U0003", text="feature store lag was 40 min in eu-west at 02:10 & rising")
-    bot.ws.channels[channel].messages.append(said)
-    reply = await bot.driver.message_shortcut("U0002", channel, said.ts, "add_to_timeline")
+    bot.ws.channels[channel].members.append("U0003")  # carol joins the channel and says something
+    said = bot.ws.post_as("U0003", channel, "feature store lag was 40 min in eu-west at 02:10 & rising")
+    reply = await bot.driver.message_shortcut("U0002", channel, said, "add_to_timeline")
     assert reply.status == 200
     await bot.driver.slash("U0003", channel, "note rca the eu-west feature pipeline silently fell back to stale data")
     await bot.driver.slash("U0002", channel, "action alert on feature freshness per region <@U0003|carol>")
@@ -38,7 +37,7 @@ async def test_notes_shortcut_action_items_and_the_postmortem(bot: Bot) -> None:
     item = ":ballot_box_with_check: Action item from @bob: alert on feature freshness per region — owner @carol"
     assert item in posted
     notes = [d for _, _, kind, d in await timeline(bot) if kind == "note"]
-    assert notes[0]["from_message"] == {"author": "U0003", "ts": said.ts}
+    assert notes[0]["from_message"] == {"author": "U0003", "ts": said}
 
     await bot.driver.slash("U0002", channel, "resolve stale features replaced; CTR back")
     await bot.settled()
@@ -48,7 +47,8 @@ async def test_notes_shortcut_action_items_and_the_postmortem(bot: Bot) -> None:
     document = _uploaded(bot, channel)
     assert document.startswith("# Postmortem: INC-1 — CTR down in eu-west\n")
     assert "| Time to resolve | " in document and "| Time to contain | — |" in document
-    assert "Note: feature store lag was 40 min in eu-west at 02:10 & rising" in document  # plain text, no &amp;
+    # plain text: `&`, not `&amp;`
+    assert "Note (a message by @carol): feature store lag was 40 min in eu-west at 02:10 & rising" in document
     assert "- the eu-west feature pipeline silently fell back to stale data (@carol, " in document
     assert "| Note: p99 \\| p50 both up see @channel thread |" in document  # one table cell, nobody pinged
     assert "- [ ] alert on feature freshness per region — owner @carol" in document
