@@ -13,6 +13,7 @@ from slack_bolt.context.respond.async_respond import AsyncRespond
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot import incidents
+from bot.alerts.facts import incident_scope
 from bot.errors import UserError
 from bot.models import Incident, Role
 from bot.services import Services
@@ -77,7 +78,9 @@ async def open_update_form(services: Services, body: dict[str, Any], client: Asy
         if incident.status == "resolved":
             raise UserError(f"INC-{incident.id} is already resolved.")
         snap = await incidents.snapshot(session, incident)
-    await client.views_open(trigger_id=body["trigger_id"], view=update_modal(snap))
+        now = services.clock.now()
+        scope = "" if incident.scope else await incident_scope(session, incident, services.config, now)
+    await client.views_open(trigger_id=body["trigger_id"], view=update_modal(snap, scope=scope))
 
 
 async def open_resolve_form(services: Services, body: dict[str, Any], client: AsyncWebClient) -> None:

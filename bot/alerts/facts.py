@@ -2,17 +2,21 @@
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
 from bot.clock import utc
-from bot.config import SLO, ModelConfig
-from bot.models import Alert
+from bot.config import SLO, Config, ModelConfig
+from bot.models import Alert, Incident
 from bot.triage import Facts, psi, sustained_breach
 
-__all__ = ["facts_for"]
+__all__ = ["facts_for", "incident_scope", "scope_of"]
 
 
 def _slo(metric: str | None, model: ModelConfig | None, alerts: Sequence[Alert]) -> SLO | None:
@@ -98,3 +102,28 @@ def _window(alerts: Sequence[Alert], slo: SLO | None):  # type: ignore[no-untype
             base = [float("nan") if v is None else v for v in series.get("baseline") or []] or None
             return sustained_breach(clean, slo_min=slo.min, slo_max=slo.max, baseline=base)
     return None
+
+
+def _natural(value: str) -> list[Any]:
+    return [int(part) if part.isdigit() else part for part in re.split(r"(\d+)", value)]
+
+
+def scope_of(alerts: Sequence[Alert], *, model: ModelConfig | None, now: datetime, shown: int = 12) -> str:
+    """What the firing alerts say about scope, for a person to start from: `16 of 40 cameras in breach: cam-23, …`."""
+    if not any(a.status == "firing" for a in alerts):
+        return ""
+    facts = facts_for(alerts, model=model, now=now)
+    firing = [a for a in alerts if a.status == "firing" and a.metric == facts.metric]
+    names = sorted({str(a.details["slice_value"]) for a in firing if a.details.get("slice_value")}, key=_natural)
+    if not facts.slices_in_breach:
+        return f"{facts.model or 'the model'}: {facts.metric or 'its metric'} on all traffic"
+    of = f" of {facts.slices_total}" if facts.slices_total else ""
+    listed = ", ".join(names[:shown]) + (f" and {len(names) - shown} more" if len(names) > shown else "")
+    return f"{facts.slices_in_breach}{of} {facts.slice_label} in breach" + (f": {listed}" if listed else "")
+
+
+async def incident_scope(session: AsyncSession, incident: Incident, config: Config, now: datetime) -> str:
+    """`scope_of` the incident's own alerts (empty when none is firing)."""
+    found = await session.exec(select(Alert).where(Alert.incident_id == incident.id).order_by(col(Alert.id)))
+    model = config.models.get(incident.model) if incident.model else None
+    return scope_of(found.all(), model=model, now=now)

@@ -165,7 +165,8 @@ def declare_modal(
     )
 
 
-def update_modal(snap: IncidentSnapshot) -> View:
+def update_modal(snap: IncidentSnapshot, *, scope: str = "") -> View:
+    """The communication template's fields; scope starts from the incident's, else from what its alerts say."""
     incident = snap.incident
     return View(
         type="modal",
@@ -191,7 +192,7 @@ def update_modal(snap: IncidentSnapshot) -> View:
                 BlockId.SCOPE,
                 ActionId.SCOPE,
                 "Scope (cameras, regions, services)",
-                initial=incident.scope,
+                initial=incident.scope or scope[:1000],
                 optional=True,
                 max_length=1000,
             ),

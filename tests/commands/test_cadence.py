@@ -121,3 +121,21 @@ async def test_escalation_steps_fire_once_each_until_acknowledged(bot: Bot, cloc
     assert len(escalations()) == 2
     steps = [d["step"] for _, _, kind, d in await timeline(bot) if kind == "escalated"]
     assert steps == [1, 2]
+
+
+async def test_a_sev2_is_reminded_every_30_min_and_post_update_starts_from_the_alerts(
+    bot: Bot, clock: ManualClock
+) -> None:
+    await post_alert(bot, "alertmanager", am_payload(am_alert("cam-10", 0.41), am_alert("cam-2", 0.43)))
+    await bot.settled()  # 2 of 10 cameras: SEV2, declared automatically
+    channel = bot.incident_channels()[0].id
+    assert "SEV2" in bot.ws.channels[channel].topic and "next update 03:30 UTC" in bot.ws.channels[channel].topic
+    assert await _at(bot, clock, 29) == []
+    assert len(await _at(bot, clock, 30)) == 1 and len(await _at(bot, clock, 59)) == 1
+    reminders = await _at(bot, clock, 60)
+    assert len(reminders) == 2 and "overdue by 30 min* (SEV2: every 30 min)" in reminders[1]
+    reminder = [m for m in bot.ws.channels[channel].messages if ":alarm_clock:" in str(m.blocks)][-1]
+    await bot.driver.click("U0004", channel, reminder.ts, "incident_post_update")
+    view = bot.ws.views[await bot.opened_view("Post an update")]
+    initial = {b["block_id"]: b["element"].get("initial_value") for b in view["blocks"] if b.get("type") == "input"}
+    assert initial["scope_block"] == "2 of 10 cameras in breach: cam-2, cam-10"
