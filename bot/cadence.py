@@ -135,13 +135,18 @@ class Cadence:
         return 1
 
 
-async def snooze(session: AsyncSession, *, incident: Incident, user: str, minutes: int, now: datetime) -> datetime:
+async def snooze(
+    session: AsyncSession, *, incident: Incident, user: str, minutes: int, now: datetime, reminder_ts: str | None = None
+) -> datetime:
+    """Hold reminders for `minutes`; the reminder clicked (`reminder_ts`) is then edited to say so by the caller."""
     if minutes not in SNOOZE_MINUTES:
         raise UserError(f"Snooze for {', '.join(map(str, SNOOZE_MINUTES))} minutes.")
     if incident.status == IncidentStatus.RESOLVED or incident.next_update_at is None:
         raise UserError(f"INC-{incident.id} has no update due.")
     until = now + timedelta(minutes=minutes)
     incident.snoozed_until = until
+    if reminder_ts is not None and incident.reminder_ts == reminder_ts:
+        incident.reminder_ts = None  # it will say who snoozed it: nothing left to retire
     session.add(incident)
     assert incident.id is not None
     event = await record(

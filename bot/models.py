@@ -101,6 +101,7 @@ class Incident(SQLModel, table=True):
     announcement_ts: str | None = Field(default=None, max_length=32)
     bookmarked: bool = False
     alert_digest_ts: str | None = Field(default=None, max_length=32)
+    reminder_ts: str | None = Field(default=None, max_length=32)  # the reminder whose buttons are live
     triage: dict[str, Any] = _json()  # the findings that decided the severity, when an alert did
 
 

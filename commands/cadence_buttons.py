@@ -14,7 +14,6 @@ from bot.errors import UserError
 from bot.models import Incident
 from bot.services import Services
 from bot.slack.ids import ActionId
-from bot.texts import format_time
 
 __all__ = ["register"]
 
@@ -28,7 +27,14 @@ def _snooze(services: Services):  # type: ignore[no-untyped-def]
                 incident = await session.get(Incident, int(incident_id)) if incident_id.isdigit() else None
                 if incident is None:
                     raise UserError("This reminder's incident no longer exists.")
-                until = await cadence.snooze(session, incident=incident, user=user, minutes=int(minutes or 0), now=now)
+                until = await cadence.snooze(
+                    session,
+                    incident=incident,
+                    user=user,
+                    minutes=int(minutes or 0),
+                    now=now,
+                    reminder_ts=(body.get("container") or {}).get("message_ts"),
+                )
         except UserError as exc:
             await ack()
             await respond(
@@ -40,7 +46,7 @@ def _snooze(services: Services):  # type: ignore[no-untyped-def]
         await ack()
         services.dispatcher.wake()
         await respond(
-            text=f":zzz: Snoozed by <@{user}> until {format_time(until)}; the next reminder comes then.",
+            text=services.texts.render("reminder_snoozed.md.j2", user=user, until=until),
             replace_original=True,
         )
 

@@ -482,15 +482,31 @@ class Publisher:
         if event is None:
             raise ValueError(f"timeline event {payload['event_id']} does not exist")
         text = self.render_event(snap, event)
+        if event.kind in (EventKind.REMINDER, EventKind.STATUS_UPDATE, EventKind.RESOLVED):
+            await self._retire_reminder(incident_id, snap, event)  # first: an edit is safe to repeat, a post is not
         if event.kind == EventKind.REMINDER:
             blocks = as_dicts(reminder(text, event.incident_id, SNOOZE_MINUTES))
-            await self.post_blocks(snap.incident.channel_id, text[:3000], blocks)
+            ts = await self.post_blocks(snap.incident.channel_id, text[:3000], blocks)
+            await self._save(incident_id, reminder_ts=ts)
             return
         if event.kind == EventKind.RESOLVED:
             blocks = as_dicts(resolution(text, event.incident_id))
             await self.post_blocks(snap.incident.channel_id, text[:3000], blocks)
             return
         await self.post(snap.incident.channel_id, text)
+
+    async def _retire_reminder(self, incident_id: int, snap: IncidentSnapshot, event: TimelineEvent) -> None:
+        """The last reminder's buttons go once it is answered (an update), resolved, or followed by a newer one."""
+        ts, channel = snap.incident.reminder_ts, snap.incident.channel_id
+        if ts is None or channel is None:
+            return
+        text = self.texts.render("reminder_answered.md.j2", snap=snap, i=snap.incident, event=event, data=event.data)
+        try:
+            await self.client.chat_update(channel=channel, ts=ts, text=text[:3000], blocks=as_dicts(text_blocks(text)))
+        except SlackApiError as exc:
+            if slack_error(exc) != "message_not_found":  # deleted by someone: nothing left to retire
+                raise
+        await self._save(incident_id, reminder_ts=None)
 
     def render_event(self, snap: IncidentSnapshot, event: TimelineEvent) -> str:
         context = {"snap": snap, "i": snap.incident, "event": event, "data": event.data}

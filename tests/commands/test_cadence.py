@@ -57,8 +57,14 @@ async def test_reminders_fire_when_due_and_repeat_at_the_cadence(bot: Bot, clock
     assert len(await _at(bot, clock, 16)) == 1 and len(await _at(bot, clock, 29)) == 1  # never faster
     second = await _at(bot, clock, 30)
     assert len(second) == 2 and "The update is *overdue by 15 min*" in second[1]
+    reminders = [m for m in bot.ws.channels[channel].messages if m.text.startswith(":alarm_clock:")]
+    live = [m for m in reminders if "Snooze" in str(m.blocks)]
+    assert live == [reminders[-1]]  # only the newest reminder keeps its buttons
+    assert reminders[0].text == ":alarm_clock: ~Update due~ — still due; see the reminder below."
     await bot.driver.slash("U0002", channel, "update rolled back to 1.8.2; watching mAP")
     await bot.settled()
+    assert reminders[-1].text == ":alarm_clock: ~Update due~ — answered by <@U0002>'s update at 03:30 UTC."
+    assert "Snooze" not in str(reminders[-1].blocks)
     assert len(await _at(bot, clock, 44)) == 2  # the update at 03:30 moved the next one to 03:45
     assert len(await _at(bot, clock, 45)) == 3
     reminders = [d for _, _, kind, d in await timeline(bot) if kind == "reminder"]
