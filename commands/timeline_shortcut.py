@@ -11,6 +11,7 @@ from slack_bolt.context.respond.async_respond import AsyncRespond
 
 from bot import incidents, mrkdwn
 from bot.errors import UserError
+from bot.models import Incident
 from bot.outbox import OutboxKind, enqueue
 from bot.services import Services
 from bot.slack.ids import ActionId, CallbackId
@@ -63,17 +64,28 @@ def _add_to_timeline(services: Services):  # type: ignore[no-untyped-def]
 
 
 def _postmortem_button(services: Services):  # type: ignore[no-untyped-def]
-    async def handle(ack: AsyncAck, body: dict[str, Any]) -> None:
+    async def handle(ack: AsyncAck, body: dict[str, Any], respond: AsyncRespond) -> None:
         value = str(body["actions"][0].get("value", ""))
-        if value.isdigit():
+        try:
             async with services.db.session_scope() as session:
+                incident = await session.get(Incident, int(value)) if value.isdigit() else None
+                if incident is None or incident.id is None:
+                    raise UserError("This button's incident no longer exists.")
                 await enqueue(
                     session,
                     kind=OutboxKind.POSTMORTEM,
-                    incident_id=int(value),
+                    incident_id=incident.id,
                     now=services.clock.now(),
                     asked_by=body["user"]["id"],
                 )
+        except UserError as exc:
+            await ack()
+            await respond(
+                text=services.texts.render("error.md.j2", message=exc.message, usage=None),
+                response_type="ephemeral",
+                replace_original=False,
+            )
+            return
         await ack()
         services.dispatcher.wake()
 

@@ -7,7 +7,7 @@ import copy
 from pathlib import Path
 
 from bot.config import parse_config
-from tests.harness import CONFIG, Bot, running_bot, timeline
+from tests.harness import CONFIG, Bot, eventually, running_bot, timeline
 
 
 def _uploaded(bot: Bot, channel: str) -> str:
@@ -72,3 +72,17 @@ async def test_the_resolution_offers_the_postmortem_and_a_teams_template_wins(tm
         await bot.driver.click("U0002", channel, notice.ts, "incident_postmortem")
         await bot.settled()
         assert _uploaded(bot, channel) == "# Our format: INC-1 (4 rows)\n"
+
+
+async def test_a_postmortem_button_for_an_unknown_incident_says_so(bot: Bot) -> None:
+    channel = await _incident(bot)
+    await bot.driver.slash("U0002", channel, "resolve false alarm")
+    await bot.settled()
+    notice = bot.ws.channels[channel].messages[-1]
+    (button,) = [e for b in notice.blocks for e in b.get("elements", []) if e.get("action_id") == "incident_postmortem"]
+    button["value"] = "999"  # a button from a workspace whose database was reset
+    await bot.driver.click("U0002", channel, notice.ts, "incident_postmortem")
+    await bot.settled()
+    await eventually(lambda: any("no longer exists" in m.text for m in bot.ws.channels[channel].messages))
+    (error,) = [m for m in bot.ws.channels[channel].messages if "no longer exists" in m.text]
+    assert error.ephemeral_to == "U0002" and not any(m.files for m in bot.ws.channels[channel].messages)
