@@ -387,6 +387,7 @@ async def change_severity(
         at=now,
         before=before,
         after=severity,
+        next_update_at=incident.next_update_at.isoformat() if incident.next_update_at else None,
     )
     await _tell_channel(session, incident_id=_id(incident), now=now, event_id=event.id)
     await _announce(session, incident_id=_id(incident), now=now, kind=EventKind.SEVERITY_CHANGED)

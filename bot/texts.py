@@ -52,9 +52,13 @@ def _finalize(value: Any) -> str:
 
 
 def _user(user_id: str | None) -> Markup:
-    """A person (U…/W…), or a user group (S…), which Slack mentions as `<!subteam^S…>`."""
+    """A person (U…/W…), or a user group (S…), which Slack mentions as `<!subteam^S…>`; an app or an alert source
+    (`app:<name>`, `alert:<source>`) by its name, as text that mentions nobody."""
     if not user_id:
         return Markup("nobody yet")
+    kind, _, name = user_id.partition(":")
+    if name and kind in ("app", "alert"):
+        return Markup(mrkdwn.escape(name))
     return Markup(f"<!subteam^{user_id}>") if user_id.startswith("S") else Markup(f"<@{user_id}>")
 
 
@@ -109,19 +113,20 @@ class Texts:
         """A Markdown document (not Slack mrkdwn): nothing escaped, people by name, stored text made plain."""
         env = self.env.overlay(finalize=lambda v: "" if v is None else str(v))
 
-        def person(user_id: str | None) -> str:
-            if not user_id:
-                return "nobody"
-            if user_id.startswith("alert:"):  # an alert source, e.g. alert:alertmanager
-                return user_id.removeprefix("alert:")
-            return "sevbot" if user_id == "sevbot" else "@" + names.get(user_id, user_id)
-
         def text(value: str | None) -> str:
             plain_text = mrkdwn.plain(value or "")
             for user_id, name in names.items():
                 plain_text = plain_text.replace("@" + user_id, "@" + name)
             # one line, and a `|` cannot end a table cell early
             return " ".join(plain_text.split()).replace("|", "\\|")
+
+        def person(user_id: str | None) -> str:
+            if not user_id:
+                return "nobody"
+            kind, _, name = user_id.partition(":")
+            if name and kind in ("app", "alert"):  # an app's message, an alert source (alert:alertmanager)
+                return text(mrkdwn.from_command(name))  # `<!channel>` in a name reads as @channel
+            return "sevbot" if user_id == "sevbot" else "@" + names.get(user_id, user_id)
 
         env.filters.update(
             person=person, people=lambda ids: ", ".join(person(u) for u in ids or []) or "nobody", text=text

@@ -20,6 +20,14 @@ from bot.timeline import EventKind, record
 __all__ = ["register"]
 
 
+def _author(message: dict[str, Any]) -> str | None:
+    """A person's user ID; for a bot's or an integration's message, its name as Slack shows it."""
+    if message.get("user"):
+        return str(message["user"])
+    name = (message.get("bot_profile") or {}).get("name") or message.get("username")
+    return f"app:{name}" if name else None
+
+
 def _add_to_timeline(services: Services):  # type: ignore[no-untyped-def]
     async def handle(ack: AsyncAck, shortcut: dict[str, Any], respond: AsyncRespond) -> None:
         user, channel = shortcut["user"]["id"], shortcut["channel"]["id"]
@@ -41,7 +49,7 @@ def _add_to_timeline(services: Services):  # type: ignore[no-untyped-def]
                     at=now,
                     text=mrkdwn.from_command(text[:3000]),
                     rca=False,
-                    from_message={"author": message.get("user"), "ts": message.get("ts")},
+                    from_message={"author": _author(message), "ts": message.get("ts")},
                 )
                 await enqueue(
                     session,

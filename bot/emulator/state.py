@@ -60,15 +60,14 @@ class Message:
     files: list[dict[str, Any]] = field(default_factory=list)
     ephemeral_to: str | None = None  # shown to this user only
     subtype: str | None = None
+    username: str | None = None  # an incoming webhook's or integration's name: such messages have no user
 
     def as_api(self, channel: str) -> dict[str, Any]:
-        out: dict[str, Any] = {
-            "type": "message",
-            "ts": self.ts,
-            "user": self.user,
-            "text": self.text,
-            "channel": channel,
-        }
+        out: dict[str, Any] = {"type": "message", "ts": self.ts, "text": self.text, "channel": channel}
+        if self.user:
+            out["user"] = self.user
+        if self.username:
+            out.update(subtype="bot_message", username=self.username, bot_id="B0WEBHOOK")
         if self.blocks:
             out["blocks"] = self.blocks
         if self.thread_ts:

@@ -76,6 +76,9 @@ async def test_severity_change_replans_and_resolve_stops(bot: Bot, clock: Manual
     clock.set(START + timedelta(minutes=10))
     await bot.driver.slash("U0002", channel, "severity sev1")  # every 15 min from now: due 03:25
     await bot.settled()
+    assert any(
+        "Severity changed from SEV2 to *SEV1* by @bob. Next update due 03:25 UTC." in t for t in bot.seen(channel)
+    )
     assert await _at(bot, clock, 24) == []
     assert len(await _at(bot, clock, 25)) == 1
     await bot.driver.slash("U0002", channel, "resolve rolled back; mAP back above SLO")

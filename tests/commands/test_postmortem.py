@@ -7,6 +7,7 @@ import copy
 from pathlib import Path
 
 from bot.config import parse_config
+from bot.emulator.state import Message
 from tests.harness import CONFIG, Bot, eventually, running_bot, timeline
 
 
@@ -86,3 +87,18 @@ async def test_a_postmortem_button_for_an_unknown_incident_says_so(bot: Bot) -> 
     await eventually(lambda: any("no longer exists" in m.text for m in bot.ws.channels[channel].messages))
     (error,) = [m for m in bot.ws.channels[channel].messages if "no longer exists" in m.text]
     assert error.ephemeral_to == "U0002" and not any(m.files for m in bot.ws.channels[channel].messages)
+
+
+async def test_an_integrations_message_is_added_under_its_name_and_pings_nobody(bot: Bot) -> None:
+    channel = await _incident(bot)
+    webhook = Message(ts=bot.ws._ts(), user="", username="Grafana <!channel>", text="CTR eu-west 0.8% <!here>")
+    bot.ws.channels[channel].messages.append(webhook)  # posted by an incoming webhook: no user
+    await bot.driver.message_shortcut("U0002", channel, webhook.ts, "add_to_timeline")
+    await bot.settled()
+    note = bot.ws.channels[channel].messages[-1]
+    assert "<!channel>" not in note.text and "<!here>" not in note.text
+    assert "(a message by Grafana &lt;!channel&gt;, added to the timeline)" in note.text
+    await bot.driver.slash("U0002", channel, "postmortem")
+    await bot.settled()
+    document = _uploaded(bot, channel)
+    assert "| Note (a message by Grafana @channel): CTR eu-west 0.8% @here |" in document
