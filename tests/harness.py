@@ -64,12 +64,14 @@ async def running_bot(
     config: Config | None = None,
     emulator: SlackEmulator | None = None,
     options: ServerOptions | None = None,
+    socket_mode: bool = False,
 ) -> AsyncIterator[Bot]:
     async with sandbox(
         database_url=database_url,
         config=config or parse_config(CONFIG),
         emulator=emulator or make_emulator(),
         options=options,
+        socket_mode=socket_mode,
     ) as running:
         yield running
 

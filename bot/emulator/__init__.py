@@ -10,7 +10,8 @@
   `server_error` (HTTP 500), `timeout`, or any Slack error code; `latency_s` delays every call. Both can be set
   over HTTP too (`POST /_emulator/fault`, `POST /_emulator/latency`) for a bot in another process.
 - `SlackDriver` is the person's side: signed slash commands, button clicks and modal submissions sent to
-  the bot's `/slack/events`, with what the bot acks shown as Slack shows it.
+  the bot's `/slack/events` (or, with `socket=True`, as Socket Mode envelopes over the WebSocket the bot opened
+  with its app-level token: `bot/emulator/socket_mode.py`), with what the bot acks shown as Slack shows it.
 - `render_channel` prints a channel as a person reads it.
 """
 

@@ -1,6 +1,7 @@
 """The user's side of Slack: what Slack sends to the bot when a person types a slash command, clicks a button
 or submits a modal. Requests are signed (v0 HMAC-SHA256, as Slack signs them) and posted to the bot's own
-HTTP server; what the bot acks with is shown to that person, as Slack would."""
+HTTP server — or, with `socket=True`, delivered as Socket Mode envelopes over the WebSocket the bot opened; what
+the bot acks with is shown to that person, as Slack would."""
 
 from __future__ import annotations
 
@@ -8,12 +9,13 @@ import json
 import time
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import urlencode
+from urllib.parse import parse_qsl, urlencode
 
 import aiohttp
 from slack_sdk.signature import SignatureVerifier
 
 from bot.emulator.server import SlackEmulator
+from bot.emulator.socket_mode import SocketModeError
 from bot.emulator.state import Message
 from bot.mrkdwn import plain
 
@@ -38,13 +40,20 @@ class Reply:
 
 class SlackDriver:
     def __init__(
-        self, emulator: SlackEmulator, *, bot_url: str, signing_secret: str, http: aiohttp.ClientSession
+        self,
+        emulator: SlackEmulator,
+        *,
+        bot_url: str,
+        signing_secret: str,
+        http: aiohttp.ClientSession,
+        socket: bool = False,
     ) -> None:
         self.emulator = emulator
         self.workspace = emulator.workspace
         self.bot_url = bot_url.rstrip("/") + "/slack/events"
         self.signing_secret = signing_secret
         self.http = http
+        self.socket = socket
 
     async def send(
         self,
@@ -56,6 +65,8 @@ class SlackDriver:
         signed: bool = True,
     ) -> Reply:
         """POST a raw body to the bot; tests use the keyword arguments to send what Slack would not."""
+        if self.socket and signed and timestamp is None and secret is None:
+            return await self._over_socket(body)
         ts = str(int(time.time()) if timestamp is None else timestamp)
         headers = {"Content-Type": content_type, "X-Slack-Request-Timestamp": ts}
         if signed:
@@ -63,6 +74,16 @@ class SlackDriver:
             headers["X-Slack-Signature"] = str(verifier.generate_signature(timestamp=ts, body=body))
         async with self.http.post(self.bot_url, data=body.encode(), headers=headers) as response:
             return Reply(status=response.status, text=await response.text())
+
+    async def _over_socket(self, body: str) -> Reply:
+        """The same request as a Socket Mode envelope: interactions carry their JSON payload, commands the form."""
+        form = dict(parse_qsl(body, keep_blank_values=True))
+        kind, payload = ("interactive", json.loads(form["payload"])) if "payload" in form else ("slash_commands", form)
+        try:
+            ack = await self.emulator.socket_mode.send(kind, payload)
+        except SocketModeError as exc:
+            return Reply(status=504, text=str(exc))
+        return Reply(status=200, text=json.dumps(ack) if ack else "")
 
     def _user(self, user_id: str) -> dict[str, str]:
         user = self.workspace.users[user_id]

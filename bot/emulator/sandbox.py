@@ -101,15 +101,23 @@ class Sandbox:
 
 @asynccontextmanager
 async def sandbox(
-    *, database_url: str, config: Config, emulator: SlackEmulator, options: ServerOptions | None = None
+    *,
+    database_url: str,
+    config: Config,
+    emulator: SlackEmulator,
+    options: ServerOptions | None = None,
+    socket_mode: bool = False,
 ) -> AsyncIterator[Sandbox]:
-    """Start the bot's real aiohttp server on a free loopback port, wired to `emulator` (started if needed)."""
+    """Start the bot's real aiohttp server on a free loopback port, wired to `emulator` (started if needed).
+    With `socket_mode`, the bot has the app-level token and no signing secret, and Slack's side reaches it over
+    the WebSocket it opens (alert webhooks still come over HTTP)."""
     own_emulator = not emulator.base_url
     if own_emulator:
         await emulator.start()
     settings = Settings(
         slack_bot_token=emulator.workspace.bot_token,
-        slack_signing_secret=SIGNING_SECRET,
+        slack_signing_secret=None if socket_mode else SIGNING_SECRET,
+        slack_app_token=emulator.socket_mode.app_token if socket_mode else None,
         slack_api_url=emulator.api_url,
         database_url=database_url,
         sevbot_alert_token=ALERT_TOKEN,
@@ -123,7 +131,7 @@ async def sandbox(
     port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
     url = f"http://127.0.0.1:{port}"
     async with aiohttp.ClientSession() as http:
-        driver = SlackDriver(emulator, bot_url=url, signing_secret=SIGNING_SECRET, http=http)
+        driver = SlackDriver(emulator, bot_url=url, signing_secret=SIGNING_SECRET, http=http, socket=socket_mode)
         try:
             yield Sandbox(emulator=emulator, driver=driver, app=app, url=url)
         finally:

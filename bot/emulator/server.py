@@ -13,6 +13,7 @@ from typing import Any
 
 from aiohttp import web
 
+from bot.emulator.socket_mode import SocketMode
 from bot.emulator.state import ApiError, Message, Workspace
 
 __all__ = ["Fault", "SlackEmulator"]
@@ -44,8 +45,15 @@ class Call:
 class SlackEmulator:
     """A stateful Slack Web API on loopback. `api_url` is what the bot's SLACK_API_URL points at."""
 
-    def __init__(self, *, bot_token: str = "xoxb-emulator", now: Callable[[], float] = time.time) -> None:
+    def __init__(
+        self,
+        *,
+        bot_token: str = "xoxb-emulator",
+        app_token: str = "xapp-1-emulator",
+        now: Callable[[], float] = time.time,
+    ) -> None:
         self.workspace = Workspace(bot_token=bot_token, now=now)
+        self.socket_mode = SocketMode(app_token=app_token)
         self.latency_s = 0.0
         self.faults: list[Fault] = []
         self.calls: list[Call] = []
@@ -59,6 +67,7 @@ class SlackEmulator:
         app = web.Application(client_max_size=8 * 1024 * 1024)
         app.router.add_post("/api/{method}", self._api)
         app.router.add_get("/api/{method}", self._api)
+        app.router.add_get("/_socket/{ticket}", self.socket_mode.handle)
         app.router.add_post("/_response/{key}", self._response_url)
         app.router.add_post("/_upload/{file_id}", self._upload)
         app.router.add_post("/_emulator/fault", self._add_fault)
@@ -75,6 +84,7 @@ class SlackEmulator:
         return self.base_url
 
     async def stop(self) -> None:
+        await self.socket_mode.close()
         if self._runner is not None:
             await self._runner.cleanup()
             self._runner = None
@@ -125,6 +135,10 @@ class SlackEmulator:
                 return web.Response(status=504, text="Gateway Timeout")
             return web.json_response({"ok": False, "error": fault.error})
         token = _token(request, args)
+        if method == "apps.connections.open":  # the one method that takes the app-level token
+            opened = self.socket_mode.open(token, self.base_url)
+            self.calls.append(Call(method, args, bool(opened["ok"]), opened.get("error")))
+            return web.json_response(opened)
         if token != self.workspace.bot_token:
             self.calls.append(Call(method, args, False, "invalid_auth" if token else "not_authed"))
             return web.json_response({"ok": False, "error": "invalid_auth" if token else "not_authed"})
