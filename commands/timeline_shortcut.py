@@ -85,6 +85,7 @@ def _postmortem_button(services: Services):  # type: ignore[no-untyped-def]
                     incident_id=incident.id,
                     now=services.clock.now(),
                     asked_by=body["user"]["id"],
+                    message_ts=(body.get("container") or {}).get("message_ts"),
                 )
         except UserError as exc:
             await ack()

@@ -299,10 +299,14 @@ def reminder(text: str, incident_id: int, snooze_minutes: tuple[int, ...]) -> li
     return [*text_blocks(text), ActionsBlock(block_id=f"reminder_{incident_id}", elements=buttons)]
 
 
-def resolution(text: str, incident_id: int) -> list[Block]:
-    """The resolution notice, offering the postmortem."""
-    button = ButtonElement(text="Write the postmortem", action_id=ActionId.POSTMORTEM, value=str(incident_id))
-    return [*text_blocks(text), ActionsBlock(block_id=f"resolved_{incident_id}", elements=[button])]
+def resolution(text: str, incident_id: int, *, drafted: str | None = None) -> list[Block]:
+    """The resolution notice, offering the postmortem; once a draft is uploaded, saying so and offering a redraft."""
+    label = "Redraft the postmortem" if drafted else "Write the postmortem"
+    button = ButtonElement(text=label, action_id=ActionId.POSTMORTEM, value=str(incident_id))
+    blocks: list[Block] = [*text_blocks(text)]
+    if drafted:
+        blocks.append(ContextBlock(elements=[MarkdownTextObject(text=drafted[:3000])]))
+    return [*blocks, ActionsBlock(block_id=f"resolved_{incident_id}", elements=[button])]
 
 
 def dismiss_modal(group: AlertGroup) -> View:

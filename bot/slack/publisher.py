@@ -87,7 +87,9 @@ class Publisher:
             return
         if message.kind == OutboxKind.POSTMORTEM:
             assert message.incident_id is not None
-            await self._postmortem(message.incident_id, str(payload.get("asked_by") or "sevbot"))
+            await self._postmortem(
+                message.incident_id, str(payload.get("asked_by") or "sevbot"), payload.get("message_ts")
+            )
             return
         if message.kind == OutboxKind.ESCALATE:
             assert message.incident_id is not None
@@ -366,13 +368,16 @@ class Publisher:
             if any(v.get("series") for v in verdicts):
                 await enqueue(session, kind=OutboxKind.CHART, incident_id=incident_id, now=now, event_id=event.id)
 
-    async def _postmortem(self, incident_id: int, asked_by: str) -> None:
-        """The Markdown file and, where metrics were verified, the chart; then a short summary in the channel."""
+    async def _postmortem(self, incident_id: int, asked_by: str, notice_ts: str | None = None) -> None:
+        """The Markdown file and, where metrics were verified, the chart; then a short summary in the channel; the
+        resolution notice whose button asked for it (`notice_ts`) then says a draft is up."""
         channel = await self._channel_of(incident_id)
         async with self.db.session_scope() as session:
             incident = await session.get(Incident, incident_id)
             assert incident is not None
             pm = await postmortem.gather(session, incident)
+        if notice_ts:  # first: an edit is safe to repeat if an upload below fails and this row is retried
+            await self._mark_drafted(incident_id, channel, notice_ts, pm, asked_by)
         people = {e.actor for e in pm.events} | {r.user_id for r in pm.roles} | {r.assigned_by for r in pm.roles}
         people |= {str(u) for e in pm.events for u in e.data.get("users", []) + e.data.get("notify", [])}
         people |= {str(e.data["owner"]) for e in pm.action_items if e.data.get("owner")}
@@ -396,6 +401,21 @@ class Publisher:
             )
         text = self.texts.render("postmortem_summary.md.j2", pm=pm, i=incident, asked_by=asked_by)
         await self.post(channel, text)
+
+    async def _mark_drafted(
+        self, incident_id: int, channel: str, notice_ts: str, pm: postmortem.Postmortem, asked_by: str
+    ) -> None:
+        resolved = next((e for e in reversed(pm.events) if e.kind == EventKind.RESOLVED), None)
+        if resolved is None:
+            return
+        notice = self.render_event(await self._load(incident_id), resolved)
+        drafted = self.texts.render("postmortem_drafted.md.j2", asked_by=asked_by, at=self.clock.now())
+        blocks = as_dicts(resolution(notice, incident_id, drafted=drafted))
+        try:
+            await self.client.chat_update(channel=channel, ts=notice_ts, text=notice[:3000], blocks=blocks)
+        except SlackApiError as exc:
+            if slack_error(exc) != "message_not_found":  # someone deleted the notice: the draft still goes up
+                raise
 
     async def user_name(self, user_id: str) -> str:
         """A person's handle for documents (one users.info per person per process)."""

@@ -7,6 +7,7 @@ import copy
 from pathlib import Path
 
 from bot.config import parse_config
+from bot.emulator import render_message
 from bot.emulator.state import Message
 from tests.harness import CONFIG, Bot, eventually, running_bot, timeline
 
@@ -73,6 +74,9 @@ async def test_the_resolution_offers_the_postmortem_and_a_teams_template_wins(tm
         await bot.driver.click("U0002", channel, notice.ts, "incident_postmortem")
         await bot.settled()
         assert _uploaded(bot, channel) == "# Our format: INC-1 (4 rows)\n"
+        shown = render_message(bot.ws, notice)  # the notice now says a draft is up, and offers a redraft
+        assert "Postmortem draft uploaded" in shown and "(asked by @bob)" in shown
+        assert "[Redraft the postmortem]" in shown and "*INC-1 resolved*" in shown
 
 
 async def test_a_postmortem_button_for_an_unknown_incident_says_so(bot: Bot) -> None:
