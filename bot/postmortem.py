@@ -8,18 +8,44 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from enum import StrEnum
 from typing import Any
 
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.models import Alert, Incident, RoleAssignment, TimelineEvent
+from bot.outbox import OutboxKind, enqueue
 from bot.texts import Texts
 from bot.timeline import EventKind
 
-__all__ = ["Postmortem", "gather", "render"]
+__all__ = ["Postmortem", "Step", "gather", "render", "request"]
 
 QUIET = {EventKind.REMINDER}  # nudges are not part of the story
+
+
+class Step(StrEnum):
+    DOCUMENT = "document"
+    CHART = "chart"
+    SUMMARY = "summary"
+
+
+async def request(
+    session: AsyncSession, *, incident_id: int, asked_by: str, now: datetime, notice_ts: str | None = None
+) -> None:
+    """Queue the postmortem: one outbox row per step, done in order, so retrying a step that failed never repeats
+    one that succeeded (no second upload of the same file)."""
+    for step in Step:
+        notice = notice_ts if step == Step.DOCUMENT else None
+        await enqueue(
+            session,
+            kind=OutboxKind.POSTMORTEM,
+            incident_id=incident_id,
+            now=now,
+            asked_by=asked_by,
+            step=step.value,
+            message_ts=notice,
+        )
 
 
 @dataclass

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+from bot import postmortem
 from bot.errors import UserError
-from bot.outbox import OutboxKind, enqueue
 from commands.invocation import Invocation
 
 NAME = "postmortem"
@@ -16,12 +16,7 @@ async def run(inv: Invocation) -> None:
         raise UserError("`postmortem` takes no arguments.", usage=USAGE)
     async with inv.services.db.session_scope() as session:
         incident = await inv.incident_here(session)
-        await enqueue(
-            session,
-            kind=OutboxKind.POSTMORTEM,
-            incident_id=incident.id,
-            now=inv.services.clock.now(),
-            asked_by=inv.user,
-        )
+        assert incident.id is not None
+        await postmortem.request(session, incident_id=incident.id, asked_by=inv.user, now=inv.services.clock.now())
     inv.changed()
     await inv.reply(":page_facing_up: Drafting the postmortem from the timeline; it will be posted here.")

@@ -9,7 +9,7 @@ from slack_bolt.async_app import AsyncApp
 from slack_bolt.context.ack.async_ack import AsyncAck
 from slack_bolt.context.respond.async_respond import AsyncRespond
 
-from bot import incidents, mrkdwn
+from bot import incidents, mrkdwn, postmortem
 from bot.errors import UserError
 from bot.models import Incident
 from bot.outbox import OutboxKind, enqueue
@@ -79,13 +79,12 @@ def _postmortem_button(services: Services):  # type: ignore[no-untyped-def]
                 incident = await session.get(Incident, int(value)) if value.isdigit() else None
                 if incident is None or incident.id is None:
                     raise UserError("This button's incident no longer exists.")
-                await enqueue(
+                await postmortem.request(
                     session,
-                    kind=OutboxKind.POSTMORTEM,
                     incident_id=incident.id,
-                    now=services.clock.now(),
                     asked_by=body["user"]["id"],
-                    message_ts=(body.get("container") or {}).get("message_ts"),
+                    now=services.clock.now(),
+                    notice_ts=(body.get("container") or {}).get("message_ts"),
                 )
         except UserError as exc:
             await ack()

@@ -87,9 +87,7 @@ class Publisher:
             return
         if message.kind == OutboxKind.POSTMORTEM:
             assert message.incident_id is not None
-            await self._postmortem(
-                message.incident_id, str(payload.get("asked_by") or "sevbot"), payload.get("message_ts")
-            )
+            await self._postmortem(message.incident_id, payload)
             return
         if message.kind == OutboxKind.ESCALATE:
             assert message.incident_id is not None
@@ -368,16 +366,29 @@ class Publisher:
             if any(v.get("series") for v in verdicts):
                 await enqueue(session, kind=OutboxKind.CHART, incident_id=incident_id, now=now, event_id=event.id)
 
-    async def _postmortem(self, incident_id: int, asked_by: str, notice_ts: str | None = None) -> None:
-        """The Markdown file and, where metrics were verified, the chart; then a short summary in the channel; the
-        resolution notice whose button asked for it (`notice_ts`) then says a draft is up."""
+    async def _postmortem(self, incident_id: int, payload: dict[str, Any]) -> None:
+        """One step of the postmortem, each its own outbox row so a retry repeats only its own step: the Markdown
+        file (after marking the resolution notice whose button asked, an edit safe to repeat), the metric chart
+        where a verification has a series, the short summary. A row without a step (queued by an older sevbot)
+        does all three."""
         channel = await self._channel_of(incident_id)
+        asked_by, step = str(payload.get("asked_by") or "sevbot"), payload.get("step")
         async with self.db.session_scope() as session:
             incident = await session.get(Incident, incident_id)
             assert incident is not None
             pm = await postmortem.gather(session, incident)
-        if notice_ts:  # first: an edit is safe to repeat if an upload below fails and this row is retried
-            await self._mark_drafted(incident_id, channel, notice_ts, pm, asked_by)
+        if step in (None, postmortem.Step.DOCUMENT):
+            if payload.get("message_ts"):
+                await self._mark_drafted(incident_id, channel, str(payload["message_ts"]), pm, asked_by)
+            await self._postmortem_document(channel, incident, pm)
+        if step in (None, postmortem.Step.CHART):
+            await self._postmortem_chart(channel, incident, pm)
+        if step in (None, postmortem.Step.SUMMARY):
+            await self.post(
+                channel, self.texts.render("postmortem_summary.md.j2", pm=pm, i=incident, asked_by=asked_by)
+            )
+
+    async def _postmortem_document(self, channel: str, incident: Incident, pm: postmortem.Postmortem) -> None:
         people = {e.actor for e in pm.events} | {r.user_id for r in pm.roles} | {r.assigned_by for r in pm.roles}
         people |= {str(u) for e in pm.events for u in e.data.get("users", []) + e.data.get("notify", [])}
         people |= {str(e.data["owner"]) for e in pm.action_items if e.data.get("owner")}
@@ -386,21 +397,22 @@ class Publisher:
         await self.client.files_upload_v2(
             channel=channel,
             content=document,
-            filename=f"INC-{incident_id}-postmortem.md",
-            title=f"Postmortem INC-{incident_id} (draft from the timeline)",
+            filename=f"INC-{incident.id}-postmortem.md",
+            title=f"Postmortem INC-{incident.id} (draft from the timeline)",
         )
+
+    async def _postmortem_chart(self, channel: str, incident: Incident, pm: postmortem.Postmortem) -> None:
         charted = [v for e in pm.verifications for v in e.data.get("verdicts", []) if v.get("series")]
-        if charted:
-            latest = charted[-1]
-            marks = [e.at.timestamp() for e in pm.containment if e.data.get("status") == "succeeded"]
-            await self.client.files_upload_v2(
-                channel=channel,
-                file=line_chart([(t, v) for t, v in latest["series"]], limit=latest.get("limit"), marks=marks),
-                filename=f"INC-{incident_id}-{latest['metric']}.png",
-                title=f"{incident.model} {latest['metric']} across INC-{incident_id}",
-            )
-        text = self.texts.render("postmortem_summary.md.j2", pm=pm, i=incident, asked_by=asked_by)
-        await self.post(channel, text)
+        if not charted:
+            return
+        latest = charted[-1]
+        marks = [e.at.timestamp() for e in pm.containment if e.data.get("status") == "succeeded"]
+        await self.client.files_upload_v2(
+            channel=channel,
+            file=line_chart([(t, v) for t, v in latest["series"]], limit=latest.get("limit"), marks=marks),
+            filename=f"INC-{incident.id}-{latest['metric']}.png",
+            title=f"{incident.model} {latest['metric']} across INC-{incident.id}",
+        )
 
     async def _mark_drafted(
         self, incident_id: int, channel: str, notice_ts: str, pm: postmortem.Postmortem, asked_by: str

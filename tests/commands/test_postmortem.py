@@ -106,3 +106,16 @@ async def test_an_integrations_message_is_added_under_its_name_and_pings_nobody(
     await bot.settled()
     document = _uploaded(bot, channel)
     assert "| Note (a message by Grafana @channel): CTR eu-west 0.8% @here |" in document
+
+
+async def test_a_failed_summary_is_retried_without_uploading_the_postmortem_twice(bot: Bot) -> None:
+    channel = await _incident(bot)
+    await bot.driver.slash("U0002", channel, "resolve stale features replaced")
+    await bot.settled()
+    bot.emulator.fail("chat.postMessage", "fatal_error")  # the summary, after the file went up
+    await bot.driver.slash("U0002", channel, "postmortem")
+    await bot.settled()
+    assert [c.error for c in bot.emulator.calls_to("chat.postMessage", ok=False)].count("fatal_error") == 1
+    files = [m for m in bot.ws.channels[channel].messages if m.files]
+    assert len(files) == 1  # the retry repeated the summary only
+    assert sum("*Postmortem draft for INC-1*" in text for text in bot.seen(channel)) == 1
