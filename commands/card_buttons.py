@@ -3,61 +3,27 @@ The card is re-rendered in place by the outbox, so the message the button sits o
 
 from __future__ import annotations
 
-import logging
-from collections.abc import Awaitable, Callable
 from typing import Any
 
 from slack_bolt.async_app import AsyncApp
-from slack_bolt.context.ack.async_ack import AsyncAck
-from slack_bolt.context.respond.async_respond import AsyncRespond
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot import incidents
 from bot.alerts.facts import incident_scope
 from bot.errors import UserError
-from bot.models import Incident, Role
+from bot.models import Role
 from bot.services import Services
 from bot.slack.blocks import resolve_modal, update_modal
 from bot.slack.ids import ActionId
+from commands.interactions import handler, incident_from, value_of
 
 __all__ = ["register"]
-
-log = logging.getLogger(__name__)
-Handler = Callable[..., Awaitable[None]]
-
-
-async def _incident(services: Services, session: Any, body: dict[str, Any]) -> Incident:
-    value = body["actions"][0].get("value", "")
-    incident = await session.get(Incident, int(value)) if value.isdigit() else None
-    if incident is None:
-        raise UserError("This card's incident no longer exists.")
-    assert isinstance(incident, Incident)
-    return incident
-
-
-def _handler(
-    services: Services, work: Callable[[Services, dict[str, Any], AsyncWebClient], Awaitable[None]]
-) -> Handler:
-    async def handle(ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient, respond: AsyncRespond) -> None:
-        await ack()
-        try:
-            await work(services, body, client)
-        except UserError as exc:
-            await respond(
-                text=services.texts.render("error.md.j2", message=exc.message, usage=None),
-                response_type="ephemeral",
-                replace_original=False,
-            )
-        else:
-            services.dispatcher.wake()
-
-    return handle
 
 
 async def take_command(services: Services, body: dict[str, Any], client: AsyncWebClient) -> None:
     user = body["user"]["id"]
     async with services.db.session_scope() as session:
-        incident = await _incident(services, session, body)
+        incident = await incident_from(session, value_of(body))
         snap = await incidents.snapshot(session, incident)
         now = services.clock.now()
         if snap.commander != user:
@@ -68,13 +34,13 @@ async def take_command(services: Services, body: dict[str, Any], client: AsyncWe
 
 async def acknowledge(services: Services, body: dict[str, Any], client: AsyncWebClient) -> None:
     async with services.db.session_scope() as session:
-        incident = await _incident(services, session, body)
+        incident = await incident_from(session, value_of(body))
         await incidents.acknowledge(session, now=services.clock.now(), incident=incident, user=body["user"]["id"])
 
 
 async def open_update_form(services: Services, body: dict[str, Any], client: AsyncWebClient) -> None:
     async with services.db.session_scope() as session:
-        incident = await _incident(services, session, body)
+        incident = await incident_from(session, value_of(body))
         if incident.status == "resolved":
             raise UserError(f"INC-{incident.id} is already resolved.")
         snap = await incidents.snapshot(session, incident)
@@ -85,7 +51,7 @@ async def open_update_form(services: Services, body: dict[str, Any], client: Asy
 
 async def open_resolve_form(services: Services, body: dict[str, Any], client: AsyncWebClient) -> None:
     async with services.db.session_scope() as session:
-        incident = await _incident(services, session, body)
+        incident = await incident_from(session, value_of(body))
         if incident.status == "resolved":
             raise UserError(f"INC-{incident.id} is already resolved.")
         snap = await incidents.snapshot(session, incident)
@@ -93,7 +59,7 @@ async def open_resolve_form(services: Services, body: dict[str, Any], client: As
 
 
 def register(app: AsyncApp, services: Services) -> None:
-    app.action(ActionId.TAKE_COMMAND)(_handler(services, take_command))
-    app.action(ActionId.ACKNOWLEDGE)(_handler(services, acknowledge))
-    app.action(ActionId.POST_UPDATE)(_handler(services, open_update_form))
-    app.action(ActionId.RESOLVE)(_handler(services, open_resolve_form))
+    app.action(ActionId.TAKE_COMMAND)(handler(services, take_command))
+    app.action(ActionId.ACKNOWLEDGE)(handler(services, acknowledge))
+    app.action(ActionId.POST_UPDATE)(handler(services, open_update_form, ack_first=True))  # views.open: Slack
+    app.action(ActionId.RESOLVE)(handler(services, open_resolve_form, ack_first=True))
