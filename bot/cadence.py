@@ -26,7 +26,7 @@ from bot.db import Database
 from bot.errors import UserError
 from bot.models import Incident, IncidentStatus
 from bot.outbox import OutboxKind, enqueue
-from bot.timeline import EventKind, record
+from bot.timeline import EventKind, record_and_post
 
 __all__ = ["SNOOZE_MINUTES", "Cadence", "snooze"]
 
@@ -87,7 +87,7 @@ class Cadence:
             return 0  # another replica took it
         assert incident.id is not None
         overdue = now - incident.next_update_at if incident.next_update_at else timedelta(0)
-        event = await record(
+        await record_and_post(
             session,
             incident_id=incident.id,
             actor="sevbot",
@@ -96,9 +96,6 @@ class Cadence:
             due=incident.next_update_at.isoformat() if incident.next_update_at else None,
             overdue_s=max(0, int(overdue.total_seconds())),
             every_s=int(every.total_seconds()),
-        )
-        await enqueue(
-            session, kind=OutboxKind.POST_EVENT, incident_id=incident.id, now=now, target="incident", event_id=event.id
         )
         return 1
 
@@ -118,7 +115,7 @@ class Cadence:
             return 0
         assert incident.id is not None
         notify = list(steps[step].notify)
-        event = await record(
+        event = await record_and_post(
             session,
             incident_id=incident.id,
             actor="sevbot",
@@ -127,9 +124,6 @@ class Cadence:
             step=step + 1,
             notify=notify,
             after_s=int(steps[step].after.total_seconds()),
-        )
-        await enqueue(
-            session, kind=OutboxKind.POST_EVENT, incident_id=incident.id, now=now, target="incident", event_id=event.id
         )
         await enqueue(session, kind=OutboxKind.ESCALATE, incident_id=incident.id, now=now, event_id=event.id)
         return 1
@@ -149,7 +143,7 @@ async def snooze(
         incident.reminder_ts = None  # it will say who snoozed it: nothing left to retire
     session.add(incident)
     assert incident.id is not None
-    event = await record(
+    await record_and_post(
         session,
         incident_id=incident.id,
         actor=user,
@@ -157,8 +151,5 @@ async def snooze(
         at=now,
         minutes=minutes,
         until=until.isoformat(),
-    )
-    await enqueue(
-        session, kind=OutboxKind.POST_EVENT, incident_id=incident.id, now=now, target="incident", event_id=event.id
     )
     return until

@@ -29,7 +29,7 @@ from bot.models import Action, Incident, IncidentStatus, LiveVersion
 from bot.outbox import OutboxKind, enqueue
 from bot.serving import Backend, Capability, ServingError, ServingState
 from bot.texts import format_duration
-from bot.timeline import EventKind, record
+from bot.timeline import EventKind, record, record_and_post
 
 __all__ = [
     "ActionKind",
@@ -427,16 +427,8 @@ async def _finish(
             "params": {k: action.params.get(k) for k in ("to", "on", "percent") if k in action.params},
         }
         assert action.incident_id is not None, "containment always has an incident (declared first if need be)"
-        event = await record(
+        await record_and_post(
             session, incident_id=action.incident_id, actor=action.requested_by, kind=EventKind.ACTION, at=now, **data
-        )
-        await enqueue(
-            session,
-            kind=OutboxKind.POST_EVENT,
-            incident_id=action.incident_id,
-            now=now,
-            target="incident",
-            event_id=event.id,
         )
         settings = config.model(action.model)
         if status == ActionStatus.SUCCEEDED and settings is not None and settings.slos:

@@ -19,7 +19,7 @@ from bot.config import SEVERITIES, Config
 from bot.errors import UserError
 from bot.models import Incident, IncidentStatus, Role, RoleAssignment, TimelineEvent
 from bot.outbox import OutboxKind, enqueue
-from bot.timeline import EventKind, record
+from bot.timeline import EventKind, record, record_and_post
 
 __all__ = [
     "SYSTEM_ACTOR",
@@ -327,19 +327,29 @@ async def post_update(
 
 
 async def add_note(
-    session: AsyncSession, *, now: datetime, incident: Incident, user: str, text: str, rca: bool = False
+    session: AsyncSession,
+    *,
+    now: datetime,
+    incident: Incident,
+    user: str,
+    text: str,
+    rca: bool = False,
+    **origin: Any,
 ) -> None:
+    """A note on the timeline; `origin` says where it came from (`from_message` for the message shortcut)."""
     text = _check_text(text, "note")
-    event = await record(
-        session, incident_id=_id(incident), actor=user, kind=EventKind.NOTE, at=now, text=text, rca=rca
+    await record_and_post(
+        session, incident_id=_id(incident), actor=user, kind=EventKind.NOTE, at=now, text=text, rca=rca, **origin
     )
-    await enqueue(
-        session,
-        kind=OutboxKind.POST_EVENT,
-        incident_id=_id(incident),
-        now=now,
-        target="incident",
-        event_id=event.id,
+
+
+async def add_action_item(
+    session: AsyncSession, *, now: datetime, incident: Incident, user: str, text: str, owner: str | None
+) -> None:
+    """A follow-up for the postmortem's action items, with its owner if one is named."""
+    text = _check_text(text, "action item", limit=1000)
+    await record_and_post(
+        session, incident_id=_id(incident), actor=user, kind=EventKind.ACTION_ITEM, at=now, text=text, owner=owner
     )
 
 

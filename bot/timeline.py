@@ -11,8 +11,9 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.models import TimelineEvent
+from bot.outbox import OutboxKind, enqueue
 
-__all__ = ["EventKind", "add", "events", "record"]
+__all__ = ["EventKind", "add", "events", "record", "record_and_post"]
 
 
 class EventKind(StrEnum):
@@ -39,6 +40,17 @@ async def record(
     """Adds the event and flushes, so it has its id."""
     event = add(session, incident_id=incident_id, actor=actor, kind=kind, at=at, **data)
     await session.flush()
+    return event
+
+
+async def record_and_post(
+    session: AsyncSession, *, incident_id: int, actor: str, kind: EventKind, at: datetime, **data: Any
+) -> TimelineEvent:
+    """Records the event and, in the same transaction, queues its message for the incident channel."""
+    event = await record(session, incident_id=incident_id, actor=actor, kind=kind, at=at, **data)
+    await enqueue(
+        session, kind=OutboxKind.POST_EVENT, incident_id=incident_id, now=at, target="incident", event_id=event.id
+    )
     return event
 
 

@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-from bot import mrkdwn
+from bot import incidents, mrkdwn
 from bot.errors import UserError
-from bot.outbox import OutboxKind, enqueue
-from bot.timeline import EventKind, record
 from commands.arguments import user_ref
 from commands.invocation import Invocation
 
@@ -23,23 +21,15 @@ async def run(inv: Invocation) -> None:
     text = " ".join(words).strip()
     if not text:
         raise UserError("Say what should be done.", usage=USAGE)
-    if len(text) > 1000:
-        raise UserError(f"The action item is {len(text):,} characters long; the most is 1,000.", usage=USAGE)
-    now = inv.services.clock.now()
     async with inv.services.db.session_scope() as session:
         incident = await inv.incident_here(session)
-        assert incident.id is not None
-        event = await record(
+        await incidents.add_action_item(
             session,
-            incident_id=incident.id,
-            actor=inv.user,
-            kind=EventKind.ACTION_ITEM,
-            at=now,
+            now=inv.services.clock.now(),
+            incident=incident,
+            user=inv.user,
             text=mrkdwn.from_command(text),
             owner=owner,
-        )
-        await enqueue(
-            session, kind=OutboxKind.POST_EVENT, incident_id=incident.id, now=now, target="incident", event_id=event.id
         )
     inv.changed()
     await inv.reply()

@@ -10,10 +10,8 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot import incidents, mrkdwn, postmortem
 from bot.errors import UserError
-from bot.outbox import OutboxKind, enqueue
 from bot.services import Services
 from bot.slack.ids import ActionId, CallbackId
-from bot.timeline import EventKind, record
 from commands.interactions import clicked_ts, handler, incident_from, value_of
 
 __all__ = ["register"]
@@ -29,26 +27,19 @@ def _author(message: dict[str, Any]) -> str | None:
 
 async def add_to_timeline(services: Services, body: dict[str, Any], client: AsyncWebClient) -> None:
     message = body.get("message", {})
-    now = services.clock.now()
     async with services.db.session_scope() as session:
         incident = await incidents.by_channel(session, body["channel"]["id"])
-        if incident is None or incident.id is None:
+        if incident is None:
             raise UserError("Add to timeline works on messages in an incident's channel.")
-        text = str(message.get("text") or "").strip()
-        if not text:
+        if not str(message.get("text") or "").strip():
             raise UserError("That message has no text to add.")
-        event = await record(
+        await incidents.add_note(
             session,
-            incident_id=incident.id,
-            actor=body["user"]["id"],
-            kind=EventKind.NOTE,
-            at=now,
-            text=mrkdwn.from_command(text[:3000]),
-            rca=False,
+            now=services.clock.now(),
+            incident=incident,
+            user=body["user"]["id"],
+            text=mrkdwn.from_command(str(message["text"]).strip()[:3000]),
             from_message={"author": _author(message), "ts": message.get("ts")},
-        )
-        await enqueue(
-            session, kind=OutboxKind.POST_EVENT, incident_id=incident.id, now=now, target="incident", event_id=event.id
         )
 
 

@@ -33,7 +33,7 @@ from bot.slack.blocks import (
     text_blocks,
 )
 from bot.texts import Texts
-from bot.timeline import EventKind, record
+from bot.timeline import EventKind, record_and_post
 from bot.verify import VerifyError, verify_model
 
 __all__ = ["NotReady", "Publisher", "slack_error"]
@@ -344,7 +344,7 @@ class Publisher:
         except VerifyError as exc:
             verdicts, error = [], str(exc)
         async with self.db.session_scope() as session:
-            event = await record(
+            event = await record_and_post(
                 session,
                 incident_id=incident_id,
                 actor=str(payload.get("asked_by") or "sevbot"),
@@ -354,14 +354,6 @@ class Publisher:
                 verdicts=verdicts,
                 error=error,
                 after_action=payload.get("after_action"),
-            )
-            await enqueue(
-                session,
-                kind=OutboxKind.POST_EVENT,
-                incident_id=incident_id,
-                now=now,
-                target="incident",
-                event_id=event.id,
             )
             if any(v.get("series") for v in verdicts):
                 await enqueue(session, kind=OutboxKind.CHART, incident_id=incident_id, now=now, event_id=event.id)

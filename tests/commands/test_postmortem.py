@@ -31,7 +31,10 @@ async def test_notes_shortcut_action_items_and_the_postmortem(bot: Bot) -> None:
     assert reply.status == 200
     await bot.driver.slash("U0003", channel, "note rca the eu-west feature pipeline silently fell back to stale data")
     await bot.driver.slash("U0002", channel, "action alert on feature freshness per region <@U0003|carol>")
-    await bot.driver.slash("U0002", channel, "action")
+    reply = await bot.driver.slash("U0002", channel, "action")
+    assert "Say what should be done." in reply.ephemeral_text and "action <text> [@owner]" in reply.ephemeral_text
+    reply = await bot.driver.slash("U0002", channel, "action " + "x" * 1001)
+    assert "The action item is 1,001 characters long; the most is 1,000." in reply.ephemeral_text
     await bot.driver.slash("U0003", channel, "note p99 | p50 both up\nsee <!channel> thread")
     await bot.settled()
     posted = "\n".join(bot.seen(channel))
