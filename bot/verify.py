@@ -14,13 +14,18 @@ from typing import Any
 
 import numpy as np
 
-from bot.config import SLO, ModelConfig
+from bot.clock import Clock
+from bot.config import SLO, Config, ModelConfig
+from bot.db import Database
+from bot.models import Incident, IncidentStatus
+from bot.outbox import OutboxKind, enqueue
 from bot.serving._http import request_json
 from bot.serving.base import ServingError
 from bot.serving.simulated import simulated_series
+from bot.timeline import EventKind, record_and_post
 from bot.triage import sustained_breach
 
-__all__ = ["SloVerdict", "VerifyError", "assess", "verify_model"]
+__all__ = ["SloVerdict", "VerifyError", "assess", "record_verification", "verify_model"]
 
 MIN_COVERAGE = 0.8  # of the window's expected points
 
@@ -165,3 +170,47 @@ async def verify_model(
             )
         verdicts.append(assess(metric, slo, series, now=now, step=step))
     return verdicts
+
+
+async def record_verification(
+    db: Database,
+    *,
+    config: Config,
+    clock: Clock,
+    incident_id: int,
+    model: str | None,
+    asked_by: str | None,
+    after_action: int | None,
+) -> None:
+    """Ask the metrics backend, record the verdicts on the timeline with their message, and queue the chart
+    (after a containment action: "ready to resolve" or "not recovered in time")."""
+    async with db.session_scope() as session:
+        incident = await session.get(Incident, incident_id)
+    if incident is None:
+        raise ValueError(f"incident {incident_id} does not exist")
+    name = model or incident.model or ""
+    settings = config.model(name)
+    if settings is None:
+        return
+    if after_action and incident.status == IncidentStatus.RESOLVED:
+        return  # resolved meanwhile: nothing left to verify
+    now = clock.now()
+    try:
+        verdicts = [v.as_dict() for v in await verify_model(settings, name=name, since=incident.declared_at, now=now)]
+        error = None
+    except VerifyError as exc:
+        verdicts, error = [], str(exc)
+    async with db.session_scope() as session:
+        event = await record_and_post(
+            session,
+            incident_id=incident_id,
+            actor=asked_by or "sevbot",
+            kind=EventKind.VERIFICATION,
+            at=now,
+            model=name,
+            verdicts=verdicts,
+            error=error,
+            after_action=after_action,
+        )
+        if any(v.get("series") for v in verdicts):
+            await enqueue(session, kind=OutboxKind.CHART, incident_id=incident_id, now=now, event_id=event.id)

@@ -43,6 +43,20 @@ class Version:
     image: str | None = None
     ready: bool = True
 
+    @classmethod
+    def from_dict(cls, raw: dict[str, Any]) -> Version:
+        """From the JSON shape of `docs/serving-http.openapi.yaml` (also the simulated service's settings)."""
+        created = raw.get("created_at")
+        return cls(
+            version=str(raw["version"]),
+            created_at=datetime.fromisoformat(str(created).replace("Z", "+00:00")) if created else None,
+            commit=raw.get("commit"),
+            dataset=raw.get("dataset"),
+            config_hash=raw.get("config_hash"),
+            image=raw.get("image"),
+            ready=bool(raw.get("ready", True)),
+        )
+
     def lineage(self) -> str:
         parts = [
             f"data {self.dataset}" if self.dataset else "",

@@ -18,7 +18,6 @@ sevbot then refuses to set weights itself (it would fight the controller) and ro
 from __future__ import annotations
 
 import os
-from datetime import datetime
 from typing import Any
 
 from bot.serving._http import request_json
@@ -28,20 +27,7 @@ __all__ = ["HttpBackend"]
 
 
 def _state(raw: dict[str, Any]) -> ServingState:
-    versions = tuple(
-        Version(
-            version=str(v["version"]),
-            created_at=datetime.fromisoformat(str(v["created_at"]).replace("Z", "+00:00"))
-            if v.get("created_at")
-            else None,
-            commit=v.get("commit"),
-            dataset=v.get("dataset"),
-            config_hash=v.get("config_hash"),
-            image=v.get("image"),
-            ready=bool(v.get("ready", True)),
-        )
-        for v in raw.get("versions", [])
-    )
+    versions = tuple(Version.from_dict(v) for v in raw.get("versions", []))
     return ServingState(
         live=str(raw["live"]) if raw.get("live") is not None else None,
         versions=versions,

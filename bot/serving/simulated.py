@@ -19,19 +19,7 @@ def _versions(settings: dict[str, Any]) -> tuple[Version, ...]:
         {"version": "1.8.2", "dataset": "a91c3e0", "commit": "4be1f0c9", "created_at": "2026-10-30T09:00:00Z"},
         {"version": "2.0.0", "dataset": "b4f7a10", "commit": "9d2c7a1e", "created_at": "2026-11-22T02:40:00Z"},
     ]
-    return tuple(
-        Version(
-            version=str(v["version"]),
-            created_at=datetime.fromisoformat(str(v["created_at"]).replace("Z", "+00:00"))
-            if v.get("created_at")
-            else None,
-            commit=v.get("commit"),
-            dataset=v.get("dataset"),
-            config_hash=v.get("config_hash"),
-            image=v.get("image"),
-        )
-        for v in given
-    )
+    return tuple(Version.from_dict(v) for v in given)
 
 
 class SimulatedBackend(Backend):

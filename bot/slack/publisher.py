@@ -21,7 +21,7 @@ from bot.db import Database
 from bot.incidents import IncidentSnapshot, snapshot
 from bot.models import Alert, AlertGroup, Incident, OutboxMessage, Role, TimelineEvent
 from bot.naming import channel_name
-from bot.outbox import OutboxKind, enqueue
+from bot.outbox import OutboxKind
 from bot.serving import Capability
 from bot.slack.blocks import (
     action_plan,
@@ -33,8 +33,8 @@ from bot.slack.blocks import (
     text_blocks,
 )
 from bot.texts import Texts
-from bot.timeline import EventKind, record_and_post
-from bot.verify import VerifyError, verify_model
+from bot.timeline import EventKind
+from bot.verify import record_verification
 
 __all__ = ["NotReady", "Publisher", "slack_error"]
 
@@ -325,38 +325,15 @@ class Publisher:
         )
 
     async def _verify(self, incident_id: int, payload: dict[str, Any]) -> None:
-        """Ask the metrics backend, record the verdicts on the timeline, and post them (after a containment
-        action: "ready to resolve" or "not recovered in time")."""
-        snap = await self._load(incident_id)
-        model_name = str(payload.get("model") or snap.incident.model or "")
-        model = self.config.model(model_name)
-        if model is None:
-            return
-        now = self.clock.now()
-        if payload.get("after_action") and snap.incident.status == "resolved":
-            return  # resolved meanwhile: nothing left to verify
-        try:
-            verdicts = [
-                v.as_dict()
-                for v in await verify_model(model, name=model_name, since=snap.incident.declared_at, now=now)
-            ]
-            error = None
-        except VerifyError as exc:
-            verdicts, error = [], str(exc)
-        async with self.db.session_scope() as session:
-            event = await record_and_post(
-                session,
-                incident_id=incident_id,
-                actor=str(payload.get("asked_by") or "sevbot"),
-                kind=EventKind.VERIFICATION,
-                at=now,
-                model=model_name,
-                verdicts=verdicts,
-                error=error,
-                after_action=payload.get("after_action"),
-            )
-            if any(v.get("series") for v in verdicts):
-                await enqueue(session, kind=OutboxKind.CHART, incident_id=incident_id, now=now, event_id=event.id)
+        await record_verification(
+            self.db,
+            config=self.config,
+            clock=self.clock,
+            incident_id=incident_id,
+            model=payload.get("model"),
+            asked_by=payload.get("asked_by"),
+            after_action=payload.get("after_action"),
+        )
 
     async def _postmortem(self, incident_id: int, payload: dict[str, Any]) -> None:
         """One step of the postmortem, each its own outbox row so a retry repeats only its own step: the Markdown

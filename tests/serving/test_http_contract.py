@@ -14,6 +14,7 @@ from aiohttp import web
 
 from bot.serving import Capability, ServingError, Unsupported
 from bot.serving.http import HttpBackend
+from tests.serving.platforms import serve_app
 
 SPEC = yaml.safe_load((Path(__file__).parents[2] / "docs" / "serving-http.openapi.yaml").read_text())
 
@@ -65,13 +66,8 @@ async def service() -> AsyncIterator[tuple[str, list[tuple[str, Any, str]]]]:
     app = web.Application()
     app.router.add_get("/models/{model}", get)
     app.router.add_post("/models/{model}/{move}", move)
-    runner = web.AppRunner(app)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
-    yield f"http://127.0.0.1:{port}", calls
-    await runner.cleanup()
+    async with serve_app(app) as url:
+        yield url, calls
 
 
 async def test_every_move_through_the_contract(

@@ -14,6 +14,7 @@ from aiohttp import web
 
 from bot.serving import ServingError
 from bot.serving.kserve import KServeBackend
+from tests.serving.platforms import serve_app
 
 PATH = "/apis/serving.kserve.io/v1beta1/namespaces/vision/inferenceservices/cv-detector"
 
@@ -70,13 +71,8 @@ async def kube() -> AsyncIterator[tuple[str, list[dict[str, Any]]]]:
     app = web.Application()
     app.router.add_get(PATH, get)
     app.router.add_patch(PATH, patch)
-    runner = web.AppRunner(app)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
-    yield f"http://127.0.0.1:{port}", patches
-    await runner.cleanup()
+    async with serve_app(app) as url:
+        yield url, patches
 
 
 def _backend(url: str, service: str = "cv-detector") -> KServeBackend:

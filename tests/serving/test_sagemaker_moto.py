@@ -3,6 +3,7 @@ rollback as all weight to the previous variant, with the instance counts AWS nee
 
 from __future__ import annotations
 
+import copy
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -12,8 +13,10 @@ from typing import Any
 
 import pytest
 
+from bot.config import Config, parse_config
 from bot.serving import Capability, ServingError
 from bot.serving.sagemaker import SageMakerBackend
+from tests.harness import CONFIG, running_bot
 from tests.serving.platforms import free_port, stop, wait_until_up
 
 CREDENTIALS = {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing", "AWS_DEFAULT_REGION": "us-east-1"}
@@ -38,23 +41,18 @@ def moto(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         stop(process)
 
 
-@pytest.fixture
-def endpoint(moto: str, monkeypatch: pytest.MonkeyPatch, request: pytest.FixtureRequest) -> tuple[str, Any]:
+def _create_endpoint(
+    moto: str, name: str, variants: list[tuple[str, str, float, list[dict[str, str]]]], *, instances: int
+) -> Any:
+    """An endpoint with one model per variant (name, image, weight, tags); its boto3 client."""
     import boto3
 
-    for key, value in CREDENTIALS.items():
-        monkeypatch.setenv(key, value)
     client = boto3.client("sagemaker", region_name="us-east-1", endpoint_url=moto)
-    name = f"cv-detector-{request.node.name[-40:]}".replace("_", "-")[:60]
-    role = "arn:aws:iam::123456789012:role/sagemaker"
-    for variant, image, tags in (
-        ("v1-8-2", "detector:1.8.2", [{"Key": "dataset", "Value": "a91c3e0"}]),
-        ("v2-0-0", "detector:2.0.0", [{"Key": "dataset", "Value": "b4f7a10"}, {"Key": "commit", "Value": "9d2c7a1e"}]),
-    ):
+    for variant, image, _weight, tags in variants:
         client.create_model(
             ModelName=f"{name}-{variant}",
             PrimaryContainer={"Image": image, "ModelDataUrl": f"s3://models/{variant}.tar.gz"},
-            ExecutionRoleArn=role,
+            ExecutionRoleArn="arn:aws:iam::123456789012:role/sagemaker",
             Tags=tags,
         )
     client.create_endpoint_config(
@@ -63,15 +61,48 @@ def endpoint(moto: str, monkeypatch: pytest.MonkeyPatch, request: pytest.Fixture
             {
                 "VariantName": variant,
                 "ModelName": f"{name}-{variant}",
-                "InitialInstanceCount": 2,
+                "InitialInstanceCount": instances,
                 "InstanceType": "ml.m5.large",
                 "InitialVariantWeight": weight,
             }
-            for variant, weight in (("v1-8-2", 0.0), ("v2-0-0", 1.0))
+            for variant, _image, weight, _tags in variants
         ],
     )
     client.create_endpoint(EndpointName=name, EndpointConfigName=f"{name}-config")
-    return name, client
+    return client
+
+
+def _bot_config(moto: str, name: str, **serving: str) -> Config:
+    config = copy.deepcopy(CONFIG)
+    config["models"]["cv-detector"]["serving"] = {
+        "backend": "sagemaker",
+        "endpoint": name,
+        "endpoint_url": moto,
+        "region": "us-east-1",
+        **serving,
+    }
+    return parse_config(config)
+
+
+@pytest.fixture(autouse=True)
+def credentials(monkeypatch: pytest.MonkeyPatch) -> None:
+    for key, value in CREDENTIALS.items():
+        monkeypatch.setenv(key, value)
+
+
+@pytest.fixture
+def endpoint(moto: str, request: pytest.FixtureRequest) -> tuple[str, Any]:
+    name = f"cv-detector-{request.node.name[-40:]}".replace("_", "-")[:60]
+    variants = [
+        ("v1-8-2", "detector:1.8.2", 0.0, [{"Key": "dataset", "Value": "a91c3e0"}]),
+        (
+            "v2-0-0",
+            "detector:2.0.0",
+            1.0,
+            [{"Key": "dataset", "Value": "b4f7a10"}, {"Key": "commit", "Value": "9d2c7a1e"}],
+        ),
+    ]
+    return name, _create_endpoint(moto, name, variants, instances=2)
 
 
 def _backend(moto: str, name: str) -> SageMakerBackend:
@@ -118,23 +149,10 @@ async def test_errors_are_plain(moto: str, endpoint: tuple[str, Any]) -> None:
         _backend(moto, name).require(Capability.FALLBACK)
 
 
-async def test_canary_and_rollback_from_slack(
-    moto: str, endpoint: tuple[str, Any], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    import copy
-
-    from bot.config import parse_config
-    from tests.harness import CONFIG, running_bot
-
+async def test_canary_and_rollback_from_slack(moto: str, endpoint: tuple[str, Any], tmp_path: Path) -> None:
     name, client = endpoint
-    config = copy.deepcopy(CONFIG)
-    config["models"]["cv-detector"]["serving"] = {
-        "backend": "sagemaker",
-        "endpoint": name,
-        "endpoint_url": moto,
-        "region": "us-east-1",
-    }
-    async with running_bot(f"sqlite:///{tmp_path / 'sevbot.db'}", config=parse_config(config)) as bot:
+    config = _bot_config(moto, name)
+    async with running_bot(f"sqlite:///{tmp_path / 'sevbot.db'}", config=config) as bot:
         await bot.driver.slash("U0004", bot.channel("general").id, "declare sev2 cv-detector canary hurts mAP")
         await bot.settled()
         channel = bot.incident_channels()[0].id
@@ -158,46 +176,14 @@ async def test_canary_and_rollback_from_slack(
         assert "rolled back on SageMaker: v2-0-0 → *v1-8-2* (by @dave)" in posted
 
 
-async def test_fallback_from_slack(moto: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+async def test_fallback_from_slack(moto: str, tmp_path: Path) -> None:
     """All traffic to the fallback variant and back, from signed Slack requests; moto's endpoint checked."""
-    import copy
-
-    import boto3
-
-    from bot.config import parse_config
-    from tests.harness import CONFIG, running_bot
-
-    for key, value in CREDENTIALS.items():
-        monkeypatch.setenv(key, value)
-    client = boto3.client("sagemaker", region_name="us-east-1", endpoint_url=moto)
-    name, role = "cv-detector-with-lite", "arn:aws:iam::123456789012:role/sagemaker"
-    for variant in ("lite", "v2-0-0"):
-        client.create_model(
-            ModelName=f"{name}-{variant}", PrimaryContainer={"Image": f"detector:{variant}"}, ExecutionRoleArn=role
-        )
-    client.create_endpoint_config(
-        EndpointConfigName=f"{name}-config",
-        ProductionVariants=[
-            {
-                "VariantName": variant,
-                "ModelName": f"{name}-{variant}",
-                "InitialInstanceCount": 1,
-                "InstanceType": "ml.m5.large",
-                "InitialVariantWeight": weight,
-            }
-            for variant, weight in (("lite", 0.0), ("v2-0-0", 1.0))
-        ],
+    name = "cv-detector-with-lite"
+    client = _create_endpoint(
+        moto, name, [("lite", "detector:lite", 0.0, []), ("v2-0-0", "detector:v2-0-0", 1.0, [])], instances=1
     )
-    client.create_endpoint(EndpointName=name, EndpointConfigName=f"{name}-config")
-    config = copy.deepcopy(CONFIG)
-    config["models"]["cv-detector"]["serving"] = {
-        "backend": "sagemaker",
-        "endpoint": name,
-        "endpoint_url": moto,
-        "region": "us-east-1",
-        "fallback_variant": "lite",
-    }
-    async with running_bot(f"sqlite:///{tmp_path / 'sevbot.db'}", config=parse_config(config)) as bot:
+    config = _bot_config(moto, name, fallback_variant="lite")
+    async with running_bot(f"sqlite:///{tmp_path / 'sevbot.db'}", config=config) as bot:
         await bot.driver.slash("U0004", bot.channel("general").id, "declare sev2 cv-detector misses at night")
         await bot.settled()
         channel = bot.incident_channels()[0].id

@@ -15,6 +15,7 @@ from aiohttp import web
 
 from bot.config import parse_config
 from tests.harness import CONFIG, Bot, running_bot, timeline
+from tests.serving.platforms import serve_app
 
 
 @pytest.fixture
@@ -47,13 +48,8 @@ async def service() -> AsyncIterator[tuple[str, dict[str, Any]]]:
     app = web.Application()
     app.router.add_get("/models/{model}", get)
     app.router.add_post("/models/{model}/{move}", move)
-    runner = web.AppRunner(app)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
-    yield f"http://127.0.0.1:{port}", state
-    await runner.cleanup()
+    async with serve_app(app) as url:
+        yield url, state
 
 
 @pytest.fixture
