@@ -1,7 +1,7 @@
 """The postmortem, from what the database recorded: `templates/postmortem.md.j2` gets a plain context built here.
 
-Everything is read in two queries (the incident's timeline and its role assignments) and shaped in Python, so an
-incident with thousands of events renders well under a second (tests/perf/postmortem_render.py).
+Everything is read in three queries (the incident's timeline, its role assignments, its alerts' slices) and shaped
+in Python, so an incident with thousands of events renders well under a second (tests/perf/postmortem_render.py).
 """
 
 from __future__ import annotations
@@ -14,6 +14,8 @@ from typing import Any
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from bot import timeline
+from bot.alerts.facts import natural_key
 from bot.models import Alert, Incident, RoleAssignment, TimelineEvent
 from bot.outbox import OutboxKind, enqueue
 from bot.texts import Texts
@@ -148,6 +150,14 @@ class Postmortem:
     def alerts(self) -> int:
         return sum(1 for e in self.events if e.kind == EventKind.ALERT and e.data.get("status") == "firing")
 
+    @property
+    def people(self) -> set[str]:
+        """Every Slack user the document names (actors, role holders, people notified, action item owners)."""
+        named = {e.actor for e in self.events} | {r.user_id for r in self.roles} | {r.assigned_by for r in self.roles}
+        named |= {str(u) for e in self.events for u in e.data.get("users", []) + e.data.get("notify", [])}
+        named |= {str(e.data["owner"]) for e in self.action_items if e.data.get("owner")}
+        return {u for u in named if u[:1] in ("U", "W")}
+
     def relative(self, at: datetime) -> str:
         delta = at - self.incident.declared_at
         sign = "-" if delta < timedelta(0) else "+"
@@ -157,14 +167,9 @@ class Postmortem:
 
 
 async def gather(session: AsyncSession, incident: Incident) -> Postmortem:
+    """The incident's timeline, role assignments and alerted slices: three queries."""
     assert incident.id is not None
-    events = (
-        await session.exec(
-            select(TimelineEvent)
-            .where(TimelineEvent.incident_id == incident.id)
-            .order_by(col(TimelineEvent.at), col(TimelineEvent.id))
-        )
-    ).all()
+    found = await timeline.events(session, incident_id=incident.id)
     roles = (
         await session.exec(
             select(RoleAssignment)
@@ -172,10 +177,11 @@ async def gather(session: AsyncSession, incident: Incident) -> Postmortem:
             .order_by(col(RoleAssignment.assigned_at), col(RoleAssignment.id))
         )
     ).all()
-    slices = (await session.exec(select(Alert).where(Alert.incident_id == incident.id).order_by(col(Alert.id)))).all()
-    labels = sorted({str(a.details.get("slice_value")) for a in slices if a.details.get("slice_value")})
-    return Postmortem(incident=incident, events=list(events), roles=list(roles), slices=labels)
+    alerts = (await session.exec(select(Alert).where(Alert.incident_id == incident.id))).all()
+    labels = sorted({str(a.details["slice_value"]) for a in alerts if a.details.get("slice_value")}, key=natural_key)
+    return Postmortem(incident=incident, events=list(found), roles=list(roles), slices=labels)
 
 
-def render(texts: Texts, postmortem: Postmortem, *, now: datetime) -> str:
-    return texts.render("postmortem.md.j2", pm=postmortem, i=postmortem.incident, now=now)
+def render(texts: Texts, pm: Postmortem, *, names: dict[str, str], now: datetime) -> str:
+    """The Markdown document; `names` maps the user IDs of `pm.people` to their handles."""
+    return texts.render_markdown("postmortem.md.j2", names=names, pm=pm, i=pm.incident, now=now)

@@ -30,7 +30,8 @@ async def test_the_demo_plays_the_night_through(capsys: pytest.CaptureFixture[st
         ":white_check_mark: map 0.6 ≥ 0.55 for 1 h — recovered, ready to resolve (better than the breach, p < 0.001)"
         in out
     )
-    assert out.count("📎 cv-detector map across INC-1 (red: SLO ≥ 0.55; green: containment)") == 2
+    # one chart with each verification, and the latest again with the postmortem
+    assert out.count("📎 cv-detector map across INC-1 (red: SLO ≥ 0.55; green: containment)") == 3
     # The people's side: commander, roles, update, severity, resolution, announcements.
     assert "topic: SEV1 · resolved · IC @bob" in out
     assert "*sevbot's triage said SEV2, because:*" in out

@@ -16,7 +16,7 @@ from bot.config import SLO, Config, ModelConfig
 from bot.models import Alert, Incident
 from bot.triage import Facts, psi, sustained_breach
 
-__all__ = ["facts_for", "incident_scope", "scope_of"]
+__all__ = ["facts_for", "incident_scope", "natural_key", "scope_of"]
 
 
 def _slo(metric: str | None, model: ModelConfig | None, alerts: Sequence[Alert]) -> SLO | None:
@@ -104,7 +104,8 @@ def _window(alerts: Sequence[Alert], slo: SLO | None):  # type: ignore[no-untype
     return None
 
 
-def _natural(value: str) -> list[Any]:
+def natural_key(value: str) -> list[Any]:
+    """Sort key putting cam-2 before cam-10."""
     return [int(part) if part.isdigit() else part for part in re.split(r"(\d+)", value)]
 
 
@@ -114,7 +115,7 @@ def scope_of(alerts: Sequence[Alert], *, model: ModelConfig | None, now: datetim
         return ""
     facts = facts_for(alerts, model=model, now=now)
     firing = [a for a in alerts if a.status == "firing" and a.metric == facts.metric]
-    names = sorted({str(a.details["slice_value"]) for a in firing if a.details.get("slice_value")}, key=_natural)
+    names = sorted({str(a.details["slice_value"]) for a in firing if a.details.get("slice_value")}, key=natural_key)
     if not facts.slices_in_breach:
         return f"{facts.model or 'the model'}: {facts.metric or 'its metric'} on all traffic"
     of = f" of {facts.slices_total}" if facts.slices_total else ""

@@ -337,50 +337,34 @@ class Publisher:
 
     async def _postmortem(self, incident_id: int, payload: dict[str, Any]) -> None:
         """One step of the postmortem, each its own outbox row so a retry repeats only its own step: the Markdown
-        file (after marking the resolution notice whose button asked, an edit safe to repeat), the metric chart
-        where a verification has a series, the short summary. A row without a step (queued by an older sevbot)
-        does all three."""
+        file (after marking the resolution notice whose button asked, an edit safe to repeat), the chart of the
+        latest verification with a series, the short summary."""
         channel = await self._channel_of(incident_id)
-        asked_by, step = str(payload.get("asked_by") or "sevbot"), payload.get("step")
+        asked_by, step = str(payload.get("asked_by") or "sevbot"), postmortem.Step(payload["step"])
         async with self.db.session_scope() as session:
             incident = await session.get(Incident, incident_id)
             assert incident is not None
             pm = await postmortem.gather(session, incident)
-        if step in (None, postmortem.Step.DOCUMENT):
+        if step == postmortem.Step.DOCUMENT:
             if payload.get("message_ts"):
                 await self._mark_drafted(incident_id, channel, str(payload["message_ts"]), pm, asked_by)
             await self._postmortem_document(channel, incident, pm)
-        if step in (None, postmortem.Step.CHART):
-            await self._postmortem_chart(channel, incident, pm)
-        if step in (None, postmortem.Step.SUMMARY):
-            await self.post(
-                channel, self.texts.render("postmortem_summary.md.j2", pm=pm, i=incident, asked_by=asked_by)
-            )
+        elif step == postmortem.Step.CHART:
+            charted = [e for e in pm.verifications if any(v.get("series") for v in e.data.get("verdicts", []))]
+            if charted and charted[-1].id is not None:
+                await self._chart(incident_id, charted[-1].id)
+        else:
+            summary = self.texts.render("postmortem_summary.md.j2", pm=pm, i=incident, asked_by=asked_by)
+            await self.post(channel, summary)
 
     async def _postmortem_document(self, channel: str, incident: Incident, pm: postmortem.Postmortem) -> None:
-        people = {e.actor for e in pm.events} | {r.user_id for r in pm.roles} | {r.assigned_by for r in pm.roles}
-        people |= {str(u) for e in pm.events for u in e.data.get("users", []) + e.data.get("notify", [])}
-        people |= {str(e.data["owner"]) for e in pm.action_items if e.data.get("owner")}
-        names = {u: await self.user_name(u) for u in sorted(people) if u[:1] in ("U", "W")}
-        document = self.texts.render_markdown("postmortem.md.j2", names=names, pm=pm, i=incident, now=self.clock.now())
+        names = {u: await self.user_name(u) for u in sorted(pm.people)}
+        document = postmortem.render(self.texts, pm, names=names, now=self.clock.now())
         await self.client.files_upload_v2(
             channel=channel,
             content=document,
             filename=f"INC-{incident.id}-postmortem.md",
             title=f"Postmortem INC-{incident.id} (draft from the timeline)",
-        )
-
-    async def _postmortem_chart(self, channel: str, incident: Incident, pm: postmortem.Postmortem) -> None:
-        charted = [v for e in pm.verifications for v in e.data.get("verdicts", []) if v.get("series")]
-        if not charted:
-            return
-        latest = charted[-1]
-        marks = [e.at.timestamp() for e in pm.containment if e.data.get("status") == "succeeded"]
-        await self.client.files_upload_v2(
-            channel=channel,
-            file=line_chart([(t, v) for t, v in latest["series"]], limit=latest.get("limit"), marks=marks),
-            filename=f"INC-{incident.id}-{latest['metric']}.png",
-            title=f"{incident.model} {latest['metric']} across INC-{incident.id}",
         )
 
     async def _mark_drafted(

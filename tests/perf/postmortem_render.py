@@ -102,7 +102,7 @@ async def main(events: int, repeat: int) -> int:
                 stored = await session.get(Incident, incident.id)
                 assert stored is not None
                 pm = await postmortem.gather(session, stored)
-            document = texts.render_markdown("postmortem.md.j2", names=names, pm=pm, i=stored, now=START)
+            document = postmortem.render(texts, pm, names=names, now=START)
             timings.append(time.perf_counter() - began)
         await db.dispose()
     best, median = min(timings), statistics.median(timings)
