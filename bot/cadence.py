@@ -46,11 +46,18 @@ class Cadence:
         now = self.clock.now()
         async with self.db.session_scope() as session:
             found = await session.exec(
-                select(Incident).where(Incident.status != IncidentStatus.RESOLVED).order_by(col(Incident.id))
+                select(Incident.id)
+                .where(
+                    col(Incident.status) != IncidentStatus.RESOLVED,
+                    # an update due (a snooze only moves it later), or escalation still possible
+                    (col(Incident.next_update_at) <= now)
+                    | (col(Incident.acknowledged_at).is_(None) & col(Incident.severity).in_(ESCALATING)),
+                )
+                .order_by(col(Incident.id))
             )
-            open_ids = [i.id for i in found.all() if i.id is not None]
+            candidates = [i for i in found.all() if i is not None]
         sent = 0
-        for incident_id in open_ids:
+        for incident_id in candidates:
             async with self.db.session_scope() as session:
                 incident = await session.get(Incident, incident_id)
                 if incident is None or incident.status == IncidentStatus.RESOLVED:
@@ -108,7 +115,12 @@ class Cadence:
             return 0
         won = await session.exec(
             update(Incident)
-            .where(col(Incident.id) == incident.id, col(Incident.escalation_step) == step)
+            .where(
+                col(Incident.id) == incident.id,
+                col(Incident.escalation_step) == step,
+                col(Incident.acknowledged_at).is_(None),  # acknowledged meanwhile, on another replica: no page
+                col(Incident.status) != IncidentStatus.RESOLVED,
+            )
             .values(escalation_step=step + 1)
         )
         if won.rowcount != 1:
@@ -125,7 +137,11 @@ class Cadence:
             notify=notify,
             after_s=int(steps[step].after.total_seconds()),
         )
-        await enqueue(session, kind=OutboxKind.ESCALATE, incident_id=incident.id, now=now, event_id=event.id)
+        for user in notify:  # one row per person: a retry never DMs someone twice (groups: mentioned in the channel)
+            if user.startswith(("U", "W")):
+                await enqueue(
+                    session, kind=OutboxKind.ESCALATE, incident_id=incident.id, now=now, event_id=event.id, user=user
+                )
         return 1
 
 

@@ -101,6 +101,13 @@ async def open_incident_for(session: AsyncSession, model: str) -> Incident | Non
     return found.first()
 
 
+async def _queue(session: AsyncSession, action: Action, kind: OutboxKind, now: datetime) -> None:
+    """Planning and running an action are ordered by the action itself, not held behind its incident's messages."""
+    await enqueue(
+        session, kind=kind, now=now, incident_id=action.incident_id, subject=f"action:{action.id}", action_id=action.id
+    )
+
+
 async def request(
     session: AsyncSession,
     *,
@@ -142,14 +149,7 @@ async def request(
             status=ActionStatus.REFUSED,
         )
         return action
-    await enqueue(
-        session,
-        kind=OutboxKind.PLAN_ACTION,
-        now=now,
-        incident_id=action.incident_id,
-        subject=f"action:{action.id}",
-        action_id=action.id,
-    )
+    await _queue(session, action, OutboxKind.PLAN_ACTION, now)
     return action
 
 
@@ -284,14 +284,7 @@ async def confirm(session: AsyncSession, *, config: Config, action_id: int, user
         await session.refresh(action)
         raise UserError(_already(action))
     await session.refresh(action)
-    await enqueue(
-        session,
-        kind=OutboxKind.RUN_ACTION,
-        now=now,
-        incident_id=action.incident_id,
-        subject=f"action:{action.id}",
-        action_id=action.id,
-    )
+    await _queue(session, action, OutboxKind.RUN_ACTION, now)
     return action
 
 

@@ -25,13 +25,15 @@ JSON_FIELDS = ("blocks", "attachments", "view", "files")
 @dataclass
 class Fault:
     """Fail the next `times` calls of `method` (`*` for any): `ratelimited` (429), `server_error` (500),
-    `timeout` (no answer for `hang_s`), or any Slack error code (`ok: false`)."""
+    `timeout` (no answer for `hang_s`), or any Slack error code (`ok: false`). `where` limits it to calls with
+    those arguments, e.g. `{"channel": "U0009"}` for the direct messages to one person."""
 
     method: str
     error: str
     times: int = 1
     retry_after: int = 1
     hang_s: float = 30.0
+    where: dict[str, str] | None = None
 
 
 @dataclass
@@ -94,8 +96,17 @@ class SlackEmulator:
         return f"{self.base_url}/api/"
 
     # ----- control -----
-    def fail(self, method: str, error: str, *, times: int = 1, retry_after: int = 1, hang_s: float = 30.0) -> None:
-        self.faults.append(Fault(method=method, error=error, times=times, retry_after=retry_after, hang_s=hang_s))
+    def fail(
+        self,
+        method: str,
+        error: str,
+        *,
+        times: int = 1,
+        retry_after: int = 1,
+        hang_s: float = 30.0,
+        where: dict[str, str] | None = None,
+    ) -> None:
+        self.faults.append(Fault(method, error, times=times, retry_after=retry_after, hang_s=hang_s, where=where))
 
     def calls_to(self, method: str, *, ok: bool | None = None) -> list[Call]:
         return [c for c in self.calls if c.method == method and (ok is None or c.ok == ok)]
@@ -106,9 +117,10 @@ class SlackEmulator:
         self.response_urls[key] = {"channel": channel, "user": user, "message_ts": message_ts}
         return f"{self.base_url}/_response/{key}"
 
-    def _take_fault(self, method: str) -> Fault | None:
+    def _take_fault(self, method: str, args: dict[str, Any]) -> Fault | None:
         for fault in self.faults:
-            if fault.method in (method, "*") and fault.times > 0:
+            matches = fault.where is None or all(str(args.get(k)) == v for k, v in fault.where.items())
+            if fault.method in (method, "*") and fault.times > 0 and matches:
                 fault.times -= 1
                 return fault
         return None
@@ -119,7 +131,7 @@ class SlackEmulator:
         args = await _read_args(request)
         if self.latency_s:
             await asyncio.sleep(self.latency_s)
-        fault = self._take_fault(method)
+        fault = self._take_fault(method, args)
         if fault is not None:
             self.calls.append(Call(method, args, False, fault.error))
             if fault.error == "ratelimited":

@@ -91,7 +91,7 @@ class Publisher:
             return
         if message.kind == OutboxKind.ESCALATE:
             assert message.incident_id is not None
-            await self._escalate(message.incident_id, int(payload["event_id"]))
+            await self._escalate(message.incident_id, int(payload["event_id"]), str(payload["user"]))
             return
         if message.kind == OutboxKind.CHART:
             assert message.incident_id is not None
@@ -393,16 +393,14 @@ class Publisher:
                 return user_id
         return self._names[user_id]
 
-    async def _escalate(self, incident_id: int, event_id: int) -> None:
-        """A direct message to each person the step names (user groups are mentioned in the channel instead)."""
+    async def _escalate(self, incident_id: int, event_id: int, user: str) -> None:
+        """The direct message of an escalation step to one of the people it names."""
         snap = await self._load(incident_id)
         async with self.db.session_scope() as session:
             event = await session.get(TimelineEvent, event_id)
         assert event is not None
         text = self.texts.render("escalation_dm.md.j2", snap=snap, i=snap.incident, data=event.data)
-        for user in event.data.get("notify", []):
-            if str(user).startswith(("U", "W")):
-                await self.post(str(user), text)
+        await self.post(user, text)
 
     async def _chart(self, incident_id: int, event_id: int) -> None:
         """The first SLO with data, across the incident: its series, its bound, and the containment actions."""

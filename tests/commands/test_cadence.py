@@ -148,3 +148,18 @@ async def test_a_sev2_is_reminded_every_30_min_and_post_update_starts_from_the_a
     view = bot.ws.views[await bot.opened_view("Post an update")]
     initial = {b["block_id"]: b["element"].get("initial_value") for b in view["blocks"] if b.get("type") == "input"}
     assert initial["scope_block"] == "2 of 10 cameras in breach: cam-2, cam-10"
+
+
+async def test_a_failed_direct_message_is_retried_without_paging_the_others_twice(bot: Bot, clock: ManualClock) -> None:
+    bot.services.config.escalation[0].notify.append("U0004")  # the first step pages the manager and dave
+    await post_alert(bot, "alertmanager", am_payload(*[am_alert(f"cam-{n}", 0.4) for n in range(6)]))
+    await bot.settled()
+    bot.emulator.fail("chat.postMessage", "fatal_error", where={"channel": "U0004"})  # dave's DM, once
+    clock.set(START + timedelta(minutes=10))
+    await bot.services.cadence.tick()
+    bot.services.dispatcher.wake()
+    await eventually(lambda: bot.emulator.calls_to("chat.postMessage", ok=False)[-1].error == "fatal_error")
+    await _at(bot, clock, 10.1)  # the failed DM's retry falls due
+    dms = {u: c for c in bot.ws.channels.values() if c.is_im for u in c.members if u in ("U0004", "U0009")}
+    assert [len(dms[u].messages) for u in ("U0004", "U0009")] == [1, 1]  # each paged once, dave after a retry
+    assert [c.error for c in bot.emulator.calls_to("chat.postMessage", ok=False)].count("fatal_error") == 1
