@@ -6,9 +6,10 @@
   (`files.getUploadURLExternal` then `files.completeUploadExternal`), and `response_url` posts. It refuses what
   Slack refuses: `name_taken`, `already_in_channel`, `channel_not_found`, `invalid_auth`, `is_archived`,
   `not_in_channel`, Block Kit limits (50 blocks, 3,000 characters of section text, 25 action elements…).
-- Faults are injected with `fail(method, error, times=…, where={"channel": …})`: `ratelimited` (HTTP 429 with `Retry-After`),
-  `server_error` (HTTP 500), `timeout`, or any Slack error code; `latency_s` delays every call. Both can be set
-  over HTTP too (`POST /_emulator/fault`, `POST /_emulator/latency`) for a bot in another process.
+- Faults are injected with `fail(method, error, times=…, where={"channel": …})`: `ratelimited` (HTTP 429 with
+  `Retry-After`), `server_error` (HTTP 500), `timeout`, or any Slack error code; `where` limits a fault to calls
+  with those arguments; `latency_s` delays every call. Both can be set over HTTP too (`POST /_emulator/fault`,
+  `POST /_emulator/latency`) for a bot in another process.
 - `SlackDriver` is the person's side: signed slash commands, button clicks and modal submissions sent to
   the bot's `/slack/events` (or, with `socket=True`, as Socket Mode envelopes over the WebSocket the bot opened
   with its app-level token: `bot/emulator/socket_mode.py`), with what the bot acks shown as Slack shows it.
