@@ -190,7 +190,7 @@ class Config(_Strict):
     incident_channel_prefix: Annotated[str, AfterValidator(_channel_prefix)] = "inc"
     severities: dict[Severity, SeverityPolicy] = Field(default_factory=dict)
     escalation: list[EscalationStep] = Field(default_factory=list)
-    responders: list[UserId] = Field(default_factory=list)
+    responders: list[UserOrGroup] = Field(default_factory=list)
     models: dict[str, ModelConfig] = Field(default_factory=dict)
     triage: TriageThresholds = TriageThresholds()
     templates_dir: Path | None = None

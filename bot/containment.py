@@ -11,6 +11,7 @@ what the platform serves now.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import datetime
@@ -20,7 +21,7 @@ from typing import Any
 from sqlmodel import col, select, update
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot import incidents
+from bot.access import Directory, Verdict, may_cancel, may_contain
 from bot.clock import Clock
 from bot.config import Config, ModelConfig
 from bot.db import Database
@@ -36,16 +37,31 @@ __all__ = [
     "ActionStatus",
     "BackendFactory",
     "Prepared",
+    "Refused",
     "cancel",
     "confirm",
     "execute",
-    "may_act",
     "open_incident_for",
     "prepare",
     "request",
 ]
 
 BackendFactory = Callable[[str, ModelConfig], Backend]
+log = logging.getLogger(__name__)
+
+
+class Refused(UserError):
+    """Someone not entitled tried to act; the message says who may and how to get access."""
+
+    def __init__(
+        self, verdict: Verdict, *, what: str, model: str, incident_id: int | None, requested_by: str | None = None
+    ) -> None:
+        super().__init__(f"You may not {what}.")
+        self.verdict = verdict
+        self.what = what
+        self.model = model
+        self.incident_id = incident_id
+        self.requested_by = requested_by
 
 
 class ActionKind(StrEnum):
@@ -53,6 +69,14 @@ class ActionKind(StrEnum):
     FALLBACK = "fallback"
     CANARY = "canary"
     REVIEW = "review"
+
+
+VERBS = {
+    ActionKind.ROLLBACK: "roll back",
+    ActionKind.FALLBACK: "switch to the fallback of",
+    ActionKind.CANARY: "change the canary of",
+    ActionKind.REVIEW: "change human review of",
+}
 
 
 class ActionStatus(StrEnum):
@@ -81,17 +105,6 @@ def model_config(config: Config, model: str) -> ModelConfig:
     return found
 
 
-async def may_act(session: AsyncSession, *, config: Config, model: str, incident: Incident | None, user: str) -> bool:
-    """The incident's role holders, the model's owners and on-call, and the configured responders."""
-    settings = model_config(config, model)
-    if user in settings.owners or user in settings.oncall or user in config.responders:
-        return True
-    if incident is None:
-        return False
-    snap = await incidents.snapshot(session, incident)
-    return any(user in holders for holders in snap.roles.values())
-
-
 async def open_incident_for(session: AsyncSession, model: str) -> Incident | None:
     found = await session.exec(
         select(Incident)
@@ -113,18 +126,19 @@ async def request(
     *,
     config: Config,
     now: datetime,
-    incident: Incident,
+    incident: Incident | None,
     model: str,
     kind: ActionKind,
     user: str,
     channel: str,
     params: dict[str, Any],
+    allowed: bool,
 ) -> Action:
-    """Store the request; a refused one is stored and recorded too (the caller tells the person)."""
+    """Store the request (who may ask is `bot.access`'s to say); a refused one is stored and recorded too, on the
+    incident's timeline when there is one, and the caller tells the person."""
     settings = model_config(config, model)
-    allowed = await may_act(session, config=config, model=model, incident=incident, user=user)
     action = Action(
-        incident_id=incident.id,
+        incident_id=incident.id if incident else None,
         kind=kind,
         model=model,
         backend=settings.serving.backend,
@@ -136,7 +150,9 @@ async def request(
     session.add(action)
     await session.flush()
     if not allowed:
-        assert incident.id is not None
+        if incident is None or incident.id is None:
+            log.info("refused %s of %s by %s (no incident)", kind, model, user)
+            return action
         await record(
             session,
             incident_id=incident.id,
@@ -147,6 +163,7 @@ async def request(
             action=kind,
             model=model,
             status=ActionStatus.REFUSED,
+            by=user,
         )
         return action
     await _queue(session, action, OutboxKind.PLAN_ACTION, now)
@@ -267,14 +284,20 @@ async def prepare(
     return Prepared(action=action, summary=summary)
 
 
-async def confirm(session: AsyncSession, *, config: Config, action_id: int, user: str, now: datetime) -> Action:
-    """The one Confirm that counts: pending → running, exactly once."""
-    action = await session.get(Action, action_id)
-    if action is None:
-        raise UserError("This action no longer exists.")
-    incident = await session.get(Incident, action.incident_id) if action.incident_id else None
-    if not await may_act(session, config=config, model=action.model, incident=incident, user=user):
-        raise UserError(f"You may not act on `{action.model}`: ask its owners, on-call or the incident's roles.")
+async def confirm(
+    session: AsyncSession, *, config: Config, directory: Directory, action_id: int, user: str, now: datetime
+) -> Action | Refused:
+    """The one Confirm that counts: pending → running, exactly once, and only by someone entitled. A refusal is
+    recorded and returned (not raised, so the caller's transaction keeps the record); the caller tells the person."""
+    action, incident = await _pending(session, action_id)
+    verdict = await may_contain(
+        session, config=config, directory=directory, model=action.model, incident=incident, user=user
+    )
+    if not verdict.allowed:
+        await _refused(session, action, incident, user=user, step="confirm", now=now)
+        return Refused(
+            verdict, what=f"confirm this {action.kind} of", model=action.model, incident_id=action.incident_id
+        )
     won = await session.exec(
         update(Action)
         .where(col(Action.id) == action_id, col(Action.status) == ActionStatus.PENDING)
@@ -288,10 +311,29 @@ async def confirm(session: AsyncSession, *, config: Config, action_id: int, user
     return action
 
 
-async def cancel(session: AsyncSession, *, action_id: int, user: str, now: datetime) -> Action:
-    action = await session.get(Action, action_id)
-    if action is None:
-        raise UserError("This action no longer exists.")
+async def cancel(
+    session: AsyncSession, *, config: Config, directory: Directory, action_id: int, user: str, now: datetime
+) -> Action | Refused:
+    """Withdrawn by whoever asked for it, or by someone entitled to act; a refusal as for `confirm`."""
+    action, incident = await _pending(session, action_id)
+    verdict = await may_cancel(
+        session,
+        config=config,
+        directory=directory,
+        model=action.model,
+        incident=incident,
+        user=user,
+        requested_by=action.requested_by,
+    )
+    if not verdict.allowed:
+        await _refused(session, action, incident, user=user, step="cancel", now=now)
+        return Refused(
+            verdict,
+            what=f"cancel this {action.kind} of",
+            requested_by=action.requested_by,
+            model=action.model,
+            incident_id=action.incident_id,
+        )
     won = await session.exec(
         update(Action)
         .where(col(Action.id) == action_id, col(Action.status) == ActionStatus.PENDING)
@@ -301,6 +343,36 @@ async def cancel(session: AsyncSession, *, action_id: int, user: str, now: datet
     if won.rowcount != 1:
         raise UserError(_already(action))
     return action
+
+
+async def _pending(session: AsyncSession, action_id: int) -> tuple[Action, Incident | None]:
+    action = await session.get(Action, action_id) if 0 < action_id < 2**63 else None
+    if action is None:
+        raise UserError("This action no longer exists.")
+    incident = await session.get(Incident, action.incident_id) if action.incident_id else None
+    return action, incident
+
+
+async def _refused(
+    session: AsyncSession, action: Action, incident: Incident | None, *, user: str, step: str, now: datetime
+) -> None:
+    """A refused Confirm or Cancel is on the timeline like a refused request; the plan itself is untouched."""
+    if incident is None or incident.id is None:
+        log.info("refused %s of action %s by %s", step, action.id, user)
+        return
+    await record(
+        session,
+        incident_id=incident.id,
+        actor=user,
+        kind=EventKind.ACTION,
+        at=now,
+        action_id=action.id,
+        action=action.kind,
+        model=action.model,
+        status=ActionStatus.REFUSED,
+        step=step,
+        by=user,
+    )
 
 
 def _already(action: Action) -> str:

@@ -10,6 +10,12 @@ __all__ = ["Metrics"]
 class Metrics:
     def __init__(self) -> None:
         self.registry = CollectorRegistry()
+        self.slack_replays = Counter(
+            "sevbot_slack_replays",
+            "Slack deliveries acknowledged but not acted on again (a replayed trigger_id, a retry)",
+            ["why"],
+            registry=self.registry,
+        )
         self.slack_requests = Counter(
             "sevbot_slack_requests",
             "Requests from Slack on /slack/events, by HTTP status",

@@ -231,3 +231,13 @@ class OutboxMessage(SQLModel, table=True):
     done_at: datetime | None = _time(nullable=True, index=True)
     failed: bool = False
     last_error: str | None = Field(default=None, max_length=2000)
+
+
+class SlackDelivery(SQLModel, table=True):
+    """A Slack request already acted on (its `trigger_id`, or the click's `action_ts` and message): a delivery seen
+    again — a replay, a retry — is acknowledged and not acted on twice, on any replica."""
+
+    __tablename__ = "slack_deliveries"
+
+    key: str = Field(primary_key=True, max_length=200)
+    seen_at: datetime = _time(index=True)

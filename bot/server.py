@@ -16,6 +16,7 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
 from slack_bolt.async_app import AsyncApp
 
+from bot import deliveries
 from bot.alerts.http import add_routes as add_alert_routes
 from bot.alerts.intake import Intake
 from bot.app import build_app
@@ -28,7 +29,9 @@ from bot.metrics import Metrics
 from bot.migrate import upgrade_async
 from bot.services import MAX_BODY, SERVICES, Services
 from bot.settings import Settings
+from bot.slack import inbound
 from bot.slack.client import web_client
+from bot.slack.directory import SlackDirectory
 from bot.slack.publisher import Publisher
 from bot.texts import Texts
 
@@ -72,6 +75,7 @@ def _lifecycle(settings: Settings, config: Config, opts: ServerOptions):  # type
         publisher = Publisher(client=client, db=db, config=config, texts=texts, clock=clock)
         dispatcher = Dispatcher(db=db, publisher=publisher, clock=clock, poll_s=opts.poll_s)
         metrics = Metrics()
+        directory = SlackDirectory(client=client)
         services = Services(
             settings=settings,
             config=config,
@@ -84,14 +88,16 @@ def _lifecycle(settings: Settings, config: Config, opts: ServerOptions):  # type
             intake=Intake(db=db, config=config, clock=clock, metrics=metrics),
             cadence=Cadence(db=db, config=config, clock=clock),
             metrics=metrics,
+            directory=directory,
         )
         app[SERVICES] = services
         app[BOLT] = build_app(services)
         worker = asyncio.create_task(dispatcher.run_forever(), name="outbox") if opts.dispatch else None
         scheduler = AsyncIOScheduler(timezone="UTC")
+        ticker = _Ticker(services)
         if opts.tick_s:  # reminders and escalation: derived from the database at each tick, so restarts lose none
             scheduler.add_job(
-                _ticker(services),
+                ticker.tick,
                 "interval",
                 seconds=opts.tick_s,
                 next_run_time=datetime.now(UTC),
@@ -106,6 +112,7 @@ def _lifecycle(settings: Settings, config: Config, opts: ServerOptions):  # type
             await socket_mode.close_async()
         if scheduler.running:
             scheduler.shutdown(wait=False)
+            await ticker.finish()
         await services.intake.close()
         if worker is not None:
             worker.cancel()
@@ -117,15 +124,33 @@ def _lifecycle(settings: Settings, config: Config, opts: ServerOptions):  # type
     return lifecycle
 
 
-def _ticker(services: Services):  # type: ignore[no-untyped-def]
-    async def tick() -> None:
+class _Ticker:
+    """The scheduler's job: reminders, escalation, the responder groups, old Slack deliveries. Shutdown waits for a
+    tick under way, so no transaction is cut off holding a database connection."""
+
+    def __init__(self, services: Services) -> None:
+        self.services = services
+        self.groups = [ref for ref in services.config.responders if ref.startswith("S")]
+        self.running: asyncio.Task[None] | None = None
+
+    async def tick(self) -> None:
+        self.running = asyncio.current_task()
+        services = self.services
+        if self.groups and isinstance(services.directory, SlackDirectory):
+            try:  # who may act, kept fresh off the request path
+                await services.directory.refresh(self.groups)
+            except Exception:
+                log.exception("reading the responder groups failed")
         try:
+            await deliveries.forget_old(services.db, now=services.clock.now())
             if await services.cadence.tick():
                 services.dispatcher.wake()
         except Exception:  # a failed tick is retried at the next one; say why
             log.exception("reminder tick failed")
 
-    return tick
+    async def finish(self, within_s: float = 10.0) -> None:
+        if self.running is not None and not self.running.done():
+            await asyncio.wait([self.running], timeout=within_s)
 
 
 async def _start_socket_mode(bolt: AsyncApp, settings: Settings):  # type: ignore[no-untyped-def]
@@ -141,14 +166,38 @@ async def _start_socket_mode(bolt: AsyncApp, settings: Settings):  # type: ignor
 async def slack_events(request: web.Request) -> web.Response:
     started = time.perf_counter()
     services = request.app[SERVICES]
-    if services.settings.slack_signing_secret is None:
-        response = web.json_response({"error": "no signing secret: requests cannot be verified"}, status=401)
-    else:
-        bolt_response = await request.app[BOLT].async_dispatch(await to_bolt_request(request))
-        response = await to_aiohttp_response(bolt_response)
+    response = await _slack_events(request, services)
     services.metrics.slack_requests.labels(status=str(response.status)).inc()
     services.metrics.slack_ack_seconds.observe(time.perf_counter() - started)
     return response
+
+
+async def _slack_events(request: web.Request, services: Services) -> web.Response:
+    """Signature, shape and replay are checked on the raw bytes before bolt parses anything (`bot.slack.inbound`)."""
+    secret = services.settings.slack_signing_secret
+    if secret is None:
+        return web.json_response({"error": "no signing secret: requests cannot be verified"}, status=401)
+    try:
+        body = await request.read()
+    except (web.HTTPException, web.RequestPayloadError, aiohttp.ClientPayloadError, ValueError) as exc:
+        refused = web.json_response({"error": f"body could not be read: {type(exc).__name__}"}, status=400)
+        refused.force_close()  # what is left of the body would be read as the next request
+        return refused
+    checked = inbound.check(
+        request.headers, body, secret=secret.get_secret_value(), content_type=request.content_type, now=time.time()
+    )
+    if isinstance(checked, inbound.Rejected):
+        return web.json_response({"error": checked.error}, status=checked.status)
+    if checked.retry:  # Slack's own retry of something we already acknowledged: once is enough
+        services.metrics.slack_replays.labels(why="retry").inc()
+        return web.Response(status=200, headers={"X-Slack-No-Retry": "1"})
+    if checked.key is not None and not await deliveries.first_time(
+        services.db, key=checked.key, now=services.clock.now()
+    ):
+        services.metrics.slack_replays.labels(why="replay").inc()
+        return web.Response(status=200)
+    bolt_response = await request.app[BOLT].async_dispatch(await to_bolt_request(request))
+    return await to_aiohttp_response(bolt_response)
 
 
 async def healthz(request: web.Request) -> web.Response:

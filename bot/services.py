@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from aiohttp import web
 from slack_sdk.web.async_client import AsyncWebClient
 
+from bot.access import Directory
 from bot.alerts.intake import Intake
 from bot.cadence import Cadence
 from bot.clock import Clock
@@ -36,6 +37,7 @@ class Services:
     intake: Intake
     cadence: Cadence
     metrics: Metrics
+    directory: Directory
 
 
 SERVICES = web.AppKey("services", Services)

@@ -64,7 +64,7 @@ def _user(user_id: str | None) -> Markup:
 
 def _users(user_ids: Iterable[str] | None) -> Markup:
     ids = list(user_ids or [])
-    return Markup(", ".join(f"<@{u}>" for u in ids)) if ids else Markup("nobody yet")
+    return Markup(", ".join(str(_user(u)) for u in ids)) if ids else Markup("nobody yet")
 
 
 def _channel(channel_id: str | None) -> Markup:

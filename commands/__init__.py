@@ -13,6 +13,7 @@ from slack_bolt.async_app import AsyncApp
 from slack_bolt.context.ack.async_ack import AsyncAck
 from slack_sdk.web.async_client import AsyncWebClient
 
+from bot.containment import Refused
 from bot.errors import UserError
 from bot.services import Services
 from commands import (
@@ -41,6 +42,7 @@ from commands import (
     verify,
 )
 from commands.arguments import first_word
+from commands.interactions import explain
 from commands.invocation import Invocation
 
 __all__ = ["SUBCOMMANDS", "register"]
@@ -98,6 +100,10 @@ def _incident_command(services: Services):  # type: ignore[no-untyped-def]
             return
         try:
             await module.run(inv)
+        except Refused as exc:
+            services.metrics.commands.labels(name=name, outcome="refused").inc()
+            await inv.reply(explain(services, exc))
+            return
         except UserError as exc:
             services.metrics.commands.labels(name=name, outcome="refused").inc()
             await inv.error(exc.message, exc.usage if exc.usage is not None else module.USAGE)

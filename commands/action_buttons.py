@@ -13,29 +13,30 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot import containment
 from bot.alerts import groups
-from bot.containment import ActionKind, ActionStatus
+from bot.containment import ActionKind, Refused
 from bot.errors import UserError
 from bot.services import Services
 from bot.slack.ids import ActionId
-from commands.contain import backend_name, incident_for
-from commands.interactions import Answer, handler, value_of
+from commands.contain import answer, start
+from commands.interactions import Answer, button_id, handler, value_of
 
 __all__ = ["register"]
 
 
 def _id(body: dict[str, Any]) -> int:
-    value = value_of(body)
-    return int(value) if value.isdigit() else 0
+    return button_id(value_of(body))
 
 
 async def _answer(services: Services, body: dict[str, Any], *, confirm: bool) -> Answer:
     """The decision is written before the ack (milliseconds), so whoever clicks next sees it."""
     user, now = body["user"]["id"], services.clock.now()
+    step = containment.confirm if confirm else containment.cancel
     async with services.db.session_scope() as session:
-        if confirm:
-            action = await containment.confirm(session, config=services.config, action_id=_id(body), user=user, now=now)
-        else:
-            action = await containment.cancel(session, action_id=_id(body), user=user, now=now)
+        action = await step(
+            session, config=services.config, directory=services.directory, action_id=_id(body), user=user, now=now
+        )
+    if isinstance(action, Refused):  # committed: the attempt is on the timeline
+        raise action
     return Answer(services.texts.render("action_status.md.j2", action=action))
 
 
@@ -48,40 +49,20 @@ async def cancel(services: Services, body: dict[str, Any], client: AsyncWebClien
 
 
 async def roll_back_from_card(services: Services, body: dict[str, Any], client: AsyncWebClient) -> Answer:
-    user = body["user"]["id"]
     async with services.db.session_scope() as session:
         group = await groups.get_group(session, _id(body))
-        if group.model is None:
-            raise UserError("This alert names no model to roll back.")
-        incident, declared = await incident_for(
-            session, services, model=group.model, channel=body["channel"]["id"], user=user
-        )
-        if declared and group.status in groups.ACTIVE:
-            await groups.declared_from_group(session, group=group, incident=incident, now=services.clock.now())
-        action = await containment.request(
-            session,
-            config=services.config,
-            now=services.clock.now(),
-            incident=incident,
-            model=group.model,
-            kind=ActionKind.ROLLBACK,
-            user=user,
-            channel=body["channel"]["id"],
-            params={},
-        )
-    if action.status == ActionStatus.REFUSED:  # committed: the attempt is on the timeline
-        raise UserError(
-            f"You may not roll back `{group.model}`: that is for the incident's roles, the model's owners "
-            "and on-call, and the responders in sevbot.yml. Your attempt is on the incident's timeline."
-        )
-    text = services.texts.render(
-        "action_asked.md.j2",
-        action=action,
-        incident=incident,
-        declared=declared,
-        backend=backend_name(services, action.model),
+    if group.model is None:
+        raise UserError("This alert names no model to roll back.")
+    asked = await start(
+        services,
+        model=group.model,
+        kind=ActionKind.ROLLBACK,
+        user=body["user"]["id"],
+        channel=body["channel"]["id"],
+        params={},
+        group_id=group.id,
     )
-    return Answer(text, replace=False)
+    return Answer(answer(services, asked), replace=False)
 
 
 def register(app: AsyncApp, services: Services) -> None:

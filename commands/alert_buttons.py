@@ -14,7 +14,7 @@ from bot.models import AlertGroup
 from bot.services import Services
 from bot.slack.blocks import declare_modal, dismiss_modal
 from bot.slack.ids import ActionId
-from commands.interactions import handler, value_of
+from commands.interactions import button_id, handler, value_of
 
 __all__ = ["register"]
 
@@ -22,7 +22,7 @@ __all__ = ["register"]
 async def _group(services: Services, body: dict[str, Any]) -> AlertGroup:
     value = value_of(body)
     async with services.db.session_scope() as session:
-        group = await groups.get_group(session, int(value) if value.isdigit() else 0)
+        group = await groups.get_group(session, button_id(value))
     groups.check_active(group)
     return group
 

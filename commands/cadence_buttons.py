@@ -11,7 +11,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from bot import cadence
 from bot.services import Services
 from bot.slack.ids import ActionId
-from commands.interactions import Answer, clicked_ts, handler, incident_from, value_of
+from commands.interactions import Answer, button_id, clicked_ts, handler, incident_from, value_of
 
 __all__ = ["register"]
 
@@ -25,7 +25,7 @@ async def snooze(services: Services, body: dict[str, Any], client: AsyncWebClien
             session,
             incident=incident,
             user=user,
-            minutes=int(minutes) if minutes.isdigit() else 0,
+            minutes=button_id(minutes),
             now=now,
             reminder_ts=clicked_ts(body),
         )

@@ -8,6 +8,7 @@ work's `Answer`, if any, replaces the message clicked or goes privately to the p
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
@@ -17,11 +18,24 @@ from slack_bolt.context.respond.async_respond import AsyncRespond
 from slack_sdk.web.async_client import AsyncWebClient
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from bot.containment import Refused
 from bot.errors import UserError
 from bot.models import Incident
 from bot.services import Services
 
-__all__ = ["Answer", "Handler", "Work", "clicked_ts", "handler", "incident_from", "value_of"]
+__all__ = [
+    "Answer",
+    "Handler",
+    "Work",
+    "button_id",
+    "clicked_ts",
+    "explain",
+    "handler",
+    "incident_from",
+    "value_of",
+]
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -34,6 +48,20 @@ Work = Callable[[Services, dict[str, Any], AsyncWebClient], Awaitable[Answer | N
 Handler = Callable[..., Awaitable[None]]
 
 
+def explain(services: Services, exc: UserError) -> str:
+    """A refusal says who may act and how to get access; any other error says what was wrong."""
+    if isinstance(exc, Refused):
+        return services.texts.render(
+            "refused.md.j2",
+            what=exc.what,
+            model=exc.model,
+            verdict=exc.verdict,
+            incident_id=exc.incident_id,
+            requested_by=exc.requested_by,
+        )
+    return services.texts.render("error.md.j2", message=exc.message, usage=None)
+
+
 def handler(services: Services, work: Work, *, ack_first: bool = False) -> Handler:
     async def handle(ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient, respond: AsyncRespond) -> None:
         if ack_first:
@@ -44,10 +72,14 @@ def handler(services: Services, work: Work, *, ack_first: bool = False) -> Handl
             if not ack_first:
                 await ack()
             services.dispatcher.wake()  # a refusal may be on the timeline (who tried to act)
+            await respond(text=explain(services, exc), response_type="ephemeral", replace_original=False)
+            return
+        except Exception:  # said to the person and logged; Slack gets its ack, never a 500
+            log.exception("interaction failed")
+            if not ack_first:
+                await ack()
             await respond(
-                text=services.texts.render("error.md.j2", message=exc.message, usage=None),
-                response_type="ephemeral",
-                replace_original=False,
+                text=services.texts.render("internal_error.md.j2"), response_type="ephemeral", replace_original=False
             )
             return
         if not ack_first:
@@ -71,9 +103,15 @@ def clicked_ts(body: dict[str, Any]) -> str | None:
     return (body.get("container") or {}).get("message_ts")
 
 
+def button_id(value: str) -> int:
+    """A database ID from a button's value; anything else (forged, absurdly large) is 0, which names nothing."""
+    return int(value) if value.isascii() and value.isdigit() and len(value) <= 18 else 0
+
+
 async def incident_from(session: AsyncSession, value: str, *, where: str = "card") -> Incident:
     """The incident a button names by ID; a stale or forged value is refused in words."""
-    incident = await session.get(Incident, int(value)) if value.isdigit() else None
+    number = button_id(value)
+    incident = await session.get(Incident, number) if number else None
     if incident is None or incident.id is None:
         raise UserError(f"This {where}'s incident no longer exists.")
     return incident

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -15,8 +16,11 @@ from bot.errors import UserError
 from bot.models import Incident
 from bot.services import Services
 from bot.slack.ids import ActionId, BlockId, CallbackId
+from commands.interactions import button_id
 
 __all__ = ["register"]
+
+log = logging.getLogger(__name__)
 
 Submission = Callable[[Services, str, dict[str, Any]], Awaitable[None]]
 
@@ -36,7 +40,7 @@ def _value(values: dict[str, Any], block: BlockId, action: ActionId) -> str:
 
 async def _incident(services: Services, session: Any, view: dict[str, Any]) -> Incident:
     raw = view.get("private_metadata", "")
-    incident = await session.get(Incident, int(raw)) if raw.isdigit() else None
+    incident = await session.get(Incident, button_id(raw)) if button_id(raw) else None
     if incident is None:
         raise UserError("This form's incident no longer exists.")
     assert isinstance(incident, Incident)
@@ -102,7 +106,7 @@ async def submit_dismiss(services: Services, user: str, view: dict[str, Any]) ->
         raise FieldError(BlockId.REASON, "Say why this is noise.")
     raw = view.get("private_metadata", "")
     async with services.db.session_scope() as session:
-        group = await groups.get_group(session, int(raw) if raw.isdigit() else 0)
+        group = await groups.get_group(session, button_id(raw))
         await groups.dismiss_group(
             session, group=group, user=user, reason=mrkdwn.escape(reason), now=services.clock.now()
         )
@@ -117,6 +121,10 @@ def _handler(services: Services, work: Submission, default_block: BlockId) -> Ca
             return
         except UserError as exc:
             await ack(response_action="errors", errors={default_block: mrkdwn.plain(exc.message)})
+            return
+        except Exception:  # said under the form and logged: Slack gets an answer, never a 500
+            log.exception("form submission failed")
+            await ack(response_action="errors", errors={default_block: "Something went wrong on sevbot's side."})
             return
         await ack()
         services.dispatcher.wake()

@@ -31,6 +31,7 @@ SCOPES = {
     "bookmarks_list": "bookmarks:read",
     "files_upload_v2": "files:write",
     "users_info": "users:read",  # files.getUploadURLExternal + files.completeUploadExternal
+    "usergroups_users_list": "usergroups:read",  # responders given as user groups
 }
 
 

@@ -21,6 +21,7 @@ TABLES = {
     "actions",
     "outbox",
     "live_versions",
+    "slack_deliveries",
     "alembic_version",
 }
 

@@ -18,7 +18,7 @@ ACTIVE = (AlertGroupStatus.OPEN, AlertGroupStatus.ACKNOWLEDGED)
 
 
 async def get_group(session: AsyncSession, group_id: int) -> AlertGroup:
-    group = await session.get(AlertGroup, group_id)
+    group = await session.get(AlertGroup, group_id) if 0 < group_id < 2**63 else None
     if group is None:
         raise UserError("This alert card no longer exists.")
     return group

@@ -7,6 +7,7 @@ import json
 import logging
 from typing import Any
 
+import aiohttp
 from aiohttp import web
 from pydantic import BaseModel, ValidationError
 
@@ -17,6 +18,7 @@ from bot.services import MAX_BODY, SERVICES
 __all__ = ["SOURCES", "add_routes"]
 
 log = logging.getLogger(__name__)
+MAX_DEPTH = 32  # the deepest real payload (generic alert → histograms → rows) is 5
 SOURCES: dict[str, type[BaseModel]] = {
     "alertmanager": AlertmanagerPayload,
     "grafana": GrafanaPayload,
@@ -38,8 +40,37 @@ def _authorised(request: web.Request) -> bool:
     token = request.app[SERVICES].settings.sevbot_alert_token
     if token is None:
         return False
-    given = request.headers.get("Authorization", "").encode()
+    given = request.headers.get("Authorization", "").encode("utf-8", "surrogateescape")  # any bytes: just unequal
     return hmac.compare_digest(given, f"Bearer {token.get_secret_value()}".encode())
+
+
+def _problem(data: Any) -> str | None:
+    """What no alert can hold, found without recursion: nesting past MAX_DEPTH, or text that is not Unicode (a lone
+    surrogate from a `\\ud800` escape), with where it is."""
+    stack: list[tuple[Any, str, int]] = [(data, "body", 0)]
+    while stack:
+        value, where, depth = stack.pop()
+        if depth > MAX_DEPTH:
+            return f"body: nested more than {MAX_DEPTH} deep"
+        if isinstance(value, str):
+            if not _encodable(value):
+                return f"{where}: not valid Unicode (a lone surrogate)"
+        elif isinstance(value, dict):
+            for key, item in value.items():
+                if not _encodable(key):
+                    return f"{where}: a key is not valid Unicode (a lone surrogate)"
+                stack.append((item, key if where == "body" else f"{where}.{key}", depth + 1))
+        elif isinstance(value, list):
+            stack.extend((item, f"{where}.{index}", depth + 1) for index, item in enumerate(value))
+    return None
+
+
+def _encodable(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 async def receive(request: web.Request) -> web.Response:
@@ -54,18 +85,27 @@ async def receive(request: web.Request) -> web.Response:
         raw = await request.read()
     except web.HTTPRequestEntityTooLarge:
         return _error(413, f"body over {MAX_BODY:,} bytes")
+    except (web.RequestPayloadError, aiohttp.ClientPayloadError, ValueError, OSError) as exc:  # gzip on a plain body
+        encoding = request.headers.get("Content-Encoding", "none")
+        refused = _error(400, f"body could not be decoded (Content-Encoding: {encoding}): {type(exc).__name__}")
+        refused.force_close()  # what is left of the body would be read as the next request
+        return refused
     try:
         data: Any = json.loads(raw)
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        return _error(400, f"body is not JSON: {exc}")
+    except (ValueError, RecursionError) as exc:
+        reason = "nested too deep" if isinstance(exc, RecursionError) else str(exc)
+        return _error(400, f"body is not JSON: {reason}")
+    problem = _problem(data)
+    if problem:
+        return _error(400, problem)
     if schema is GenericPayload and isinstance(data, dict) and "alerts" not in data:
         data = {"alerts": [data]}
     try:
         payload = schema.model_validate(data)
+        alerts = payload.normalize()  # type: ignore[attr-defined]
     except ValidationError as exc:
         return _error(400, _first_problem(exc))
     services = request.app[SERVICES]
-    alerts = payload.normalize()  # type: ignore[attr-defined]
     try:
         result = await services.intake.submit(alerts)
     except IntakeError as exc:  # logged by the intake; the sender retries on 5xx (Alertmanager does)

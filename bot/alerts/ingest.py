@@ -208,15 +208,18 @@ async def _ingest_key(
     group.updated_at = now
     if group.firing == 0:
         group.status = AlertGroupStatus.RESOLVED
-    elif group.status == AlertGroupStatus.OPEN and config.policy(decided.severity).auto_declare:
-        known = model if model_config is not None else None
+    elif (  # a model sevbot.yml does not name is never declared on its own: nobody is known to own it
+        group.status == AlertGroupStatus.OPEN
+        and model_config is not None
+        and config.policy(decided.severity).auto_declare
+    ):
         declared = await incidents.declare(
             session,
             config=config,
             now=now,
             severity=decided.severity,
             title=group.title,
-            model=known,
+            model=model,
             declared_by=incidents.SYSTEM_ACTOR,
             auto=True,
             triage=group.triage,

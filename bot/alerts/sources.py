@@ -15,17 +15,36 @@ from __future__ import annotations
 
 import hashlib
 import json
-from datetime import datetime
-from typing import Any, Literal
+import math
+from datetime import UTC, datetime
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from bot.clock import utc
+from bot.triage.stats import psi
 
 __all__ = ["AlertmanagerPayload", "GenericAlert", "GenericPayload", "GrafanaPayload", "NormalizedAlert"]
 
 SLICE_LABELS = ("camera", "region", "slice", "segment", "site", "cohort", "store")
 ZERO_TIME = datetime(1, 1, 1)
+EARLIEST, LATEST = datetime(1970, 1, 1, tzinfo=UTC), datetime(2200, 1, 1, tzinfo=UTC)
+
+
+def _sane(value: datetime) -> datetime:
+    """A time that can be true of an alert, in UTC; Go's zero time (Alertmanager's "no end yet") passes as is."""
+    if value.replace(tzinfo=None) == ZERO_TIME and value.utcoffset() in (None, UTC.utcoffset(None)):
+        return value
+    try:
+        moment = utc(value)
+    except OverflowError:
+        moment = None
+    if moment is None or not EARLIEST <= moment < LATEST:
+        raise ValueError(f"{value.isoformat()} is not a possible time (expected 1970 to 2199)")
+    return moment
+
+
+AlertTime = Annotated[datetime, AfterValidator(_sane)]
 
 
 class NormalizedAlert(BaseModel):
@@ -65,7 +84,7 @@ def _time(value: object) -> datetime | None:
         moment = value if isinstance(value, datetime) else datetime.fromisoformat(str(value).replace("Z", "+00:00"))
     except ValueError:
         return None
-    return None if moment.replace(tzinfo=None) <= ZERO_TIME else utc(moment)
+    return None if moment.replace(tzinfo=None) <= ZERO_TIME else _sane(moment)
 
 
 def _slice(labels: dict[str, str]) -> tuple[str | None, str | None]:
@@ -81,10 +100,20 @@ class _PrometheusStyleAlert(BaseModel):
     status: Literal["firing", "resolved"]
     labels: dict[str, str]
     annotations: dict[str, str] = Field(default_factory=dict)
-    startsAt: datetime
-    endsAt: datetime | None = None
+    startsAt: AlertTime
+    endsAt: AlertTime | None = None
     generatorURL: str = ""
     fingerprint: str = ""
+
+    @field_validator("annotations")
+    @classmethod
+    def _deployed_at(cls, notes: dict[str, str]) -> dict[str, str]:
+        """An unreadable `deployed_at` is unknown; one that reads as an impossible time is an error."""
+        try:
+            _time(notes.get("deployed_at"))
+        except ValueError as exc:
+            raise ValueError(f"deployed_at {exc}") from None
+        return notes
 
     def normalize(self, source: str, value: float | None = None) -> NormalizedAlert:
         labels, notes = self.labels, self.annotations
@@ -160,6 +189,19 @@ class Histograms(BaseModel):
     baseline: list[list[float]] | list[float]
     current: list[list[float]] | list[float]
 
+    @model_validator(mode="after")
+    def _comparable(self) -> Histograms:
+        """Counts (finite, not negative) in rows of one length, comparable bin by bin: else no PSI can be had."""
+        for name in ("baseline", "current"):
+            rows = getattr(self, name)
+            if not rows or (isinstance(rows[0], list) and not all(rows)):
+                raise ValueError(f"{name}: a histogram needs at least one bin")
+        try:
+            psi(self.baseline, self.current)
+        except ValueError as exc:
+            raise ValueError(str(exc).split(". ")[0]) from None
+        return self
+
 
 class Series(BaseModel):
     """The metric's recent points (the window) and a baseline window, for the sustained-breach check."""
@@ -168,6 +210,13 @@ class Series(BaseModel):
 
     window: list[float | None] = Field(min_length=1)
     baseline: list[float | None] | None = None
+
+    @field_validator("window", "baseline")
+    @classmethod
+    def _finite(cls, points: list[float | None] | None) -> list[float | None] | None:
+        if points is not None and any(p is not None and not math.isfinite(p) for p in points):
+            raise ValueError("points must be finite numbers (or null for a gap)")
+        return points
 
 
 class GenericAlert(BaseModel):
@@ -194,9 +243,9 @@ class GenericAlert(BaseModel):
     failure_rate: float | None = Field(default=None, ge=0, le=1, description="share of failed requests, 0 to 1")
     histograms: Histograms | None = Field(default=None, description="score/feature histograms for drift (PSI)")
     series: Series | None = Field(default=None, description="recent points, for the sustained-not-noise check")
-    deployed_at: datetime | None = Field(default=None, description="when this model version went live")
-    starts_at: datetime | None = Field(default=None, description="when the breach began (ISO 8601)")
-    ends_at: datetime | None = Field(default=None, description="when it ended, for a resolved alert")
+    deployed_at: AlertTime | None = Field(default=None, description="when this model version went live")
+    starts_at: AlertTime | None = Field(default=None, description="when the breach began (ISO 8601)")
+    ends_at: AlertTime | None = Field(default=None, description="when it ended, for a resolved alert")
     safety_critical: bool = Field(default=False, description="wrong answers may hurt someone: at least SEV2")
     summary: str | None = Field(default=None, max_length=2000, description="one line for people; escaped in Slack")
     runbook_url: str | None = Field(default=None, max_length=2000)
@@ -208,6 +257,13 @@ class GenericAlert(BaseModel):
         if value is not None and (value != value or abs(value) == float("inf")):
             raise ValueError("must be a finite number")
         return value
+
+    @field_validator("slices")
+    @classmethod
+    def _finite_slices(cls, slices: dict[str, float] | None) -> dict[str, float] | None:
+        if slices is not None and any(not math.isfinite(v) for v in slices.values()):
+            raise ValueError("per-slice values must be finite numbers")
+        return slices
 
     def normalize(self) -> NormalizedAlert:
         metric = self.metric or self.name or "metric"

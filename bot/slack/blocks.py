@@ -242,10 +242,12 @@ def alert_card(
     channel_id: str | None,
     auto: bool,
     rollback: bool = False,
+    unknown: bool = False,
 ) -> list[Block]:
-    """`rollback`: a recent deploy is the suspect and the model's platform can roll back: offer the button."""
+    """`rollback`: a recent deploy is the suspect and the model's platform can roll back: offer the button.
+    `unknown`: the model is not in sevbot.yml (or the alerts name none): the card says what to add."""
     blocks: list[Block] = text_blocks(
-        texts.render("alert_card.md.j2", g=group, links=links, channel_id=channel_id, auto=auto)
+        texts.render("alert_card.md.j2", g=group, links=links, channel_id=channel_id, auto=auto, unknown=unknown)
     )
     if group.status in (AlertGroupStatus.OPEN, AlertGroupStatus.ACKNOWLEDGED):
         value = str(group.id)

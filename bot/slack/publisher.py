@@ -278,7 +278,8 @@ class Publisher:
                 links=links,
                 auto=bool(incident and incident.auto_declared),
                 channel_id=incident.channel_id if incident else None,
-                rollback=self._offers_rollback(group),
+                rollback=self._offers_rollback(group) and (incident is None or incident.status != "resolved"),
+                unknown=self.config.model(group.model) is None,
             )
         )
         fallback = f"{group.severity} alert: {group.firing} firing"

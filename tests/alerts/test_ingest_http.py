@@ -220,3 +220,51 @@ async def test_grafana_alert_is_triaged_from_its_labels_and_its_resolution_reach
     assert "*Alerts on this incident:* 0 firing, 1 resolved" in replies[-1].blocks[0]["text"]["text"]
     statuses = [d["status"] for _, _, kind, d in await timeline(bot) if kind == "alert"]
     assert statuses == ["firing", "resolved"]
+
+
+async def test_alerts_for_an_unknown_model_group_once_and_are_never_declared(bot: Bot) -> None:
+    alert = am_alert("cam-1", 0.2, model="fraud-scorer", total=2)  # a model sevbot.yml does not name
+    for _ in range(3):
+        code, answer = await post_alert(bot, "alertmanager", am_payload(alert))
+        assert code == 202 and answer["declared"] == [] and answer["alert_groups"] == [1], answer
+    nameless = {**am_alert("cam-1", 0.2), "labels": {"alertname": "HighErrorRate", "service": "api"}}
+    for _ in range(3):
+        code, answer = await post_alert(bot, "alertmanager", am_payload(nameless))
+        assert code == 202 and answer["declared"] == [] and answer["alert_groups"] == [2], answer
+    await bot.settled()
+    assert bot.incident_channels() == []
+    cards = seen(bot, bot.channel("ml-alerts").id)
+    assert len(cards) == 2, cards
+    assert "`fraud-scorer` is not in sevbot.yml" in cards[0] and "Add it under `models:`" in cards[0]
+    assert "These alerts name no model: add a `model` label" in cards[1]
+    assert await _counts(bot) == (2, 0)
+
+
+@pytest.mark.parametrize(
+    ("source", "body", "headers", "status", "error"),
+    [
+        ("generic", {"model": "cv-detector", "deployed_at": "9999-12-31T23:59:59-14:00"}, {}, 400, "deployed_at"),
+        ("alertmanager", am_payload(am_alert("c", 0.4, starts_at="0001-01-01T00:30:00+01:00")), {}, 400, "startsAt"),
+        ("alertmanager", am_payload(am_alert("c", 0.4, deployed_at="9999-12-31T23:59:59-14:00")), {}, 400, "deploy"),
+        ("generic", b"[" * 1000 + b"]" * 1000, {}, 400, "nested"),
+        ("generic", {"model": "cv-detector"}, {"Content-Encoding": "gzip"}, 400, "Content-Encoding: gzip"),
+        ("generic", {"model": "cv-detector"}, {"Authorization": "Bearer \u00ff\u00e9"}, 401, "bearer token"),
+        ("generic", {"model": "m", "histograms": {"baseline": [1, -2], "current": [1, 2]}}, {}, 400, "non-negative"),
+        ("generic", {"model": "m", "histograms": {"baseline": [], "current": [1]}}, {}, 400, "at least one bin"),
+        ("generic", {"model": "m", "histograms": {"baseline": [[1, 2], [1]], "current": [[1, 2]]}}, {}, 400, "hist"),
+        ("generic", {"model": "m", "histograms": {"baseline": [1, 2], "current": [1, 2, 3]}}, {}, 400, "bins"),
+        ("generic", {"model": "m", "labels": {"camera": "\ud800"}}, {}, 400, "labels.camera: not valid Unicode"),
+    ],
+)
+async def test_impossible_alerts_are_refused_by_name_not_retried(
+    bot: Bot, source: str, body: object, headers: dict[str, str], status: int, error: str
+) -> None:
+    """Alertmanager retries a 5xx for ever, taking the notification's other alerts with it: these must be 4xx."""
+    data = body if isinstance(body, bytes) else json.dumps(body).encode()
+    sent = {"Content-Type": "application/json", "Authorization": "Bearer sandbox-alert-token", **headers}
+    async with bot.driver.http.post(f"{bot.url}/alerts/{source}", data=data, headers=sent) as response:
+        answer = await response.json()
+        assert response.status == status, answer
+    assert error in answer["error"], answer
+    await bot.settled()
+    assert await _counts(bot) == (0, 0)

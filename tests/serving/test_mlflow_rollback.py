@@ -119,7 +119,7 @@ async def test_rollback_to_a_named_version_and_cancel(bot: Bot, mlflow: MlflowSe
 async def test_who_may_act(bot: Bot, mlflow: MlflowServer, registered: str) -> None:
     channel = await _incident(bot)
     reply = await bot.driver.slash("U0001", channel, "rollback cv-detector")
-    assert "You may not rollback `cv-detector`" in reply.ephemeral_text
+    assert "You may not roll back `cv-detector`" in reply.ephemeral_text
     await bot.settled()
     assert mlflow.alias(registered, "champion") == "2"
     refused = [d for _, actor, kind, d in await timeline(bot) if kind == "action"]
@@ -185,7 +185,7 @@ async def test_outside_an_incident_a_containment_command_declares_one_first(
 ) -> None:
     general = bot.channel("general").id
     reply = await bot.driver.slash("U0002", general, "rollback ranker")
-    assert "`ranker` has no open incident and no alert to take its severity from" in reply.ephemeral_text
+    assert "`ranker` has no open incident and no firing alert to declare one from" in reply.ephemeral_text
     assert bot.incident_channels() == []
     drift: dict[str, Any] = {"model": "cv-detector", "metric": "score_psi", "summary": "score drift on site B"}
     drift["histograms"] = {"baseline": [120, 340, 310, 160, 70], "current": [60, 210, 330, 250, 150]}

@@ -1,0 +1,158 @@
+"""Who may act: one rule, called by every path that can reach containment or cancel a plan.
+
+Containment (rollback, fallback, canary, review, and the Confirm that runs them) is for:
+- the model's owners and on-call (`models.<name>.owners|oncall` in sevbot.yml);
+- the `responders`, users or members of user groups (`S…`, resolved through a `Directory`);
+- people holding a role on the incident that someone already entitled gave them (transitively).
+
+Taking a role yourself, acknowledging, or declaring the incident grants nothing: coordination is open to
+everyone, acting on production is not. *Cancel* is for whoever asked for the plan and for the entitled.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Protocol
+
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from bot.config import Config
+from bot.models import Incident, RoleAssignment
+
+__all__ = ["Directory", "StaticDirectory", "Verdict", "may_cancel", "may_contain"]
+
+
+class Directory(Protocol):
+    """Members of a user group (`S…`); an unknown or unreachable group has none."""
+
+    async def members(self, group: str) -> frozenset[str]: ...
+
+
+@dataclass(frozen=True)
+class StaticDirectory:
+    """Groups known up front (domain tests, the demo)."""
+
+    groups: dict[str, frozenset[str]] = field(default_factory=dict)
+
+    async def members(self, group: str) -> frozenset[str]:
+        return self.groups.get(group, frozenset())
+
+
+@dataclass(frozen=True, kw_only=True)
+class Verdict:
+    allowed: bool
+    because: str  # why allowed ("on-call for cv-detector"), or why not
+    owners: tuple[str, ...] = ()
+    oncall: tuple[str, ...] = ()
+    responders: tuple[str, ...] = ()  # user IDs and group IDs as configured
+
+    @property
+    def who(self) -> tuple[str, ...]:
+        """Everyone named in sevbot.yml who may act, for the refusal's "ask one of them"."""
+        return tuple(dict.fromkeys((*self.owners, *self.oncall, *self.responders)))
+
+
+def _is_group(ref: str) -> bool:
+    return ref.startswith("S")
+
+
+async def _responder(config: Config, directory: Directory, user: str) -> str | None:
+    if user in config.responders:
+        return "a responder in sevbot.yml"
+    for ref in config.responders:
+        if _is_group(ref) and user in await directory.members(ref):
+            return f"a member of <!subteam^{ref}>, a responder group"
+    return None
+
+
+async def _granted_roles(session: AsyncSession, incident: Incident, entitled: set[str]) -> dict[str, RoleAssignment]:
+    """Current role holders whose role came, directly or through others, from someone entitled."""
+    current = (
+        await session.exec(
+            select(RoleAssignment)
+            .where(RoleAssignment.incident_id == incident.id, col(RoleAssignment.ended_at).is_(None))
+            .order_by(col(RoleAssignment.id))
+        )
+    ).all()
+    granted: dict[str, RoleAssignment] = {}
+    trusted = set(entitled)
+    changed = True
+    while changed:
+        changed = False
+        for assignment in current:
+            holder, giver = assignment.user_id, assignment.assigned_by
+            if holder in trusted or giver == holder or giver not in trusted:
+                continue
+            granted[holder] = assignment
+            trusted.add(holder)
+            changed = True
+    return granted
+
+
+async def _entitled_base(config: Config, directory: Directory, model: str | None, users: Iterable[str]) -> set[str]:
+    settings = config.model(model)
+    base = set(config.responders)
+    if settings is not None:
+        base |= set(settings.owners) | set(settings.oncall)
+    for user in users:  # group members among the people involved
+        if user not in base and await _responder(config, directory, user):
+            base.add(user)
+    return base
+
+
+async def may_contain(
+    session: AsyncSession,
+    *,
+    config: Config,
+    directory: Directory,
+    model: str,
+    incident: Incident | None,
+    user: str,
+) -> Verdict:
+    settings = config.model(model)
+    owners = tuple(settings.owners) if settings else ()
+    oncall = tuple(settings.oncall) if settings else ()
+    named = {"owners": owners, "oncall": oncall, "responders": tuple(config.responders)}
+    if user in owners:
+        return Verdict(allowed=True, because=f"an owner of {model}", **named)
+    if user in oncall:
+        return Verdict(allowed=True, because=f"on-call for {model}", **named)
+    responder = await _responder(config, directory, user)
+    if responder:
+        return Verdict(allowed=True, because=responder, **named)
+    if incident is not None and incident.id is not None:
+        givers = (
+            await session.exec(select(RoleAssignment.assigned_by).where(RoleAssignment.incident_id == incident.id))
+        ).all()
+        entitled = await _entitled_base(config, directory, model, givers)
+        role = (await _granted_roles(session, incident, entitled)).get(user)
+        if role is not None:
+            return Verdict(
+                allowed=True, because=f"{role.role} of INC-{incident.id}, given by <@{role.assigned_by}>", **named
+            )
+    return Verdict(allowed=False, because="not an owner, on-call, responder or given a role by one", **named)
+
+
+async def may_cancel(
+    session: AsyncSession,
+    *,
+    config: Config,
+    directory: Directory,
+    model: str,
+    incident: Incident | None,
+    user: str,
+    requested_by: str,
+) -> Verdict:
+    """The person who asked may withdraw their own plan; otherwise the containment rule decides."""
+    verdict = await may_contain(session, config=config, directory=directory, model=model, incident=incident, user=user)
+    if user == requested_by and not verdict.allowed:
+        return Verdict(
+            allowed=True,
+            because="who asked for it",
+            owners=verdict.owners,
+            oncall=verdict.oncall,
+            responders=verdict.responders,
+        )
+    return verdict
