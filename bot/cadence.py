@@ -20,8 +20,10 @@ from datetime import datetime, timedelta
 from sqlmodel import col, select, update
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from bot import incidents
 from bot.clock import Clock
 from bot.config import Config
+from bot.containment_target import containment_done
 from bot.db import Database
 from bot.errors import UserError
 from bot.models import Incident, IncidentStatus
@@ -127,6 +129,8 @@ class Cadence:
             return 0
         assert incident.id is not None
         notify = list(steps[step].notify)
+        snap = await incidents.snapshot(session, incident)
+        missing = ["nobody has acknowledged it"] + ([] if snap.commander else ["nobody has taken command"])
         event = await record_and_post(
             session,
             incident_id=incident.id,
@@ -136,6 +140,8 @@ class Cadence:
             step=step + 1,
             notify=notify,
             after_s=int(steps[step].after.total_seconds()),
+            done=await containment_done(session, incident),  # what the page says has been done, and by whom
+            missing=missing,
         )
         for user in notify:  # one row per person: a retry never DMs someone twice (groups: mentioned in the channel)
             if user.startswith(("U", "W")):

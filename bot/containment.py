@@ -21,11 +21,13 @@ from typing import Any
 from sqlmodel import col, select, update
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from bot import incidents, mrkdwn
 from bot.access import Directory, Verdict, may_cancel, may_contain
 from bot.clock import Clock
 from bot.config import Config, ModelConfig
 from bot.db import Database
 from bot.errors import UserError
+from bot.ledger import Ledger, Mark, ledger, mark
 from bot.models import Action, Incident, IncidentStatus, LiveVersion
 from bot.outbox import OutboxKind, enqueue
 from bot.serving import Backend, Capability, ServingError, ServingState
@@ -36,12 +38,14 @@ __all__ = [
     "ActionKind",
     "ActionStatus",
     "BackendFactory",
+    "Candidate",
     "Prepared",
     "Refused",
     "cancel",
     "confirm",
     "execute",
     "open_incident_for",
+    "pick",
     "prepare",
     "request",
 ]
@@ -81,6 +85,7 @@ VERBS = {
 
 class ActionStatus(StrEnum):
     PLANNING = "planning"
+    CHOOSING = "choosing"  # nobody knows what was live before: the person picks one of the registry's candidates
     PENDING = "pending"
     RUNNING = "running"
     SUCCEEDED = "succeeded"
@@ -177,6 +182,14 @@ class Prepared:
     action: Action
     summary: str  # e.g. "cv-detector: 2.0.0 (data b4f7a1, created 32 min ago) → 1.8.2"
     error: str | None = None
+    candidates: tuple[Candidate, ...] = ()  # when the person must pick the version to go back to
+    known_bad: str = ""  # the target's ledger note when it is known bad: a second confirmation is needed
+
+
+@dataclass(frozen=True)
+class Candidate:
+    version: str
+    description: str  # lineage, age, ledger mark
 
 
 async def _remember_live(session: AsyncSession, model: str, state: ServingState, now: datetime) -> None:
@@ -192,28 +205,50 @@ async def _remember_live(session: AsyncSession, model: str, state: ServingState,
         session.add(found)
 
 
-async def _previous_seen(session: AsyncSession, model: str, live: str | None) -> str | None:
-    found = await session.exec(
-        select(LiveVersion)
-        .where(LiveVersion.model == model, LiveVersion.version != (live or ""))
-        .order_by(col(LiveVersion.last_seen_at).desc())
-    )
-    row = found.first()
-    return row.version if row else None
-
-
-def _describe_version(state: ServingState, name: str | None, now: datetime) -> str:
+def _describe_version(state: ServingState, name: str | None, now: datetime, marks: Ledger | None = None) -> str:
     version = state.version(name)
-    if version is None:
-        return name or "nothing"
-    notes = [version.lineage()] if version.lineage() else []
-    if version.created_at is not None:
+    notes = [version.lineage()] if version is not None and version.lineage() else []
+    if version is not None and version.created_at is not None:
         notes.append(f"created {format_duration(now - version.created_at)} ago")
+    if marks is not None and marks.note(name):
+        notes.append(marks.note(name))
+    if version is None and not notes:
+        return name or "nothing"
     return f"{name} ({', '.join(notes)})" if notes else str(name)
 
 
+def candidates(state: ServingState, marks: Ledger, now: datetime, *, most: int = 3) -> tuple[Candidate, ...]:
+    """The newest versions below the live one (known-bad ones last), to pick from when nobody knows the previous."""
+    ordered = list(state.versions)
+    if all(v.created_at is not None for v in ordered):
+        ordered.sort(key=lambda v: v.created_at)  # type: ignore[arg-type,return-value]
+    names = [v.version for v in ordered]
+    below = names[: names.index(state.live)] if state.live in names else [n for n in names if n != state.live]
+    below.reverse()
+    below.sort(key=marks.is_bad)  # stable: newest first, known bad after the rest
+    return tuple(Candidate(name, _describe_version(state, name, now, marks)) for name in below[:most])
+
+
+async def _previous(session: AsyncSession, model: str, state: ServingState, marks: Ledger) -> str | None:
+    """The platform's previous version, else the last one sevbot saw live — never a version known bad."""
+    if state.previous and not marks.is_bad(state.previous):
+        return state.previous
+    seen = await session.exec(
+        select(LiveVersion)
+        .where(LiveVersion.model == model, LiveVersion.version != (state.live or ""))
+        .order_by(col(LiveVersion.last_seen_at).desc())
+    )
+    return next((row.version for row in seen.all() if not marks.is_bad(row.version)), None)
+
+
 def _plan(
-    kind: ActionKind, model: str, settings: ModelConfig, state: ServingState, params: dict[str, Any], now: datetime
+    kind: ActionKind,
+    model: str,
+    settings: ModelConfig,
+    state: ServingState,
+    params: dict[str, Any],
+    now: datetime,
+    marks: Ledger,
 ) -> tuple[str, dict[str, Any]]:
     """The sentence shown before confirming, and what `execute` needs. Raises ServingError when it cannot be."""
     before = state.live
@@ -229,7 +264,10 @@ def _plan(
             raise ServingError(f"{model} has no version {to} (versions: {known})")
         if to == before:
             raise ServingError(f"{to} is already live")
-        return f"{model}: {_describe_version(state, before, now)} → {_describe_version(state, to, now)}", {"to": to}
+        summary = (
+            f"{model}: {_describe_version(state, before, now, marks)} → {_describe_version(state, to, now, marks)}"
+        )
+        return summary, {"to": to, "known_bad": marks.note(to) if marks.is_bad(to) else ""}
     if kind == ActionKind.FALLBACK:
         on = bool(params.get("on", True))
         target = f"fallback `{settings.fallback}`" if settings.fallback else "its fallback"
@@ -247,11 +285,13 @@ def _plan(
 async def prepare(
     db: Database, *, config: Config, clock: Clock, backend_for: BackendFactory, action_id: int
 ) -> Prepared | None:
-    """Ask the platform what is live and work out the plan; None if the action is no longer planning."""
+    """Ask the platform what is live and work out the plan (or the versions to pick from); None if the action is
+    no longer planning."""
     async with db.session_scope() as session:
         action = await session.get(Action, action_id)
         if action is None or action.status != ActionStatus.PLANNING:
             return None
+        marks = await ledger(session, action.model)
     settings = model_config(config, action.model)
     backend = backend_for(action.model, settings)
     kind = ActionKind(action.kind)
@@ -260,9 +300,13 @@ async def prepare(
         state = await backend.describe()
         async with db.session_scope() as session:
             await _remember_live(session, action.model, state, clock.now())
-            if kind == ActionKind.ROLLBACK and state.previous is None and not action.params.get("to"):
-                state = replace(state, previous=await _previous_seen(session, action.model, state.live))
-        summary, plan = _plan(kind, action.model, settings, state, action.params, clock.now())
+            if kind == ActionKind.ROLLBACK and not action.params.get("to"):
+                state = replace(state, previous=await _previous(session, action.model, state, marks))
+        if kind == ActionKind.ROLLBACK and not action.params.get("to") and not state.previous:
+            offered = candidates(state, marks, clock.now())
+            if offered:
+                return await _choose(db, action_id, backend.name, offered)
+        summary, plan = _plan(kind, action.model, settings, state, action.params, clock.now(), marks)
     except ServingError as exc:
         async with db.session_scope() as session:
             named = await session.get(Action, action_id)
@@ -281,7 +325,51 @@ async def prepare(
         action.version_before = state.live
         action.params = {**action.params, **plan, "summary": summary, "backend_name": backend.name}
         session.add(action)
-    return Prepared(action=action, summary=summary)
+    return Prepared(action=action, summary=summary, known_bad=str(plan.get("known_bad") or ""))
+
+
+async def _choose(db: Database, action_id: int, backend_name: str, offered: tuple[Candidate, ...]) -> Prepared:
+    async with db.session_scope() as session:
+        action = await session.get(Action, action_id)
+        assert action is not None
+        action.status = ActionStatus.CHOOSING
+        action.params = {**action.params, "backend_name": backend_name, "candidates": [c.version for c in offered]}
+        session.add(action)
+    return Prepared(action=action, summary="", candidates=offered)
+
+
+async def pick(
+    session: AsyncSession,
+    *,
+    config: Config,
+    directory: Directory,
+    action_id: int,
+    version: str,
+    user: str,
+    now: datetime,
+) -> Action | Refused:
+    """A candidate picked: the usual plan follows (asked of the platform again, then Confirm / Cancel)."""
+    action, incident = await _pending(session, action_id)
+    verdict = await may_contain(
+        session, config=config, directory=directory, model=action.model, incident=incident, user=user
+    )
+    if not verdict.allowed:
+        await _refused(session, action, incident, user=user, step="pick", now=now)
+        return Refused(
+            verdict, what="pick the version to roll back", model=action.model, incident_id=action.incident_id
+        )
+    if version not in (action.params.get("candidates") or []):
+        raise UserError(f"{version} was not one of the versions offered.")
+    won = await session.exec(
+        update(Action)
+        .where(col(Action.id) == action_id, col(Action.status) == ActionStatus.CHOOSING)
+        .values(status=ActionStatus.PLANNING, params={**action.params, "to": version, "picked_by": user})
+    )
+    await session.refresh(action)
+    if won.rowcount != 1:
+        raise UserError(_already(action))
+    await _queue(session, action, OutboxKind.PLAN_ACTION, now)
+    return action
 
 
 async def confirm(
@@ -298,6 +386,16 @@ async def confirm(
         return Refused(
             verdict, what=f"confirm this {action.kind} of", model=action.model, incident_id=action.incident_id
         )
+    if action.params.get("known_bad") and not action.params.get("bad_confirmed_by"):
+        first = await session.exec(  # the first Confirm only acknowledges the warning
+            update(Action)
+            .where(col(Action.id) == action_id, col(Action.status) == ActionStatus.PENDING)
+            .values(params={**action.params, "bad_confirmed_by": user})
+        )
+        await session.refresh(action)
+        if first.rowcount != 1:
+            raise UserError(_already(action))
+        return action
     won = await session.exec(
         update(Action)
         .where(col(Action.id) == action_id, col(Action.status) == ActionStatus.PENDING)
@@ -336,7 +434,7 @@ async def cancel(
         )
     won = await session.exec(
         update(Action)
-        .where(col(Action.id) == action_id, col(Action.status) == ActionStatus.PENDING)
+        .where(col(Action.id) == action_id, col(Action.status).in_((ActionStatus.PENDING, ActionStatus.CHOOSING)))
         .values(status=ActionStatus.CANCELLED, confirmed_by=user, finished_at=now)
     )
     await session.refresh(action)
@@ -349,6 +447,8 @@ async def _pending(session: AsyncSession, action_id: int) -> tuple[Action, Incid
     action = await session.get(Action, action_id) if 0 < action_id < 2**63 else None
     if action is None:
         raise UserError("This action no longer exists.")
+    if action.status not in (ActionStatus.PENDING, ActionStatus.CHOOSING):
+        raise UserError(_already(action))
     incident = await session.get(Incident, action.incident_id) if action.incident_id else None
     return action, incident
 
@@ -492,9 +592,24 @@ async def _finish(
             "params": {k: action.params.get(k) for k in ("to", "on", "percent") if k in action.params},
         }
         assert action.incident_id is not None, "containment always has an incident (declared first if need be)"
+        if status == ActionStatus.SUCCEEDED and action.kind == ActionKind.ROLLBACK and before and before != after:
+            incident = await session.get(Incident, action.incident_id)
+            await mark(
+                session,
+                model=action.model,
+                version=before,
+                mark=Mark.BAD,
+                now=now,
+                incident_id=action.incident_id,
+                action_id=action.id,
+                reason=mrkdwn.plain(incident.title)[:200] if incident else "",
+                by=action.confirmed_by,
+            )
         await record_and_post(
             session, incident_id=action.incident_id, actor=action.requested_by, kind=EventKind.ACTION, at=now, **data
         )
+        if status == ActionStatus.SUCCEEDED:
+            await incidents.refresh_alert_cards(session, incident_id=action.incident_id, now=now)
         settings = config.model(action.model)
         if status == ActionStatus.SUCCEEDED and settings is not None and settings.slos:
             window = max(slo.window for slo in settings.slos.values())

@@ -23,9 +23,10 @@ from bot.config import Config
 from bot.containment import ActionKind, ActionStatus, model_config, open_incident_for, request
 from bot.errors import UserError
 from bot.models import Action, AlertGroup, AlertGroupStatus, Incident, IncidentStatus
+from bot.outbox import OutboxKind, enqueue
 from bot.texts import format_time
 
-__all__ = ["Asked", "ask", "what_happened"]
+__all__ = ["Asked", "ask", "containment_done", "what_happened"]
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -37,26 +38,30 @@ class Asked:
 
 
 async def what_happened(session: AsyncSession, incident: Incident) -> str:
-    """ "INC-1 resolved at 04:47 UTC; cv-detector was rolled back 2.0.0 → 1.8.2 by <@U0004>"."""
+    """ "INC-1 was resolved at 04:47 UTC; cv-detector was rolled back 2.0.0 → 1.8.2 by <@U0004> at 03:20 UTC"."""
     said = f"INC-{incident.id} was resolved"
     if incident.resolved_at is not None:
         said += f" at {format_time(incident.resolved_at)}"
-    done = (
-        await session.exec(
-            select(Action)
-            .where(Action.incident_id == incident.id, Action.status == ActionStatus.SUCCEEDED)
-            .order_by(col(Action.id))
-        )
-    ).all()
-    moves = [_move(action) for action in done]
-    return said + (f"; {'; '.join(moves)}" if moves else "")
+    done = await containment_done(session, incident)
+    return said + (f"; {'; '.join(done)}" if done else "")
+
+
+async def containment_done(session: AsyncSession, incident: Incident) -> list[str]:
+    """Each containment action that succeeded on the incident, who confirmed it and when, in order."""
+    done = await session.exec(
+        select(Action)
+        .where(Action.incident_id == incident.id, Action.status == ActionStatus.SUCCEEDED)
+        .order_by(col(Action.id))
+    )
+    return [_move(action) for action in done.all()]
 
 
 def _move(action: Action) -> str:
     who = f" by <@{action.confirmed_by}>" if action.confirmed_by else ""
+    when = f" at {format_time(action.finished_at)}" if action.finished_at else ""
     if action.kind == ActionKind.ROLLBACK:
-        return f"{action.model} was rolled back {action.version_before} → {action.version_after}{who}"
-    return f"{action.model}: {action.params.get('summary') or action.kind}{who}"
+        return f"{action.model} was rolled back {action.version_before} → {action.version_after}{who}{when}"
+    return f"{action.params.get('summary') or f'{action.kind} of {action.model}'}{who}{when}"
 
 
 async def _stale(session: AsyncSession, group: AlertGroup) -> str | None:
@@ -145,6 +150,9 @@ async def ask(
         )
         await groups.declared_from_group(session, group=from_group, incident=incident, now=now)
         declared = True
+    elif verdict.allowed and incident is not None and incident.id is not None and channel == incident.channel_id:
+        # someone acting from the incident's channel is part of it: in the channel before their plan is shown there
+        await enqueue(session, kind=OutboxKind.INVITE, incident_id=incident.id, now=now, users=[user])
     action = await request(
         session,
         config=config,

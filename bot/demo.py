@@ -201,6 +201,14 @@ async def play(box: Sandbox, clock: ManualClock) -> str:
     await s.click("U0005", channel, "incident_snooze_60", "Snooze 60 min", ts=reminder.ts)
     await s.at(78)
     await s.alertmanager("resolved", range(23, 41), 0.61)
+    await s.at(84)  # the ledger: 2.0.0 is known bad, 1.8.2 known good since its verification
+    await s.slash("U0003", channel, "rollback cv-detector to 2.0.0")
+    plan = [m for m in box.ws.channels[channel].messages if m.ephemeral_to == "U0003" and "Confirm" in str(m.blocks)][
+        -1
+    ]
+    for line in plan.text.splitlines()[:2]:
+        print(f"             (only @carol sees) {line}")
+    await s.click("U0003", channel, "action_cancel", "Cancel", ts=plan.ts)
     await s.at(90)
     await s.slash("U0003", channel, "action add a night-IR slice to the canary checks <@U0003|carol>")
     await s.slash("U0002", channel, "action pin preprocessing and model versions together <@U0004|dave>")

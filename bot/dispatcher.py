@@ -1,10 +1,13 @@
-"""Works through the outbox: due rows, oldest first, one incident's rows strictly in order.
+"""Works through the outbox: due rows, oldest first; different subjects (incidents, alert cards, actions) at once,
+up to `concurrency` rows in flight; one subject's rows strictly in order (a row is not due while an earlier row
+of its subject is undone, and a row in flight is leased).
 
-A row is claimed with a lease (an UPDATE that only one replica can win), done, then marked done. A failure
-backs off (honouring Slack's `Retry-After`) and is tried again later: a Slack outage delays messages, it does
-not drop them. A row that keeps failing for a reason of its own (a refused request) is set aside as failed
-after `max_attempts`, so it cannot hold up the rest of its incident; failures of the whole workspace
-(a bad token) never are.
+A row is claimed with a lease (an UPDATE that only one replica can win), done, then marked done. Transient
+failures — 429 (rescheduled after that method's `Retry-After`, without sleeping in the worker), 5xx, timeouts,
+dropped connections — back off and are tried again: a Slack outage delays messages, it does not drop them. A
+permanent refusal (`restricted_action`, `missing_scope`, `invalid_arguments`, `not_in_channel`…) is set aside at
+once with its reason, logged and counted, so later rows proceed; where people would miss the step, the incident
+channel is told what could not be done. Failures of the whole workspace (a bad token) are never set aside.
 """
 
 from __future__ import annotations
@@ -12,7 +15,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from datetime import datetime, timedelta
 
 import sqlalchemy as sa
@@ -24,12 +27,12 @@ from bot.clock import Clock
 from bot.db import Database
 from bot.models import OutboxMessage
 from bot.outbox import COALESCING
-from bot.slack.publisher import NotReady, Publisher, slack_error
+from bot.slack.client import RateLimited, retry_after
+from bot.slack.publisher import WORKSPACE_ERRORS, NotReady, Publisher, permanent, slack_error
 
 __all__ = ["Dispatcher"]
 
 log = logging.getLogger(__name__)
-WORKSPACE_ERRORS = {"invalid_auth", "not_authed", "account_inactive", "token_revoked", "ratelimited", "fatal_error"}
 
 
 def _backoff(attempts: int) -> timedelta:
@@ -47,6 +50,8 @@ class Dispatcher:
         poll_s: float = 1.0,
         max_attempts: int = 8,
         batch: int = 20,
+        concurrency: int = 8,
+        on_set_aside: Callable[[OutboxMessage, str], Awaitable[None]] | None = None,
     ) -> None:
         self.db = db
         self.publisher = publisher
@@ -55,6 +60,8 @@ class Dispatcher:
         self.poll_s = poll_s
         self.max_attempts = max_attempts
         self.batch = batch
+        self.concurrency = max(1, concurrency)
+        self.on_set_aside = on_set_aside  # tells the channel / counts it (the server wires this)
         self._wake = asyncio.Event()
         self.idle = asyncio.Event()
 
@@ -76,20 +83,28 @@ class Dispatcher:
                 self.idle.clear()
 
     async def drain(self) -> int:
-        """Do every row that is due now; returns how many were tried."""
+        """Do every row that is due now, several subjects at once; returns how many were tried."""
         tried = 0
-        while True:
-            candidates = await self._due()
-            if not candidates:
-                return tried
-            progressed = False
-            for message in candidates:
-                if await self._claim(message):
-                    progressed = True
-                    tried += 1
-                    await self._perform(message)
-            if not progressed:
-                return tried
+        running: set[asyncio.Task[None]] = set()
+        try:
+            while True:
+                self._wake.clear()  # a row queued from here on wakes the wait below
+                if len(running) < self.concurrency:
+                    for message in await self._due():
+                        if len(running) >= self.concurrency:
+                            break
+                        if await self._claim(message):
+                            tried += 1
+                            running.add(asyncio.create_task(self._perform(message), name=f"outbox-{message.id}"))
+                if not running:
+                    return tried
+                woken = asyncio.create_task(self._wake.wait())
+                done, _ = await asyncio.wait({*running, woken}, return_when=asyncio.FIRST_COMPLETED)
+                woken.cancel()
+                running -= done
+        finally:
+            for task in running:  # cancelled (shutdown): their leases expire and another pass takes them
+                task.cancel()
 
     async def pending(self) -> int:
         """Rows owed now, or being retried; a row scheduled for later (a verification an hour after a rollback)
@@ -180,7 +195,9 @@ class Dispatcher:
         attempts = message.attempts + 1
         retry_after = _retry_after(exc)
         workspace_wide = isinstance(exc, SlackApiError) and slack_error(exc) in WORKSPACE_ERRORS
-        give_up = attempts >= self.max_attempts and not workspace_wide and not isinstance(exc, NotReady)
+        waiting = isinstance(exc, (NotReady, RateLimited)) or retry_after is not None
+        permanent = _permanent(exc)
+        give_up = permanent or (attempts >= self.max_attempts and not workspace_wide and not waiting)
         delay = timedelta(seconds=retry_after) if retry_after else _backoff(attempts)
         level = logging.ERROR if give_up else logging.WARNING
         log.log(
@@ -205,6 +222,11 @@ class Dispatcher:
                     next_attempt_at=self.clock.now() + delay,
                 )
             )
+        if give_up and self.on_set_aside is not None:
+            try:
+                await self.on_set_aside(message, error)
+            except Exception:
+                log.exception("telling the channel about outbox row #%s failed", message.id)
 
     async def _finish(self, session: AsyncSession, message: OutboxMessage, *, done: bool) -> None:
         now: datetime = self.clock.now()
@@ -221,10 +243,13 @@ def _describe(exc: Exception) -> str:
     return f"{type(exc).__name__}: {exc}"
 
 
-def _retry_after(exc: Exception) -> int | None:
-    if isinstance(exc, SlackApiError) and exc.response is not None and exc.response.status_code == 429:
-        value = exc.response.headers.get("Retry-After") or exc.response.headers.get("retry-after")
-        if isinstance(value, list):
-            value = value[0]
-        return int(value) if value and str(value).isdigit() else 1
+def _retry_after(exc: Exception) -> float | None:
+    if isinstance(exc, RateLimited):
+        return max(exc.retry_after_s, 0.05)
+    if isinstance(exc, SlackApiError):
+        return retry_after(exc)
     return None
+
+
+def _permanent(exc: Exception) -> bool:
+    return isinstance(exc, SlackApiError) and permanent(exc)

@@ -17,8 +17,8 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.config import SEVERITIES, Config
 from bot.errors import UserError
-from bot.models import Incident, IncidentStatus, Role, RoleAssignment, TimelineEvent
-from bot.outbox import OutboxKind, enqueue
+from bot.models import AlertGroup, Incident, IncidentStatus, Role, RoleAssignment, TimelineEvent
+from bot.outbox import OutboxKind, enqueue, group_subject
 from bot.timeline import EventKind, record, record_and_post
 
 __all__ = [
@@ -220,11 +220,9 @@ async def declare(
             )
         members += [*model_config.owners, *model_config.oncall]
     invite = list(dict.fromkeys(members))
+    # One row opens the channel; once it exists, the invitations, the card (then its pin), the topic, the
+    # bookmarks and the announcement go to Slack together, each step remembered so a retry repeats none.
     await enqueue(session, kind=OutboxKind.OPEN_CHANNEL, incident_id=incident_id, now=now, invite=invite)
-    await enqueue(session, kind=OutboxKind.REFRESH, incident_id=incident_id, now=now)
-    if model_config is not None and (model_config.runbook or model_config.dashboard):
-        await enqueue(session, kind=OutboxKind.BOOKMARKS, incident_id=incident_id, now=now)
-    await _announce(session, incident_id=incident_id, now=now, kind=EventKind.DECLARED)
     return incident
 
 
@@ -425,4 +423,15 @@ async def resolve(session: AsyncSession, *, now: datetime, incident: Incident, u
     )
     await _tell_channel(session, incident_id=_id(incident), now=now, event_id=event.id)
     await _announce(session, incident_id=_id(incident), now=now, kind=EventKind.RESOLVED)
+    await refresh_alert_cards(session, incident_id=_id(incident), now=now)
     return duration
+
+
+async def refresh_alert_cards(session: AsyncSession, *, incident_id: int, now: datetime) -> None:
+    """The alert cards this incident came from show its state (resolved, what was done) and only valid buttons."""
+    found = await session.exec(select(AlertGroup.id).where(AlertGroup.incident_id == incident_id))
+    for group_id in found.all():
+        if group_id is not None:
+            await enqueue(
+                session, kind=OutboxKind.ALERT_CARD, now=now, subject=group_subject(group_id), group_id=group_id
+            )

@@ -10,6 +10,12 @@ __all__ = ["Metrics"]
 class Metrics:
     def __init__(self) -> None:
         self.registry = CollectorRegistry()
+        self.outbox_set_aside = Counter(
+            "sevbot_outbox_set_aside",
+            "Outbox rows Slack refused for good (restricted_action, missing_scope…), set aside so later rows proceed",
+            ["kind"],
+            registry=self.registry,
+        )
         self.slack_replays = Counter(
             "sevbot_slack_replays",
             "Slack deliveries acknowledged but not acted on again (a replayed trigger_id, a retry)",

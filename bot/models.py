@@ -98,6 +98,7 @@ class Incident(SQLModel, table=True):
     channel_name: str | None = Field(default=None, max_length=80)
     channel_id: str | None = Field(default=None, max_length=32, index=True)
     card_ts: str | None = Field(default=None, max_length=32)
+    card_pinned: bool = False  # a pin that failed is tried again until it holds
     announcement_ts: str | None = Field(default=None, max_length=32)
     bookmarked: bool = False
     alert_digest_ts: str | None = Field(default=None, max_length=32)
@@ -241,3 +242,20 @@ class SlackDelivery(SQLModel, table=True):
 
     key: str = Field(primary_key=True, max_length=200)
     seen_at: datetime = _time(index=True)
+
+
+class VersionMark(SQLModel, table=True):
+    """The version ledger: a model version an incident rolled back from (bad), or one that passed its verification
+    after containment (good), with the incident and why. The newest mark of a version is what it is known as."""
+
+    __tablename__ = "version_marks"
+
+    id: int | None = Field(default=None, primary_key=True)
+    model: str = Field(max_length=200, index=True)
+    version: str = Field(max_length=200)
+    mark: str = Field(max_length=8)  # "bad" | "good"
+    incident_id: int | None = Field(default=None, foreign_key="incidents.id")
+    action_id: int | None = Field(default=None, foreign_key="actions.id")
+    reason: str = Field(default="", max_length=500)
+    marked_by: str | None = Field(default=None, max_length=32)
+    marked_at: datetime = _time()

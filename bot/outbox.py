@@ -14,7 +14,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.models import OutboxMessage
 
-__all__ = ["COALESCING", "OutboxKind", "enqueue", "group_subject", "incident_subject"]
+__all__ = ["COALESCING", "MISSED", "OutboxKind", "enqueue", "group_subject", "incident_subject"]
 
 
 class OutboxKind(StrEnum):
@@ -65,3 +65,13 @@ async def enqueue(
     session.add(message)
     await session.flush()
     return message
+
+
+MISSED: dict[
+    str, str
+] = {  # steps people would notice were missing: the channel is told when Slack refuses them for good
+    "bookmarks": "add the runbook and dashboard bookmarks",
+    "invite": "invite everyone to the channel",
+    "open_channel": "finish opening the channel",
+    "refresh": "update the incident card or the topic",
+}

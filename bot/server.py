@@ -27,10 +27,12 @@ from bot.db import Database
 from bot.dispatcher import Dispatcher
 from bot.metrics import Metrics
 from bot.migrate import upgrade_async
+from bot.models import OutboxMessage
+from bot.outbox import MISSED
 from bot.services import MAX_BODY, SERVICES, Services
 from bot.settings import Settings
 from bot.slack import inbound
-from bot.slack.client import web_client
+from bot.slack.client import outbox_client, web_client
 from bot.slack.directory import SlackDirectory
 from bot.slack.publisher import Publisher
 from bot.texts import Texts
@@ -72,9 +74,18 @@ def _lifecycle(settings: Settings, config: Config, opts: ServerOptions):  # type
         clock = opts.clock or SystemClock()
         client = web_client(settings, session=http)
         texts = Texts(overrides=config.templates_dir)
-        publisher = Publisher(client=client, db=db, config=config, texts=texts, clock=clock)
-        dispatcher = Dispatcher(db=db, publisher=publisher, clock=clock, poll_s=opts.poll_s)
+        publisher = Publisher(
+            client=outbox_client(settings, session=http), db=db, config=config, texts=texts, clock=clock
+        )
         metrics = Metrics()
+        dispatcher = Dispatcher(
+            db=db,
+            publisher=publisher,
+            clock=clock,
+            poll_s=opts.poll_s,
+            concurrency=settings.sevbot_outbox_concurrency,
+            on_set_aside=_set_aside(publisher, metrics),
+        )
         directory = SlackDirectory(client=client)
         services = Services(
             settings=settings,
@@ -122,6 +133,17 @@ def _lifecycle(settings: Settings, config: Config, opts: ServerOptions):  # type
         await db.dispose()
 
     return lifecycle
+
+
+def _set_aside(publisher: Publisher, metrics: Metrics):  # type: ignore[no-untyped-def]
+    publisher.on_refused = lambda step: metrics.outbox_set_aside.labels(kind=step).inc()
+
+    async def set_aside(message: OutboxMessage, error: str) -> None:
+        if message.kind not in MISSED:  # the others are counted where they are reported
+            metrics.outbox_set_aside.labels(kind=message.kind).inc()
+        await publisher.report_set_aside(message, error)
+
+    return set_aside
 
 
 class _Ticker:

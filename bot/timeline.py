@@ -32,6 +32,7 @@ class EventKind(StrEnum):
     SNOOZED = "snoozed"
     ESCALATED = "escalated"
     ACTION_ITEM = "action_item"
+    SLACK_REFUSED = "slack_refused"  # a step Slack refused for good (a workspace policy, a missing scope)
 
 
 async def record(

@@ -17,7 +17,8 @@ import numpy as np
 from bot.clock import Clock
 from bot.config import SLO, Config, ModelConfig
 from bot.db import Database
-from bot.models import Incident, IncidentStatus
+from bot.ledger import Mark, mark
+from bot.models import Action, Incident, IncidentStatus
 from bot.outbox import OutboxKind, enqueue
 from bot.serving._http import request_json
 from bot.serving.base import ServingError
@@ -214,3 +215,19 @@ async def record_verification(
         )
         if any(v.get("series") for v in verdicts):
             await enqueue(session, kind=OutboxKind.CHART, incident_id=incident_id, now=now, event_id=event.id)
+        action = await session.get(Action, after_action) if after_action else None
+        if (
+            action is not None
+            and action.version_after
+            and verdicts
+            and all(v["verdict"] == "recovered" for v in verdicts)
+        ):
+            await mark(  # it held its SLOs for their window after containment: known good from now on
+                session,
+                model=action.model,
+                version=action.version_after,
+                mark=Mark.GOOD,
+                now=now,
+                incident_id=incident_id,
+                action_id=action.id,
+            )

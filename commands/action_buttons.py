@@ -6,6 +6,7 @@ in place by who confirmed or cancelled it. Roll back asks for the same confirmat
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from slack_bolt.async_app import AsyncApp
@@ -13,9 +14,10 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot import containment
 from bot.alerts import groups
-from bot.containment import ActionKind, Refused
+from bot.containment import ActionKind, ActionStatus, Refused
 from bot.errors import UserError
 from bot.services import Services
+from bot.slack.blocks import action_plan, as_dicts
 from bot.slack.ids import ActionId
 from commands.contain import answer, start
 from commands.interactions import Answer, button_id, handler, value_of
@@ -37,7 +39,29 @@ async def _answer(services: Services, body: dict[str, Any], *, confirm: bool) ->
         )
     if isinstance(action, Refused):  # committed: the attempt is on the timeline
         raise action
+    if action.status == ActionStatus.PENDING:  # the target is known bad: one more, explicit confirmation
+        text = services.texts.render("action_second_confirm.md.j2", action=action)
+        blocks = as_dicts(action_plan(text, action.id, confirm=f"Yes, deploy {action.params.get('to')} anyway"))
+        return Answer(text, blocks=blocks)
     return Answer(services.texts.render("action_status.md.j2", action=action))
+
+
+async def pick(services: Services, body: dict[str, Any], client: AsyncWebClient) -> Answer:
+    """A candidate version picked: the plan for it comes next, in place of the choices."""
+    raw, _, version = value_of(body).partition(":")
+    async with services.db.session_scope() as session:
+        action = await containment.pick(
+            session,
+            config=services.config,
+            directory=services.directory,
+            action_id=button_id(raw),
+            version=version,
+            user=body["user"]["id"],
+            now=services.clock.now(),
+        )
+    if isinstance(action, Refused):
+        raise action
+    return Answer(services.texts.render("action_picked.md.j2", action=action))
 
 
 async def confirm(services: Services, body: dict[str, Any], client: AsyncWebClient) -> Answer:
@@ -68,4 +92,5 @@ async def roll_back_from_card(services: Services, body: dict[str, Any], client: 
 def register(app: AsyncApp, services: Services) -> None:
     app.action(ActionId.ACTION_CONFIRM)(handler(services, confirm))
     app.action(ActionId.ACTION_CANCEL)(handler(services, cancel))
+    app.action(re.compile(f"^{ActionId.ACTION_PICK}_\\d+$"))(handler(services, pick))
     app.action(ActionId.ALERT_ROLLBACK)(handler(services, roll_back_from_card))

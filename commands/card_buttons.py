@@ -10,12 +10,14 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot import incidents
 from bot.alerts.facts import incident_scope
+from bot.containment import ActionKind
 from bot.errors import UserError
 from bot.models import Role
 from bot.services import Services
 from bot.slack.blocks import resolve_modal, update_modal
 from bot.slack.ids import ActionId
-from commands.interactions import handler, incident_from, value_of
+from commands.contain import answer, start
+from commands.interactions import Answer, handler, incident_from, value_of
 
 __all__ = ["register"]
 
@@ -58,7 +60,33 @@ async def open_resolve_form(services: Services, body: dict[str, Any], client: As
     await client.views_open(trigger_id=body["trigger_id"], view=resolve_modal(snap))
 
 
+async def _contain(services: Services, body: dict[str, Any], kind: ActionKind, params: dict[str, Any]) -> Answer:
+    async with services.db.session_scope() as session:
+        incident = await incident_from(session, value_of(body))
+    if not incident.model:
+        raise UserError(f"INC-{incident.id} names no model to act on.")
+    asked = await start(
+        services,
+        model=incident.model,
+        kind=kind,
+        user=body["user"]["id"],
+        channel=incident.channel_id or body["channel"]["id"],
+        params=params,
+    )
+    return Answer(answer(services, asked), replace=False)
+
+
+async def roll_back(services: Services, body: dict[str, Any], client: AsyncWebClient) -> Answer:
+    return await _contain(services, body, ActionKind.ROLLBACK, {})
+
+
+async def fall_back(services: Services, body: dict[str, Any], client: AsyncWebClient) -> Answer:
+    return await _contain(services, body, ActionKind.FALLBACK, {"on": True})
+
+
 def register(app: AsyncApp, services: Services) -> None:
+    app.action(ActionId.INCIDENT_ROLLBACK)(handler(services, roll_back))
+    app.action(ActionId.INCIDENT_FALLBACK)(handler(services, fall_back))
     app.action(ActionId.TAKE_COMMAND)(handler(services, take_command))
     app.action(ActionId.ACKNOWLEDGE)(handler(services, acknowledge))
     app.action(ActionId.POST_UPDATE)(handler(services, open_update_form, ack_first=True))  # views.open: Slack

@@ -42,6 +42,7 @@ log = logging.getLogger(__name__)
 class Answer:
     text: str
     replace: bool = True  # replace the message clicked; False: a private message to whoever clicked
+    blocks: list[dict[str, Any]] | None = None  # buttons that stay (a second confirmation), else text only
 
 
 Work = Callable[[Services, dict[str, Any], AsyncWebClient], Awaitable[Answer | None]]
@@ -86,7 +87,7 @@ def handler(services: Services, work: Work, *, ack_first: bool = False) -> Handl
             await ack()
         services.dispatcher.wake()
         if answer is not None and answer.replace:
-            await respond(text=answer.text, replace_original=True)
+            await respond(text=answer.text, blocks=answer.blocks or [], replace_original=True)
         elif answer is not None:
             await respond(text=answer.text, response_type="ephemeral", replace_original=False)
 

@@ -38,7 +38,14 @@ async def test_the_demo_plays_the_night_through(capsys: pytest.CaptureFixture[st
     assert "*Alerts on this incident:* 0 firing, 18 resolved" in out
     assert "*Resolved: INC-1 cv-detector mAP below SLO on some cameras* (SEV1" in out
     # The cadence and the escalation of silence, on the demo's clock.
-    assert "03:15 UTC  sevbot in a DM to @mona: :rotating_light: *SEV2 INC-1 has not been acknowledged*" in out
+    assert "03:15 UTC  sevbot in a DM to @mona: :rotating_light: *SEV2 INC-1: nobody has acknowledged it" in out
+    assert "Done so far: cv-detector was rolled back 2.0.0 → 1.8.2 by @dave at 03:11 UTC." in out
+    # The version ledger: 2.0.0 known bad, 1.8.2 known good once verified; going back to 2.0.0 is flagged in red.
+    assert "1.8.2 (data a91c3e0, commit 4be1f0c, created 22 d 19 h ago, known good: verified in INC-1)" in out
+    assert ":red_circle: *2.0.0 is known bad: rolled back in INC-1 (cv-detector mAP below SLO" in out
+    # The alert card says what became of it, with no button left to act on a resolved incident.
+    assert ":checkered_flag: INC-1 was resolved at 04:47 UTC; cv-detector was rolled back 2.0.0 → 1.8.2" in out
+    assert "0 firing, 16 resolved" in out
     reminded = "UTC  sevbot in #inc-20261122-1-cv-detector-map-below-slo-on-some-cameras: :alarm_clock:"
     assert "03:36 " + reminded + " An update is due now (SEV1: every 15 min)." in out
     assert ":zzz: Snoozed by @erin until 04:54 UTC; the next reminder comes then." in out

@@ -22,6 +22,7 @@ TABLES = {
     "outbox",
     "live_versions",
     "slack_deliveries",
+    "version_marks",
     "alembic_version",
 }
 

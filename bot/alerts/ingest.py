@@ -182,10 +182,12 @@ async def _ingest_key(
         await _attach(session, incident=incident, rows=rows, now=now, digest=True)
         for result in results:
             result.incidents.add(incident.id)  # type: ignore[arg-type]
+        await _recount(session, {row.group_id for row, news in rows if news and row.group_id}, now)
         return
     if group is None:
-        if not any(row.status == "firing" for row, _ in rows):
-            return  # a resolution for alerts we no longer hold open: stored, nothing to show
+        if not any(row.status == "firing" for row, _ in rows):  # resolutions for a card already declared or closed
+            await _recount(session, {row.group_id for row, news in rows if news and row.group_id}, now)
+            return
         group = AlertGroup(
             key=key, model=model, severity="SEV4", title=_title(batch[0].alert), created_at=now, updated_at=now
         )
@@ -235,6 +237,20 @@ async def _ingest_key(
     await enqueue(session, kind=OutboxKind.ALERT_CARD, now=now, subject=group_subject(group.id), group_id=group.id)  # type: ignore[arg-type]
     for result in results:
         result.groups.add(group.id)  # type: ignore[arg-type]
+
+
+async def _recount(session: AsyncSession, group_ids: set[int | None], now: datetime) -> None:
+    """Cards of groups that became incidents keep counting their alerts (firing, resolved) and are redrawn."""
+    for group_id in sorted(g for g in group_ids if g):
+        group = await session.get(AlertGroup, group_id)
+        if group is None:
+            continue
+        members = (await session.exec(select(Alert.status).where(Alert.group_id == group_id))).all()
+        group.firing = sum(status == "firing" for status in members)
+        group.resolved = len(members) - group.firing
+        group.updated_at = now
+        session.add(group)
+        await enqueue(session, kind=OutboxKind.ALERT_CARD, now=now, subject=group_subject(group_id), group_id=group_id)
 
 
 async def _attach(

@@ -125,10 +125,20 @@ class SlackDriver:
         self._show_ack(reply, channel=channel, user=user)
         return reply
 
-    async def click(self, user: str, channel: str, message_ts: str, action_id: str, *, forged: bool = False) -> Reply:
+    async def click(
+        self,
+        user: str,
+        channel: str,
+        message_ts: str,
+        action_id: str,
+        *,
+        forged: bool = False,
+        as_shown: Message | None = None,
+    ) -> Reply:
         """Click the button `action_id` on the message `message_ts` (it must be there, as for a person).
-        `forged`: the click as someone who cannot see the message would craft it (another person's private plan)."""
-        message = self.workspace.channels[channel].message(message_ts)
+        `forged`: the click as someone who cannot see the message would craft it (another person's private plan).
+        `as_shown`: the message as a client that has not caught up still shows it (a stale button)."""
+        message = as_shown or self.workspace.channels[channel].message(message_ts)
         if message.ephemeral_to not in (None, user) and not forged:
             raise LookupError(f"message {message_ts} is visible to {message.ephemeral_to} only")
         for block in message.blocks:

@@ -59,7 +59,11 @@ def text_blocks(text: str) -> list[Block]:
     return [SectionBlock(text=MarkdownTextObject(text=chunk.rstrip())) for chunk in chunks if chunk.strip()]
 
 
-def incident_card(snap: IncidentSnapshot, *, texts: Texts, config: Config) -> list[Block]:
+def incident_card(
+    snap: IncidentSnapshot, *, texts: Texts, config: Config, contain: tuple[str, ...] = ()
+) -> list[Block]:
+    """`contain`: the containment triage recommends and the platform can do ("rollback", "fallback"): offered as
+    buttons, with the same private plan and confirmation as the command."""
     incident = snap.incident
     context = {"snap": snap, "model_config": config.model(incident.model)}
     blocks: list[Block] = [
@@ -73,6 +77,11 @@ def incident_card(snap: IncidentSnapshot, *, texts: Texts, config: Config) -> li
             buttons.append(
                 ButtonElement(text="Acknowledge", action_id=ActionId.ACKNOWLEDGE, value=value, style="primary")
             )
+        if "rollback" in contain:
+            label = f"Roll back {incident.model}"[:75]
+            buttons.append(ButtonElement(text=label, action_id=ActionId.INCIDENT_ROLLBACK, value=value, style="danger"))
+        if "fallback" in contain:
+            buttons.append(ButtonElement(text="Switch to fallback", action_id=ActionId.INCIDENT_FALLBACK, value=value))
         buttons += [
             ButtonElement(text="Post update", action_id=ActionId.POST_UPDATE, value=value),
             ButtonElement(text="Resolve", action_id=ActionId.RESOLVE, value=value, style="danger"),
@@ -243,11 +252,22 @@ def alert_card(
     auto: bool,
     rollback: bool = False,
     unknown: bool = False,
+    done: list[str] | None = None,
+    over: str | None = None,
 ) -> list[Block]:
     """`rollback`: a recent deploy is the suspect and the model's platform can roll back: offer the button.
     `unknown`: the model is not in sevbot.yml (or the alerts name none): the card says what to add."""
     blocks: list[Block] = text_blocks(
-        texts.render("alert_card.md.j2", g=group, links=links, channel_id=channel_id, auto=auto, unknown=unknown)
+        texts.render(
+            "alert_card.md.j2",
+            g=group,
+            links=links,
+            channel_id=channel_id,
+            auto=auto,
+            unknown=unknown,
+            done=done or [],
+            over=over,
+        )
     )
     if group.status in (AlertGroupStatus.OPEN, AlertGroupStatus.ACKNOWLEDGED):
         value = str(group.id)
@@ -273,7 +293,7 @@ def _rollback_button(group: AlertGroup) -> ButtonElement:
     )
 
 
-def action_plan(text: str, action_id: int | None) -> list[Block]:
+def action_plan(text: str, action_id: int | None, *, confirm: str = "Confirm") -> list[Block]:
     """The plan of a containment action with Confirm / Cancel (none when it cannot be done)."""
     blocks: list[Block] = text_blocks(text)
     if action_id is not None:
@@ -282,12 +302,22 @@ def action_plan(text: str, action_id: int | None) -> list[Block]:
             ActionsBlock(
                 block_id=f"action_{action_id}",
                 elements=[
-                    ButtonElement(text="Confirm", action_id=ActionId.ACTION_CONFIRM, value=value, style="danger"),
+                    ButtonElement(text=confirm[:75], action_id=ActionId.ACTION_CONFIRM, value=value, style="danger"),
                     ButtonElement(text="Cancel", action_id=ActionId.ACTION_CANCEL, value=value),
                 ],
             )
         )
     return blocks
+
+
+def action_choices(text: str, action_id: int, versions: list[str]) -> list[Block]:
+    """The registry's candidates as buttons (each leads to the usual plan), and Cancel."""
+    buttons = [
+        ButtonElement(text=f"Roll back to {v}"[:75], action_id=f"{ActionId.ACTION_PICK}_{n}", value=f"{action_id}:{v}")
+        for n, v in enumerate(versions)
+    ]
+    buttons.append(ButtonElement(text="Cancel", action_id=ActionId.ACTION_CANCEL, value=str(action_id)))
+    return [*text_blocks(text), ActionsBlock(block_id=f"choose_{action_id}", elements=buttons)]
 
 
 def reminder(text: str, incident_id: int, snooze_minutes: tuple[int, ...]) -> list[Block]:

@@ -18,6 +18,9 @@ class ActionId(StrEnum):
     ALERT_ROLLBACK = "alert_rollback"
     ACTION_CONFIRM = "action_confirm"
     ACTION_CANCEL = "action_cancel"
+    ACTION_PICK = "action_pick"  # a candidate version, when nobody knows the previous one
+    INCIDENT_ROLLBACK = "incident_rollback"
+    INCIDENT_FALLBACK = "incident_fallback"
     SNOOZE = "incident_snooze"
     POSTMORTEM = "incident_postmortem"
     # inputs inside modals

@@ -3,7 +3,9 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
+from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
 
@@ -11,19 +13,21 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 from sqlmodel import col, select
 
-from bot import containment, postmortem, serving
+from bot import containment, incidents, postmortem, serving
 from bot.cadence import SNOOZE_MINUTES
 from bot.chart import line_chart
 from bot.clock import Clock
 from bot.config import Config
 from bot.containment import BackendFactory
+from bot.containment_target import containment_done, what_happened
 from bot.db import Database
 from bot.incidents import IncidentSnapshot, snapshot
 from bot.models import Alert, AlertGroup, Incident, OutboxMessage, Role, TimelineEvent
 from bot.naming import channel_name
-from bot.outbox import OutboxKind
+from bot.outbox import MISSED, OutboxKind
 from bot.serving import Capability
 from bot.slack.blocks import (
+    action_choices,
     action_plan,
     alert_card,
     as_dicts,
@@ -33,18 +37,30 @@ from bot.slack.blocks import (
     text_blocks,
 )
 from bot.texts import Texts
-from bot.timeline import EventKind
+from bot.timeline import EventKind, record_and_post
 from bot.verify import record_verification
 
-__all__ = ["NotReady", "Publisher", "slack_error"]
+__all__ = ["WORKSPACE_ERRORS", "NotReady", "Publisher", "permanent", "slack_error"]
 
 log = logging.getLogger(__name__)
 MAX_NAME_TRIES = 50
 ADOPT_WINDOW = timedelta(minutes=10)
+OPTIONAL_STEPS = {"bookmarks", "announce", "invite"}  # a permanent refusal of these does not stop the incident
+INVITE_SKIPPABLE = {"user_not_found", "user_is_restricted", "user_is_bot", "user_disabled", "already_in_channel"}
+TRANSIENT_ERRORS = {"internal_error", "service_unavailable", "request_timeout", "ratelimited", "fatal_error"}
+WORKSPACE_ERRORS = {"invalid_auth", "not_authed", "account_inactive", "token_revoked", "ratelimited", "fatal_error"}
 
 
 class NotReady(Exception):
     """A step waits for an earlier one (the channel does not exist yet); retried later."""
+
+
+def permanent(exc: SlackApiError) -> bool:
+    """Slack answered, and said no for a reason a retry will not change (not a limit, an outage or a bad token)."""
+    if exc.response is None or exc.response.status_code != 200:
+        return False
+    code = slack_error(exc)
+    return bool(code) and code not in TRANSIENT_ERRORS and code not in WORKSPACE_ERRORS
 
 
 def slack_error(exc: SlackApiError) -> str:
@@ -71,6 +87,7 @@ class Publisher:
         self.texts = texts
         self.clock = clock
         self._bot_user: str | None = None
+        self.on_refused: Callable[[str], None] | None = None  # counts a step refused for good (metrics)
         self._channel_ids: dict[str, str] = {}
         self._names: dict[str, str] = {}
 
@@ -118,6 +135,29 @@ class Publisher:
                 await self._alert_digest(incident_id)
             case _:
                 raise ValueError(f"unknown outbox kind {message.kind!r}")
+
+    async def report_set_aside(self, message: OutboxMessage, error: str) -> None:
+        """A row Slack refused for good: said in the channel when people would miss the step."""
+        if message.incident_id is None or message.kind not in MISSED or message.kind == OutboxKind.OPEN_CHANNEL:
+            log.warning("outbox %s #%s set aside: %s", message.kind, message.id, error)
+            return
+        await self.report_refused(message.incident_id, message.kind, error)
+
+    async def report_refused(self, incident_id: int, step: str, error: str) -> None:
+        """On the timeline and in the channel: what could not be done, and Slack's reason."""
+        log.warning("INC-%s: Slack refused %s for good: %s", incident_id, step, error)
+        if self.on_refused is not None:
+            self.on_refused(step)
+        async with self.db.session_scope() as session:
+            await record_and_post(
+                session,
+                incident_id=incident_id,
+                actor="sevbot",
+                kind=EventKind.SLACK_REFUSED,
+                at=self.clock.now(),
+                what=MISSED.get(step, step),
+                error=error,
+            )
 
     # ----- reading and writing our own state -----
     async def _load(self, incident_id: int) -> IncidentSnapshot:
@@ -174,9 +214,24 @@ class Publisher:
                     seq += 1
             if channel_id is not None:
                 await self._save(incident_id, channel_id=channel_id, channel_name=name, channel_seq=seq)
+                async with self.db.session_scope() as session:  # the alert cards link the channel now
+                    await incidents.refresh_alert_cards(session, incident_id=incident_id, now=self.clock.now())
         if channel_id is None:
             raise RuntimeError(f"no free channel name for INC-{incident_id} after {MAX_NAME_TRIES} tries")
-        await self._invite(channel_id, invite)
+        steps = {
+            "invite": self._invite(channel_id, invite),
+            "refresh": self._refresh(incident_id),
+            "bookmarks": self._bookmarks(incident_id),
+            "announce": self._announce_declared(incident_id),
+        }
+        outcomes = await asyncio.gather(*steps.values(), return_exceptions=True)
+        failed = {name: exc for name, exc in zip(steps, outcomes, strict=True) if isinstance(exc, BaseException)}
+        for name, problem in list(failed.items()):
+            if name in OPTIONAL_STEPS and isinstance(problem, SlackApiError) and permanent(problem):
+                del failed[name]  # refused for good: the rest of the incident goes on, and people are told
+                await self.report_refused(incident_id, name, f"Slack said {slack_error(problem)}")
+        if failed:
+            raise next(iter(failed.values()))  # the row is retried; the steps done are not repeated
 
     async def _adoptable(self, name: str, incident: Incident) -> str | None:
         """A channel of this name that we created for this incident before a crash or a lost response."""
@@ -203,16 +258,25 @@ class Publisher:
                 return None
 
     async def _invite(self, channel_id: str, users: list[str]) -> None:
+        """Everyone in one call; if Slack refuses the batch for one person (already in, deactivated…), one by one."""
         me = await self.bot_user()
-        for user in dict.fromkeys(users):
-            if user == me:
-                continue
+        wanted = [user for user in dict.fromkeys(users) if user != me]
+        if not wanted:
+            return
+        if len(wanted) > 1:
+            try:
+                await self.client.conversations_invite(channel=channel_id, users=",".join(wanted))
+                return
+            except SlackApiError as exc:
+                if slack_error(exc) not in INVITE_SKIPPABLE:
+                    raise
+        for user in wanted:
             try:
                 await self.client.conversations_invite(channel=channel_id, users=user)
             except SlackApiError as exc:
                 if slack_error(exc) in ("already_in_channel", "cant_invite_self"):
                     continue
-                if slack_error(exc) in ("user_not_found", "user_is_restricted", "user_is_bot", "user_disabled"):
+                if slack_error(exc) in INVITE_SKIPPABLE:
                     log.warning("could not invite %s to %s: %s", user, channel_id, slack_error(exc))
                     continue
                 raise
@@ -222,22 +286,33 @@ class Publisher:
         incident = snap.incident
         if incident.channel_id is None:
             raise NotReady(f"INC-{incident_id} has no channel yet")
-        blocks = as_dicts(incident_card(snap, texts=self.texts, config=self.config))
+        blocks = as_dicts(
+            incident_card(snap, texts=self.texts, config=self.config, contain=self._recommended(snap.incident))
+        )
         fallback = f"{incident.severity} · INC-{incident.id} · {incident.status}"
-        if incident.card_ts is None:
+        topic = self.texts.render("topic.txt.j2", snap=snap)
+        await asyncio.gather(  # the card (then its pin) and the topic are independent
+            self._card(incident, fallback, blocks),
+            self.client.conversations_setTopic(channel=incident.channel_id, topic=topic[:250]),
+        )
+
+    async def _card(self, incident: Incident, fallback: str, blocks: list[dict[str, Any]]) -> None:
+        """Post the card if it is not there, update it if it is, and pin it until it is pinned."""
+        assert incident.id is not None and incident.channel_id is not None
+        card_ts = incident.card_ts
+        if card_ts is None:
             posted = await self.client.chat_postMessage(channel=incident.channel_id, text=fallback, blocks=blocks)
-            await self._save(incident_id, card_ts=str(posted["ts"]))
+            card_ts = str(posted["ts"])
+            await self._save(incident.id, card_ts=card_ts)
+        else:
+            await self.client.chat_update(channel=incident.channel_id, ts=card_ts, text=fallback, blocks=blocks)
+        if not incident.card_pinned:
             try:
-                await self.client.pins_add(channel=incident.channel_id, timestamp=str(posted["ts"]))
+                await self.client.pins_add(channel=incident.channel_id, timestamp=card_ts)
             except SlackApiError as exc:
                 if slack_error(exc) != "already_pinned":
                     raise
-        else:
-            await self.client.chat_update(
-                channel=incident.channel_id, ts=incident.card_ts, text=fallback, blocks=blocks
-            )
-        topic = self.texts.render("topic.txt.j2", snap=snap)
-        await self.client.conversations_setTopic(channel=incident.channel_id, topic=topic[:250])
+            await self._save(incident.id, card_pinned=True)
 
     async def _bookmarks(self, incident_id: int) -> None:
         snap = await self._load(incident_id)
@@ -247,12 +322,18 @@ class Publisher:
             return
         if incident.channel_id is None:
             raise NotReady(f"INC-{incident_id} has no channel yet")
+        links = [(title, link) for title, link in (("Runbook", model.runbook), ("Dashboard", model.dashboard)) if link]
+        if not links:
+            return
         existing = await self.client.bookmarks_list(channel_id=incident.channel_id)
-        bookmarks: list[dict[str, Any]] = existing.get("bookmarks") or []
-        have = {str(b["link"]) for b in bookmarks}
-        for title, link in (("Runbook", model.runbook), ("Dashboard", model.dashboard)):
-            if link and link not in have:
-                await self.client.bookmarks_add(channel_id=incident.channel_id, title=title, type="link", link=link)
+        have = {str(b["link"]) for b in existing.get("bookmarks") or []}
+        await asyncio.gather(
+            *(
+                self.client.bookmarks_add(channel_id=incident.channel_id, title=title, type="link", link=link)
+                for title, link in links
+                if link not in have
+            )
+        )
         await self._save(incident_id, bookmarked=True)
 
     # ----- alerts -----
@@ -266,6 +347,8 @@ class Publisher:
                 raise ValueError(f"alert group {group_id} does not exist")
             sample = (await session.exec(select(Alert).where(Alert.group_id == group_id).limit(1))).first()
             incident = await session.get(Incident, group.incident_id) if group.incident_id else None
+            done = await containment_done(session, incident) if incident else []
+            over = await what_happened(session, incident) if incident and incident.status == "resolved" else None
         links = [
             (label, str(sample.details[key]))
             for label, key in (("Source", "generator_url"), ("Runbook", "runbook_url"))
@@ -280,6 +363,8 @@ class Publisher:
                 channel_id=incident.channel_id if incident else None,
                 rollback=self._offers_rollback(group) and (incident is None or incident.status != "resolved"),
                 unknown=self.config.model(group.model) is None,
+                done=done,
+                over=over,
             )
         )
         fallback = f"{group.severity} alert: {group.firing} firing"
@@ -293,6 +378,20 @@ class Publisher:
                 session.add(stored)
         else:
             await self.client.chat_update(channel=channel, ts=group.card_ts, text=fallback, blocks=blocks)
+
+    def _recommended(self, incident: Incident) -> tuple[str, ...]:
+        """Containment the incident's triage recommends that its model's platform can do."""
+        model = self.config.model(incident.model)
+        if model is None or incident.status == "resolved":
+            return ()
+        codes = {a.get("code") for a in (incident.triage or {}).get("actions", [])}
+        can = self.backend_for(incident.model or "", model).capabilities
+        offered = []
+        if codes & {"rollback_first", "rollback_now"} and Capability.ROLLBACK in can:
+            offered.append("rollback")
+        if "fallback" in codes and model.fallback and Capability.FALLBACK in can:
+            offered.append("fallback")
+        return tuple(offered)
 
     def _offers_rollback(self, group: AlertGroup) -> bool:
         model = self.config.model(group.model)
@@ -308,12 +407,23 @@ class Publisher:
         if prepared is None:
             return
         action = prepared.action
+        backend_name = action.params.get("backend_name", action.backend)
+        if prepared.candidates:
+            text = self.texts.render(
+                "action_choose.md.j2", action=action, candidates=prepared.candidates, backend_name=backend_name
+            )
+            blocks = as_dicts(action_choices(text, action.id or 0, [c.version for c in prepared.candidates]))
+            await self.client.chat_postEphemeral(
+                channel=str(action.params["channel"]), user=action.requested_by, text=text[:3000], blocks=blocks
+            )
+            return
         text = self.texts.render(
             "action_plan.md.j2",
             action=action,
             summary=prepared.summary,
             error=prepared.error,
-            backend_name=action.params.get("backend_name", action.backend),
+            backend_name=backend_name,
+            known_bad=prepared.known_bad,
         )
         blocks = as_dicts(action_plan(text, None if prepared.error else action.id))
         await self.client.chat_postEphemeral(
@@ -500,6 +610,11 @@ class Publisher:
             return self.texts.render("resolution.md.j2", **context)
         role = event.data.get("role")
         return self.texts.render("timeline_event.md.j2", role_label=Role(role).label if role else "", **context)
+
+    async def _announce_declared(self, incident_id: int) -> None:
+        snap = await self._load(incident_id)
+        if snap.incident.announcement_ts is None:
+            await self._announce(snap, EventKind.DECLARED)
 
     async def _announce(self, snap: IncidentSnapshot, kind: str) -> None:
         target = self.config.channels.announcements

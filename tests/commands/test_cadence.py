@@ -120,7 +120,8 @@ async def test_escalation_steps_fire_once_each_until_acknowledged(bot: Bot, cloc
     assert len(escalations()) == 1 and "Notifying @manager" in escalations()[0]
     manager_dm = [c for c in bot.ws.channels.values() if c.is_im and "U0009" in c.members]
     assert len(manager_dm) == 1 and len(manager_dm[0].messages) == 1
-    assert "has not been acknowledged* after 10 min" in manager_dm[0].messages[0].text
+    assert "nobody has acknowledged it and nobody has taken command* after 10 min" in manager_dm[0].messages[0].text
+    assert "No containment yet." in manager_dm[0].messages[0].text
     await _at(bot, clock, 20)
     await _at(bot, clock, 25)
     assert len(escalations()) == 2 and "Notifying @erin, <!subteam^S0ONCALL>" in escalations()[1]

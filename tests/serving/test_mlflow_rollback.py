@@ -201,3 +201,53 @@ async def test_outside_an_incident_a_containment_command_declares_one_first(
     (incident,) = bot.incident_channels()
     assert "*SEV3 · INC-1 · score drift on site B*" in bot.seen(incident.id)[0]
     assert _plan(bot, general, "U0004")
+
+
+async def test_no_known_previous_offers_candidates_then_the_ledger_guards_the_bad_version(
+    mlflow: MlflowServer, tmp_path: Path
+) -> None:
+    name = f"cv-detector-{next(_names)}"
+    mlflow.register(
+        name,
+        [{"dataset": "a91c3e0", "git_commit": "4be1f0c9aa"}, {"dataset": "b4f7a10", "git_commit": "9d2c7a1e55"}],
+        aliases={"champion": "2"},  # no known-good alias: nobody says what was live before 2
+    )
+    config = copy.deepcopy(BASE)
+    config["models"]["cv-detector"]["serving"] = {
+        "backend": "mlflow",
+        "url": mlflow.url,
+        "alias": "champion",
+        "registered_model": name,
+    }
+    async with running_bot(f"sqlite:///{tmp_path / 's.db'}", config=parse_config(config)) as bot:
+        channel = await _incident(bot)
+        await bot.driver.slash("U0004", channel, "rollback cv-detector")
+        await bot.settled()
+        (choices,) = [m for m in bot.ws.channels[channel].messages if "Roll back to" in str(m.blocks)]
+        assert "neither MLflow nor sevbot's records say which version" in choices.text
+        assert "1 (data a91c3e0, commit 4be1f0c" in choices.text
+        await bot.driver.click("U0004", channel, choices.ts, "action_pick_0")
+        await bot.settled()
+        plan = _plan(bot, channel, "U0004")
+        assert "cv-detector: 2 (data b4f7a10" in plan.text and "→ 1 (data a91c3e0" in plan.text
+        await bot.driver.click("U0004", channel, plan.ts, "action_confirm")
+        await bot.settled()
+        assert mlflow.alias(name, "champion") == "1"
+
+        # 2 is known bad now: going back to it is marked in red and needs two confirmations
+        await bot.driver.slash("U0004", channel, "rollback cv-detector to 2")
+        await bot.settled()
+        plan = _plan(bot, channel, "U0004")
+        assert ":red_circle: *2 is known bad: rolled back in INC-1 (mAP down on cams 23-40).*" in plan.text
+        assert (
+            "2 (data b4f7a10, commit 9d2c7a1, created" in plan.text and "known bad: rolled back in INC-1" in plan.text
+        )
+        await bot.driver.click("U0004", channel, plan.ts, "action_confirm")
+        await bot.settled()
+        second = bot.ws.channels[channel].message(plan.ts)
+        await eventually(lambda: "second, final confirmation" in second.text)
+        assert "Yes, deploy 2 anyway" in str(second.blocks)
+        assert mlflow.alias(name, "champion") == "1"  # one Confirm did nothing
+        await bot.driver.click("U0004", channel, plan.ts, "action_confirm")
+        await bot.settled()
+        assert mlflow.alias(name, "champion") == "2"

@@ -156,9 +156,15 @@ async def test_rollback_pins_the_previous_version(bot: Bot, triton: str) -> None
     actions = [d for _, _, kind, d in await timeline(bot) if kind == "action"]
     assert [(a["status"], a["before"], a["after"]) for a in actions][-1] == ("succeeded", "2", "1")
 
-    # Now sevbot has seen 2 live before 1: a plain rollback goes back to 2.
+    # sevbot has seen 2 live before 1, but 2 is what this incident rolled back from: never "the previous version".
     said = await _confirm(bot, channel, "rollback cv-detector")
-    assert "cv-detector: 1 → 2" in said
+    assert "neither the platform nor sevbot's records say which version of cv-detector was live before 1" in said
+    said = await _confirm(bot, channel, "rollback cv-detector to 2")  # named: shown in red, confirmed twice
+    assert "cv-detector: 1 → 2 (known bad: rolled back in INC-1 (mAP collapsed after 2))" in said
+    assert _ready(triton, 1) and not _ready(triton, 2)
+    plan = [m for m in bot.ws.channels[channel].messages if m.ephemeral_to == "U0004"][-1]
+    await bot.driver.click("U0004", channel, plan.ts, "action_confirm")
+    await bot.settled(within=90)
     assert _ready(triton, 2) and not _ready(triton, 1)
 
     said = await _confirm(bot, channel, "rollback cv-detector to 7")

@@ -1,0 +1,74 @@
+"""The version ledger per model: which versions are known bad (an incident rolled back from them) and which are
+known good (they passed a verification after containment). Plans show the marks; "the previous version" never
+means one an incident just left; a plan that targets a known-bad version needs a second confirmation."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from bot.models import VersionMark
+
+__all__ = ["Ledger", "Mark", "ledger", "mark"]
+
+
+class Mark(StrEnum):
+    BAD = "bad"
+    GOOD = "good"
+
+
+@dataclass(frozen=True)
+class Ledger:
+    """The newest mark of each version of one model."""
+
+    model: str
+    marks: dict[str, VersionMark]
+
+    def is_bad(self, version: str | None) -> bool:
+        found = self.marks.get(version or "")
+        return found is not None and found.mark == Mark.BAD
+
+    def note(self, version: str | None) -> str:
+        """ "known bad: rolled back in INC-1 (mAP down on cams 23-40)", "known good: verified in INC-1", or ""."""
+        found = self.marks.get(version or "")
+        if found is None:
+            return ""
+        where = f" in INC-{found.incident_id}" if found.incident_id else ""
+        if found.mark == Mark.BAD:
+            return f"known bad: rolled back{where}" + (f" ({found.reason})" if found.reason else "")
+        return f"known good: verified{where}"
+
+
+async def ledger(session: AsyncSession, model: str) -> Ledger:
+    rows = await session.exec(select(VersionMark).where(VersionMark.model == model).order_by(col(VersionMark.id)))
+    return Ledger(model=model, marks={row.version: row for row in rows.all()})
+
+
+async def mark(
+    session: AsyncSession,
+    *,
+    model: str,
+    version: str,
+    mark: Mark,
+    now: datetime,
+    incident_id: int | None,
+    action_id: int | None,
+    reason: str = "",
+    by: str | None = None,
+) -> None:
+    session.add(
+        VersionMark(
+            model=model,
+            version=version,
+            mark=mark,
+            incident_id=incident_id,
+            action_id=action_id,
+            reason=reason[:500],
+            marked_by=by,
+            marked_at=now,
+        )
+    )

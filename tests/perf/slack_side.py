@@ -1,0 +1,167 @@
+"""The Slack side of a real `sevbot serve` process, driven from this one, with every Web API call at +100 ms.
+
+Prints, for incidents declared with `/incident declare`:
+- one incident ready (channel, members, topic, card pinned, announced) as a ratio of the critical path
+  (create → post card → pin: 3 calls); goal ≤ 1.3×;
+- ten declared at once: the last one ready, as a ratio of the same path; goal ≤ 1.5×;
+- ten at once while the first 2 calls of each method answer 429 (Retry-After: 1): time until all are complete,
+  and whether anything was posted twice; goal ≤ 3 s;
+- Web API calls per declared incident; goal ≤ 9;
+- ack p50/p99 at 8 concurrent /incident commands, a quarter of them declares; goal p99 ≤ 50 ms.
+
+    python tests/perf/slack_side.py [--acks 400]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+import aiohttp
+import yaml
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
+
+from bot.emulator import SlackEmulator  # noqa: E402
+from bot.emulator.driver import SlackDriver  # noqa: E402
+from bot.emulator.sandbox import ALERT_TOKEN, SIGNING_SECRET  # noqa: E402
+from tests.harness import CONFIG, make_emulator  # noqa: E402
+from tests.test_replicas import Replica  # noqa: E402
+
+LATENCY_S = 0.1
+CRITICAL_PATH_S = 3 * LATENCY_S
+
+
+def percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(q / 100 * (len(ordered) - 1)))]
+
+
+def _ready(emulator: SlackEmulator, title: str) -> bool:
+    ws = emulator.workspace
+    channel = next((c for c in ws.channels.values() if c.name.startswith("inc-") and title in c.name), None)
+    if channel is None or len(channel.pins) != 1 or not channel.topic:
+        return False
+    if not {"U0003", "U0004"} <= set(channel.members):
+        return False
+    return any(channel.id in m.text for m in ws.channels[_named(emulator, "incidents")].messages)
+
+
+def _named(emulator: SlackEmulator, name: str) -> str:
+    return next(c.id for c in emulator.workspace.channels.values() if c.name == name)
+
+
+async def _declare_and_wait(driver: SlackDriver, emulator: SlackEmulator, titles: list[str]) -> float:
+    general = _named(emulator, "general")
+    started = time.perf_counter()
+    replies = await asyncio.gather(
+        *(driver.slash("U0004", general, f"declare sev2 cv-detector {title}") for title in titles)
+    )
+    assert all(r.status == 200 for r in replies), replies
+    while not all(_ready(emulator, title) for title in titles):
+        if time.perf_counter() - started > 60:
+            raise TimeoutError(f"not ready after 60 s: {titles}")
+        await asyncio.sleep(0.005)
+    return time.perf_counter() - started
+
+
+async def main(acks: int) -> int:
+    results: list[tuple[str, str, bool]] = []
+    with tempfile.TemporaryDirectory() as folder:
+        emulator = make_emulator()
+        await emulator.start()
+        config: dict[str, Any] = json.loads(json.dumps(CONFIG))
+        (Path(folder) / "sevbot.yml").write_text(yaml.safe_dump(config))
+        env = {
+            **os.environ,
+            "SLACK_BOT_TOKEN": emulator.workspace.bot_token,
+            "SLACK_SIGNING_SECRET": SIGNING_SECRET,
+            "SLACK_API_URL": emulator.api_url,
+            "DATABASE_URL": f"sqlite:///{Path(folder) / 'bench.db'}",
+            "SEVBOT_CONFIG": str(Path(folder) / "sevbot.yml"),
+            "SEVBOT_ALERT_TOKEN": ALERT_TOKEN,
+            "HOST": "127.0.0.1",
+        }
+        replica = Replica(env, Path(folder) / "serve.log")
+        await replica.start()
+        try:
+            async with aiohttp.ClientSession() as http:
+                driver = SlackDriver(emulator, bot_url=replica.url, signing_secret=SIGNING_SECRET, http=http)
+                await _declare_and_wait(driver, emulator, ["warm-up"])  # the process's first calls (auth.test)
+                emulator.latency_s = LATENCY_S
+
+                before = len(emulator.calls)
+                one = min([await _declare_and_wait(driver, emulator, [f"single-{n}"]) for n in range(3)])
+                calls = (len(emulator.calls) - before) / 3
+                ratio = one / CRITICAL_PATH_S
+                results.append(("one incident ready", f"{one * 1000:.0f} ms = {ratio:.2f}× the path", ratio <= 1.3))
+                results.append(("Web API calls per declared incident", f"{calls:.1f}", calls <= 9))
+
+                ten = await _declare_and_wait(driver, emulator, [f"batch-{n}" for n in range(10)])
+                ratio = ten / CRITICAL_PATH_S
+                results.append(("ten at once, the last ready", f"{ten * 1000:.0f} ms = {ratio:.2f}×", ratio <= 1.5))
+
+                methods = {"conversations.create", "conversations.invite", "chat.postMessage", "pins.add"}
+                methods |= {"conversations.setTopic", "bookmarks.add", "bookmarks.list"}
+                for method in methods:
+                    emulator.fail(method, "ratelimited", times=2, retry_after=1)
+                burst = await _declare_and_wait(driver, emulator, [f"burst-{n}" for n in range(10)])
+                twice = [
+                    c.name
+                    for c in emulator.workspace.channels.values()
+                    if c.name.startswith("inc-") and "burst" in c.name and sum(bool(m.blocks) for m in c.messages) > 1
+                ]
+                names = [c.name for c in emulator.workspace.channels.values() if "burst" in c.name]
+                fine = burst <= 3.0 and not twice and len(names) == 10
+                results.append(("ten under a 429 burst, all complete", f"{burst:.2f} s, posted twice: {twice}", fine))
+
+                acks_ms = await _acks(driver, emulator, acks)
+                p50, p99 = percentile(acks_ms, 50), percentile(acks_ms, 99)
+                results.append(("ack at 8 concurrent, declares mixed", f"p50 {p50:.1f} ms, p99 {p99:.1f} ms", p99 <= 50))
+        finally:
+            replica.stop()
+            await emulator.stop()
+    print(f"Slack side of a real `sevbot serve` (SQLite), every Web API call at +{LATENCY_S * 1000:.0f} ms")
+    for name, figure, met in results:
+        print(f"  {name:<38} {figure:<48} {'met' if met else 'MISSED'}")
+    return 0 if all(met for _, _, met in results) else 1
+
+
+async def _acks(driver: SlackDriver, emulator: SlackEmulator, requests: int) -> list[float]:
+    general = _named(emulator, "general")
+    incident = next(c.id for c in emulator.workspace.channels.values() if c.name.startswith("inc-"))
+    commands = [
+        (general, "declare sev3 cv-detector ack bench {n}"),
+        (incident, "note looked at camera {n}"),
+        (incident, "status"),
+        (general, "list"),
+    ]
+    timings: list[float] = []
+    queue: asyncio.Queue[int] = asyncio.Queue()
+    for n in range(requests):
+        queue.put_nowait(n)
+
+    async def client() -> None:
+        while not queue.empty():
+            n = queue.get_nowait()
+            channel, text = commands[n % len(commands)]
+            started = time.perf_counter()
+            reply = await driver.slash("U0002", channel, text.format(n=n))
+            timings.append((time.perf_counter() - started) * 1000)
+            assert reply.status == 200, reply
+
+    await asyncio.gather(*(client() for _ in range(8)))
+    return timings
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--acks", type=int, default=400)
+    raise SystemExit(asyncio.run(main(parser.parse_args().acks)))
