@@ -32,3 +32,4 @@ bench: install
 	$(BIN)/python tests/perf/ack_latency.py
 	$(BIN)/python tests/perf/alert_ingest.py
 	$(BIN)/python tests/perf/postmortem_render.py
+	$(BIN)/python tests/perf/slack_side.py

@@ -139,10 +139,14 @@ class Serving(BaseModel):
     url: HttpUrl | None = None
 
 
+IncidentKind = Literal["quality", "data", "serving", "training", "safety"]
+
+
 class SLO(_Strict):
     min: float | None = None
     max: float | None = None
     window: Duration = timedelta(minutes=60)
+    kind: IncidentKind | None = None  # the playbook's incident type; from the metric's name when not given
 
     @model_validator(mode="after")
     def _one_bound(self) -> SLO:
@@ -183,6 +187,7 @@ class TriageThresholds(_Strict):
     relative_drop_sev2: float = Field(default=0.10, gt=0, le=1)  # drop from baseline, relative
     psi_alarm: float = Field(default=0.2, gt=0)
     recent_deploy: Duration = timedelta(hours=2)  # a deploy this shortly before: roll back first
+    serving_sev2_ratio: float = Field(default=2.0, gt=1)  # a serving SLO this many times over (or errors): SEV2
 
 
 class Config(_Strict):

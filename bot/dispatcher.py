@@ -24,7 +24,7 @@ from sqlmodel import col, select, update
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.clock import Clock
-from bot.db import Database
+from bot.db import BACKGROUND, Database
 from bot.models import OutboxMessage
 from bot.outbox import COALESCING
 from bot.slack.client import RateLimited, retry_after
@@ -69,6 +69,7 @@ class Dispatcher:
         self._wake.set()
 
     async def run_forever(self) -> None:
+        BACKGROUND.set(True)  # this task's transactions, and its rows', wait behind requests'
         while True:
             try:
                 done = await self.drain()
@@ -99,12 +100,16 @@ class Dispatcher:
                 if not running:
                     return tried
                 woken = asyncio.create_task(self._wake.wait())
-                done, _ = await asyncio.wait({*running, woken}, return_when=asyncio.FIRST_COMPLETED)
-                woken.cancel()
+                try:
+                    done, _ = await asyncio.wait({*running, woken}, return_when=asyncio.FIRST_COMPLETED)
+                finally:
+                    woken.cancel()
                 running -= done
         finally:
             for task in running:  # cancelled (shutdown): their leases expire and another pass takes them
                 task.cancel()
+            if running:  # let each roll its transaction back and return its connection before the loop goes
+                await asyncio.gather(*running, return_exceptions=True)
 
     async def pending(self) -> int:
         """Rows owed now, or being retried; a row scheduled for later (a verification an hour after a rollback)

@@ -32,6 +32,7 @@ __all__ = [
     "change_status",
     "declare",
     "open_incidents",
+    "open_snapshots",
     "post_update",
     "resolve",
     "snapshot",
@@ -96,6 +97,22 @@ async def snapshot(session: AsyncSession, incident: Incident) -> IncidentSnapsho
     for assignment in await _current_roles(session, _id(incident)):
         roles.setdefault(Role(assignment.role), []).append(assignment.user_id)
     return IncidentSnapshot(incident=incident, roles=roles)
+
+
+async def open_snapshots(session: AsyncSession, *, most: int = 50) -> tuple[list[IncidentSnapshot], int]:
+    """The newest open incidents with their roles, in two queries whatever their number; and how many are open."""
+    found = await open_incidents(session)
+    shown = list(found)[-most:]
+    roles: dict[int, dict[Role, list[str]]] = {_id(i): {} for i in shown}
+    if shown:
+        current = await session.exec(
+            select(RoleAssignment)
+            .where(col(RoleAssignment.incident_id).in_(list(roles)), col(RoleAssignment.ended_at).is_(None))
+            .order_by(col(RoleAssignment.id))
+        )
+        for assignment in current.all():
+            roles[assignment.incident_id].setdefault(Role(assignment.role), []).append(assignment.user_id)
+    return [IncidentSnapshot(incident=i, roles=roles[_id(i)]) for i in shown], len(found)
 
 
 async def by_channel(session: AsyncSession, channel_id: str) -> Incident | None:

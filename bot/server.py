@@ -23,7 +23,7 @@ from bot.app import build_app
 from bot.cadence import Cadence
 from bot.clock import Clock, SystemClock
 from bot.config import Config
-from bot.db import Database
+from bot.db import BACKGROUND, Database
 from bot.dispatcher import Dispatcher
 from bot.metrics import Metrics
 from bot.migrate import upgrade_async
@@ -157,6 +157,7 @@ class _Ticker:
 
     async def tick(self) -> None:
         self.running = asyncio.current_task()
+        BACKGROUND.set(True)
         services = self.services
         if self.groups and isinstance(services.directory, SlackDirectory):
             try:  # who may act, kept fresh off the request path

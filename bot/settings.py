@@ -23,7 +23,7 @@ class Settings(BaseSettings):
     host: str = "0.0.0.0"
     port: int = Field(default=3000, ge=0, le=65535)
     sevbot_tick_s: float = Field(default=10.0, gt=0, le=300)  # how often due reminders and escalations are sought
-    sevbot_outbox_concurrency: int = Field(default=8, ge=1, le=64)  # Slack work of different incidents at once
+    sevbot_outbox_concurrency: int = Field(default=16, ge=1, le=64)  # Slack work of different incidents at once
 
     @property
     def socket_mode(self) -> bool:

@@ -15,5 +15,5 @@ async def run(inv: Invocation) -> None:
     if inv.args.strip():
         raise UserError("`list` takes no arguments.", usage=USAGE)
     async with inv.services.db.session_scope() as session:
-        items = [await incidents.snapshot(session, i) for i in await incidents.open_incidents(session)]
-    await inv.reply(inv.render("incident_list.md.j2", items=items, now=inv.services.clock.now()))
+        items, total = await incidents.open_snapshots(session)
+    await inv.reply(inv.render("incident_list.md.j2", items=items, total=total, now=inv.services.clock.now()))

@@ -15,6 +15,7 @@ from bot.clock import utc
 from bot.config import SLO, Config, ModelConfig
 from bot.models import Alert, Incident
 from bot.triage import Facts, psi, sustained_breach
+from bot.triage.kinds import KINDS, kind_of, plural
 
 __all__ = ["facts_for", "incident_scope", "natural_key", "scope_of"]
 
@@ -46,16 +47,18 @@ def facts_for(alerts: Sequence[Alert], *, model: ModelConfig | None, now: dateti
     worst = [a.value for a in about if a.value is not None]
     value = (min(worst) if slo is None or slo.min is not None else max(worst)) if worst else None
     in_breach, total, label = 0, None, "slices"
-    sliced = {a.details.get("slice_value") for a in about if a.details.get("slice_value")}
+    sliced = {str(a.details["slice_value"]) for a in about if a.details.get("slice_value")}
+    named = sorted(sliced, key=natural_key)
     if sliced:
         in_breach = len(sliced)
-        label = f"{about[0].details.get('slice_label', 'slice')}s"
+        label = str(about[0].details.get("slice_label") or "slices")
         total_seen = _largest(about, "slices_total")
         total = max(int(total_seen), in_breach) if total_seen else None
     for alert in about:
         per_slice: dict[str, float] = alert.details.get("slices") or {}
         if per_slice and slo is not None:
-            in_breach = sum(_breaks(v, slo) for v in per_slice.values())
+            named = sorted((name for name, v in per_slice.items() if _breaks(v, slo)), key=natural_key)
+            in_breach = len(named)
             total = max(len(per_slice), int(alert.details.get("slices_total") or 0))
             label = str(alert.details.get("slice_label") or "slices")
     return Facts(
@@ -76,7 +79,19 @@ def facts_for(alerts: Sequence[Alert], *, model: ModelConfig | None, now: dateti
         psi=_drift(firing),
         safety_critical=any(a.details.get("safety_critical") for a in firing),
         window=_window(about, slo),
+        kind=_kind(metric, model, firing),
+        slices_named=tuple(named),
+        known_model=model is not None,
     )
+
+
+def _kind(metric: str | None, model: ModelConfig | None, alerts: Sequence[Alert]) -> str:
+    """The SLO's kind in sevbot.yml, else an alert's `kind` label, else the metric's name; safety wins."""
+    if any(a.details.get("safety_critical") for a in alerts):
+        return "safety"
+    configured = model.slos[metric].kind if model is not None and metric in model.slos else None
+    labelled = next((a.labels.get("kind") for a in alerts if a.labels.get("kind") in KINDS), None)
+    return kind_of(metric, configured or labelled)
 
 
 def _when(value: Any) -> datetime:
@@ -106,7 +121,7 @@ def _window(alerts: Sequence[Alert], slo: SLO | None):  # type: ignore[no-untype
 
 def natural_key(value: str) -> list[Any]:
     """Sort key putting cam-2 before cam-10."""
-    return [int(part) if part.isdigit() else part for part in re.split(r"(\d+)", value)]
+    return [int(part) if part.isascii() and part.isdigit() else part for part in re.split(r"([0-9]+)", value)]
 
 
 def scope_of(alerts: Sequence[Alert], *, model: ModelConfig | None, now: datetime, shown: int = 12) -> str:
@@ -120,7 +135,8 @@ def scope_of(alerts: Sequence[Alert], *, model: ModelConfig | None, now: datetim
         return f"{facts.model or 'the model'}: {facts.metric or 'its metric'} on all traffic"
     of = f" of {facts.slices_total}" if facts.slices_total else ""
     listed = ", ".join(names[:shown]) + (f" and {len(names) - shown} more" if len(names) > shown else "")
-    return f"{facts.slices_in_breach}{of} {facts.slice_label} in breach" + (f": {listed}" if listed else "")
+    label = plural(facts.slice_label, facts.slices_in_breach)
+    return f"{facts.slices_in_breach}{of} {label} in breach" + (f": {listed}" if listed else "")
 
 
 async def incident_scope(session: AsyncSession, incident: Incident, config: Config, now: datetime) -> str:

@@ -73,7 +73,7 @@ class MlflowBackend(Backend):
         )
         versions = sorted(
             (_version(v) for v in answer.get("model_versions", [])),
-            key=lambda v: int(v.version) if v.version.isdigit() else 0,
+            key=lambda v: int(v.version) if v.version.isascii() and v.version.isdigit() else 0,
         )
         if not versions:
             raise ServingError(f"MLflow has no registered model {self._name!r}")

@@ -11,6 +11,7 @@ version missing from the repository is refused by Triton itself.
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 from bot.serving._http import request_json
@@ -51,7 +52,7 @@ class TritonBackend(Backend):
         ready = {str(e["version"]) for e in entries if e.get("version") and e.get("state") == "READY"}
         config = await self._config()
         policy = config.get("version_policy", {})
-        available = sorted({int(e["version"]) for e in entries if str(e.get("version", "")).isdigit()})
+        available = sorted({int(e["version"]) for e in entries if re.fullmatch(r"[0-9]+", str(e.get("version", "")))})
         if "specific" in policy:
             live_versions = [int(v) for v in policy["specific"].get("versions", [])]
         elif "all" in policy:
@@ -68,7 +69,7 @@ class TritonBackend(Backend):
         )
 
     async def rollback(self, to: str) -> ServingState:
-        if not to.isdigit():
+        if not (to.isascii() and to.isdigit()):
             raise ServingError(f"Triton versions are numbers, not {to!r}")
         config = await self._config()
         config["version_policy"] = {"specific": {"versions": [int(to)]}}

@@ -17,6 +17,7 @@ from datetime import datetime
 from typing import Any
 
 from bot.config import SLO, TriageThresholds
+from bot.triage.kinds import CHECKS, KINDS, plural
 from bot.triage.stats import SustainedCheck
 
 __all__ = ["Facts", "Finding", "Triage", "triage"]
@@ -39,6 +40,9 @@ class Facts:
     psi: float | None = None
     safety_critical: bool = False
     window: SustainedCheck | None = None
+    kind: str = "quality"  # the playbook's incident type (bot.triage.kinds)
+    slices_named: tuple[str, ...] = ()  # the slices in breach, in natural order (the first few are shown)
+    known_model: bool = True  # the model is in sevbot.yml
 
 
 @dataclass(frozen=True)
@@ -54,6 +58,8 @@ class Triage:
     severity: str
     findings: list[Finding]
     actions: list[Finding]
+    kind: str = "quality"
+    unknowns: list[str] = field(default_factory=list)  # facts that would change the verdict, not sent
 
     @property
     def rollback_first(self) -> bool:
@@ -64,6 +70,10 @@ class Triage:
             "severity": self.severity,
             "findings": [{"code": f.code, **f.values} for f in self.findings],
             "actions": [{"code": a.code, **a.values} for a in self.actions],
+            "kind": self.kind,
+            "kind_label": KINDS[self.kind],
+            "checks": list(CHECKS[self.kind]),
+            "unknowns": self.unknowns,
         }
 
 
@@ -84,6 +94,39 @@ def _relative_drop(facts: Facts) -> float | None:
     return worse / abs(facts.baseline)
 
 
+def _slice_scope(facts: Facts, thresholds: TriageThresholds, found: list[Finding]) -> int:
+    """Slices in breach decide global (SEV1) or localized (SEV2) on their own, whatever the mean says."""
+    label = plural(facts.slice_label, facts.slices_total)
+    if facts.slices_total:
+        share = facts.slices_in_breach / facts.slices_total
+        scope = {
+            "share": share,
+            "breached": facts.slices_in_breach,
+            "total": facts.slices_total,
+            "label": label,
+            "names": list(facts.slices_named[:10]),
+        }
+        if share >= thresholds.global_slice_share:
+            found.append(Finding("global", scope))
+            return 1
+        found.append(Finding("localized", scope))
+        return 2
+    found.append(Finding("localized_unknown_total", {"breached": facts.slices_in_breach, "label": label}))
+    return 2
+
+
+def _serving_grade(facts: Facts, thresholds: TriageThresholds, bound: float | None) -> tuple[int, Finding]:
+    """Latency and other serving SLOs by how far over (and rising errors): SEV2 at ≥ 2× the SLO, else SEV3."""
+    value = facts.value or 0.0
+    if bound:
+        ratio = value / bound if facts.slo and facts.slo.max is not None else (bound / value if value else 99.0)
+    else:
+        ratio = 1.0
+    errors = facts.failure_rate is not None and facts.failure_rate > 0
+    sev = 2 if ratio >= thresholds.serving_sev2_ratio or errors else 3
+    return sev, Finding("serving_breach", {"ratio": ratio, "line": thresholds.serving_sev2_ratio, "errors": errors})
+
+
 def triage(facts: Facts, *, thresholds: TriageThresholds, fallback: str | None = None) -> Triage:
     found: list[Finding] = []
     sev = 4
@@ -101,28 +144,20 @@ def triage(facts: Facts, *, thresholds: TriageThresholds, fallback: str | None =
                 },
             )
         )
-        if facts.slices_total:
-            share = facts.slices_in_breach / facts.slices_total
-            scope = {
-                "share": share,
-                "breached": facts.slices_in_breach,
-                "total": facts.slices_total,
-                "label": facts.slice_label,
-            }
-            if share >= thresholds.global_slice_share:
-                found.append(Finding("global", scope))
-                sev = 1
-            else:
-                found.append(Finding("localized", scope))
-                sev = min(sev, 2)
-        elif facts.slices_in_breach:  # named slices, but how many exist is unknown: a subset, as far as we know
-            found.append(
-                Finding("localized_unknown_total", {"breached": facts.slices_in_breach, "label": facts.slice_label})
-            )
-            sev = min(sev, 2)
+        if facts.kind == "serving" and not facts.slices_in_breach:
+            graded, finding = _serving_grade(facts, thresholds, bound)
+            found.append(finding)
+            sev = min(sev, graded)
+        elif facts.slices_in_breach:
+            sev = min(sev, _slice_scope(facts, thresholds, found))
         else:
             found.append(Finding("whole_model", {}))
             sev = 1
+        if facts.kind == "safety":
+            sev = 1
+    elif breach is False and facts.slices_in_breach and facts.slo is not None:
+        found.append(Finding("mean_inside_slices_not", {"metric": facts.metric, "value": facts.value}))
+        sev = min(sev, _slice_scope(facts, thresholds, found))
     elif breach is False and facts.value is not None and facts.slo is not None:
         found.append(Finding("inside_slo", {"metric": facts.metric, "value": facts.value}))
     if facts.safety_critical:
@@ -171,10 +206,36 @@ def triage(facts: Facts, *, thresholds: TriageThresholds, fallback: str | None =
             found.append(Finding("capped_blip", {}))
     if facts.breach_started is not None:
         found.append(Finding("lasted", {"seconds": max(0, int((facts.now - facts.breach_started).total_seconds()))}))
-    if not found:
+    if not facts.known_model:
+        found.append(Finding("unknown_model", {"model": facts.model}))
+    elif not found:
         found.append(Finding("no_impact", {}))
     severity = f"SEV{sev}"
-    return Triage(severity=severity, findings=found, actions=_actions(facts, severity, thresholds, fallback))
+    return Triage(
+        severity=severity,
+        findings=found,
+        actions=_actions(facts, severity, thresholds, fallback),
+        kind=facts.kind,
+        unknowns=_unknowns(facts, breach),
+    )
+
+
+def _unknowns(facts: Facts, breach: bool | None) -> list[str]:
+    """What was not sent that would change the verdict, so a person knows what to check."""
+    missing = []
+    if not facts.known_model:
+        missing.append("the model is not in sevbot.yml: no SLO, owners or platform to go by")
+    if facts.slo is None:
+        missing.append("no SLO for this metric (add it under `slos:`)")
+    if facts.slices_in_breach and not facts.slices_total:
+        missing.append("how many slices exist (`slices_total`): global or localized")
+    if breach and not facts.slices_in_breach and facts.kind == "quality":
+        missing.append("per-slice values: whether only some slices are affected")
+    if breach and facts.baseline is None and facts.kind in ("quality", "data"):
+        missing.append("a baseline: how far the metric fell")
+    if facts.deployed_at is None:
+        missing.append("when the live version was deployed: whether a deploy is the suspect")
+    return missing
 
 
 def _actions(facts: Facts, severity: str, thresholds: TriageThresholds, fallback: str | None) -> list[Finding]:
@@ -192,5 +253,12 @@ def _actions(facts: Facts, severity: str, thresholds: TriageThresholds, fallback
         "SEV3": ["monitor"],
         "SEV4": ["ticket"],
     }
-    actions += [Finding(code, {"model": facts.model, "fallback": fallback}) for code in per_severity[severity]]
+    per_kind = {  # types whose first moves are not the quality playbook's
+        "serving": ["scale_restart", "page"] if severity in ("SEV1", "SEV2") else ["scale_restart"],
+        "data": ["fix_upstream", "fallback" if fallback else "segment"] if severity != "SEV4" else ["ticket"],
+        "training": ["hold_candidate"],
+        "safety": ["safer_model", "page"],
+    }
+    codes = per_kind.get(facts.kind, per_severity[severity])
+    actions += [Finding(code, {"model": facts.model, "fallback": fallback}) for code in codes]
     return actions

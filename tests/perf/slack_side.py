@@ -29,11 +29,11 @@ import yaml
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
-from bot.emulator import SlackEmulator  # noqa: E402
-from bot.emulator.driver import SlackDriver  # noqa: E402
-from bot.emulator.sandbox import ALERT_TOKEN, SIGNING_SECRET  # noqa: E402
-from tests.harness import CONFIG, make_emulator  # noqa: E402
-from tests.test_replicas import Replica  # noqa: E402
+from bot.emulator import SlackEmulator
+from bot.emulator.driver import SlackDriver
+from bot.emulator.sandbox import ALERT_TOKEN, SIGNING_SECRET
+from tests.harness import CONFIG, make_emulator
+from tests.test_replicas import Replica
 
 LATENCY_S = 0.1
 CRITICAL_PATH_S = 3 * LATENCY_S
@@ -124,7 +124,9 @@ async def main(acks: int) -> int:
 
                 acks_ms = await _acks(driver, emulator, acks)
                 p50, p99 = percentile(acks_ms, 50), percentile(acks_ms, 99)
-                results.append(("ack at 8 concurrent, declares mixed", f"p50 {p50:.1f} ms, p99 {p99:.1f} ms", p99 <= 50))
+                results.append(
+                    ("ack at 8 concurrent, declares mixed", f"p50 {p50:.1f} ms, p99 {p99:.1f} ms", p99 <= 50)
+                )
         finally:
             replica.stop()
             await emulator.stop()
@@ -144,6 +146,7 @@ async def _acks(driver: SlackDriver, emulator: SlackEmulator, requests: int) -> 
         (general, "list"),
     ]
     timings: list[float] = []
+    by_kind: dict[str, list[float]] = {}
     queue: asyncio.Queue[int] = asyncio.Queue()
     for n in range(requests):
         queue.put_nowait(n)
@@ -155,9 +158,13 @@ async def _acks(driver: SlackDriver, emulator: SlackEmulator, requests: int) -> 
             started = time.perf_counter()
             reply = await driver.slash("U0002", channel, text.format(n=n))
             timings.append((time.perf_counter() - started) * 1000)
+            by_kind.setdefault(text.split()[0], []).append(timings[-1])
             assert reply.status == 200, reply
 
     await asyncio.gather(*(client() for _ in range(8)))
+    for kind, values in sorted(by_kind.items()):
+        p50, p99 = percentile(values, 50), percentile(values, 99)
+        print(f"  ack of {kind:<8} n={len(values):<4} p50={p50:6.1f} ms p99={p99:6.1f} ms")
     return timings
 
 
