@@ -188,6 +188,8 @@ class TriageThresholds(_Strict):
     psi_alarm: float = Field(default=0.2, gt=0)
     recent_deploy: Duration = timedelta(hours=2)  # a deploy this shortly before: roll back first
     serving_sev2_ratio: float = Field(default=2.0, gt=1)  # a serving SLO this many times over (or errors): SEV2
+    storm_groups: int = Field(default=10, ge=1)  # more new alert groups than this within storm_within: a storm card
+    storm_within: Duration = timedelta(minutes=5)
 
 
 class Config(_Strict):

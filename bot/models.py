@@ -180,6 +180,19 @@ class AlertGroup(SQLModel, table=True):
     acted_at: datetime | None = _time(nullable=True)
     reason: str | None = Field(default=None, max_length=1000)
     incident_id: int | None = Field(default=None, foreign_key="incidents.id")
+    storm_id: int | None = Field(default=None, foreign_key="alert_storms.id")  # gathered into a storm's card
+
+
+class AlertStorm(SQLModel, table=True):
+    """Many new alert groups at once: one card for them all in the alerts channel, the groups in its thread."""
+
+    __tablename__ = "alert_storms"
+
+    id: int | None = Field(default=None, primary_key=True)
+    started_at: datetime = _time()
+    updated_at: datetime = _time(index=True)  # the last group that joined: the storm lasts while they keep coming
+    card_ts: str | None = Field(default=None, max_length=32)
+    thread: list[str] = Field(default_factory=list, sa_column=sa.Column(sa.JSON(), nullable=False))
 
 
 class Action(SQLModel, table=True):

@@ -25,6 +25,7 @@ class OutboxKind(StrEnum):
     POST_EVENT = "post_event"  # post a timeline event's message to the incident or announcements channel
     ALERT_DIGEST = "alert_digest"  # the one threaded summary of an incident's alerts, posted or updated
     ALERT_CARD = "alert_card"  # an alert group's card in the alerts channel, posted or updated
+    STORM_CARD = "storm_card"  # an alert storm's one card and its thread listing the groups
     PLAN_ACTION = "plan_action"  # ask the serving platform what is live; show the plan with Confirm / Cancel
     RUN_ACTION = "run_action"  # run a confirmed containment action once; its result is a timeline event
     VERIFY = "verify"  # check a model's SLOs against the metrics backend; the verdicts are a timeline event
@@ -34,7 +35,7 @@ class OutboxKind(StrEnum):
 
 
 # These render the current state when they run, so one run does every such row queued behind it.
-COALESCING = frozenset({OutboxKind.REFRESH, OutboxKind.ALERT_DIGEST, OutboxKind.ALERT_CARD})
+COALESCING = frozenset({OutboxKind.REFRESH, OutboxKind.ALERT_DIGEST, OutboxKind.ALERT_CARD, OutboxKind.STORM_CARD})
 
 
 def incident_subject(incident_id: int) -> str:

@@ -23,6 +23,7 @@ TABLES = {
     "live_versions",
     "slack_deliveries",
     "version_marks",
+    "alert_storms",
     "alembic_version",
 }
 

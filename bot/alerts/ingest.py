@@ -20,6 +20,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from bot import incidents, mrkdwn, timeline
 from bot.alerts.facts import facts_for
 from bot.alerts.sources import NormalizedAlert
+from bot.alerts.storms import join_storm, storm_subject
 from bot.config import Config
 from bot.models import Alert, AlertGroup, AlertGroupStatus, Incident, IncidentStatus
 from bot.outbox import OutboxKind, enqueue, group_subject
@@ -193,6 +194,7 @@ async def _ingest_key(
         )
         session.add(group)
         await session.flush()
+        await join_storm(session, config=config, group=group, now=now)
     for row, _ in rows:
         row.group_id = group.id
         session.add(row)
@@ -213,6 +215,7 @@ async def _ingest_key(
     elif (  # a model sevbot.yml does not name is never declared on its own: nobody is known to own it
         group.status == AlertGroupStatus.OPEN
         and model_config is not None
+        and group.storm_id is None  # nor is one of a storm: people declare one incident for the shared cause
         and config.policy(decided.severity).auto_declare
     ):
         declared = await incidents.declare(
@@ -234,7 +237,12 @@ async def _ingest_key(
             result.declared.append(declared.id)  # type: ignore[arg-type]
             result.incidents.add(declared.id)  # type: ignore[arg-type]
     session.add(group)
-    await enqueue(session, kind=OutboxKind.ALERT_CARD, now=now, subject=group_subject(group.id), group_id=group.id)  # type: ignore[arg-type]
+    if group.storm_id is not None:
+        await enqueue(
+            session, kind=OutboxKind.STORM_CARD, now=now, subject=storm_subject(group.storm_id), storm_id=group.storm_id
+        )
+    else:
+        await enqueue(session, kind=OutboxKind.ALERT_CARD, now=now, subject=group_subject(group.id), group_id=group.id)  # type: ignore[arg-type]
     for result in results:
         result.groups.add(group.id)  # type: ignore[arg-type]
 

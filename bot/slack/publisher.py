@@ -14,6 +14,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from sqlmodel import col, select
 
 from bot import containment, incidents, postmortem, serving
+from bot.alerts import storms
 from bot.cadence import SNOOZE_MINUTES
 from bot.chart import line_chart
 from bot.clock import Clock
@@ -22,7 +23,7 @@ from bot.containment import BackendFactory
 from bot.containment_target import containment_done, what_happened
 from bot.db import Database
 from bot.incidents import IncidentSnapshot, snapshot
-from bot.models import Alert, AlertGroup, Incident, OutboxMessage, Role, TimelineEvent
+from bot.models import Alert, AlertGroup, AlertStorm, Incident, OutboxMessage, Role, TimelineEvent
 from bot.naming import channel_name
 from bot.outbox import MISSED, OutboxKind
 from bot.serving import Capability
@@ -95,6 +96,9 @@ class Publisher:
         payload = message.payload
         if message.kind == OutboxKind.ALERT_CARD:
             await self._alert_card(int(payload["group_id"]))
+            return
+        if message.kind == OutboxKind.STORM_CARD:
+            await self._storm_card(int(payload["storm_id"]))
             return
         if message.kind == OutboxKind.PLAN_ACTION:
             await self._plan_action(int(payload["action_id"]))
@@ -345,6 +349,10 @@ class Publisher:
             group = await session.get(AlertGroup, group_id)
             if group is None:
                 raise ValueError(f"alert group {group_id} does not exist")
+        if group.storm_id is not None and group.card_ts is None:  # shown in its storm's card instead
+            await self._storm_card(group.storm_id)
+            return
+        async with self.db.session_scope() as session:
             sample = (await session.exec(select(Alert).where(Alert.group_id == group_id).limit(1))).first()
             incident = await session.get(Incident, group.incident_id) if group.incident_id else None
             done = await containment_done(session, incident) if incident else []
@@ -378,6 +386,44 @@ class Publisher:
                 session.add(stored)
         else:
             await self.client.chat_update(channel=channel, ts=group.card_ts, text=fallback, blocks=blocks)
+
+    async def _storm_card(self, storm_id: int, per_page: int = 40) -> None:
+        """The storm's one card, updated in place, and its groups listed in the thread a page per message (the last
+        page and any new one are redrawn; earlier pages are full and keep their groups)."""
+        target = self.config.channels.alerts
+        if not target:
+            return
+        async with self.db.session_scope() as session:
+            seen = await storms.view(session, storm_id)
+        channel = await self.channel_id(target)
+        text = self.texts.render("storm_card.md.j2", v=seen)
+        card_ts = seen.storm.card_ts
+        if card_ts is None:
+            card_ts = await self.post(channel, text)
+            await self._save_storm(storm_id, card_ts=card_ts)
+        else:
+            await self.client.chat_update(
+                channel=channel, ts=card_ts, text=text[:3000], blocks=as_dicts(text_blocks(text))
+            )
+        pages = [seen.groups[n : n + per_page] for n in range(0, len(seen.groups), per_page)]
+        thread = list(seen.storm.thread)
+        for index in range(max(len(thread) - 1, 0), len(pages)):
+            page = self.texts.render("storm_groups.md.j2", groups=pages[index])
+            if index < len(thread):
+                await self.client.chat_update(
+                    channel=channel, ts=thread[index], text=page[:3000], blocks=as_dicts(text_blocks(page))
+                )
+            else:
+                thread.append(await self.post(channel, page, thread_ts=card_ts))
+                await self._save_storm(storm_id, thread=list(thread))
+
+    async def _save_storm(self, storm_id: int, **fields: Any) -> None:
+        async with self.db.session_scope() as session:
+            storm = await session.get(AlertStorm, storm_id)
+            assert storm is not None
+            for name, value in fields.items():
+                setattr(storm, name, value)
+            session.add(storm)
 
     def _recommended(self, incident: Incident) -> tuple[str, ...]:
         """Containment the incident's triage recommends that its model's platform can do."""

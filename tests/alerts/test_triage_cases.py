@@ -136,3 +136,26 @@ async def test_an_unknown_model_is_said_so_not_silently_sev4(bot: Bot) -> None:
     (card,) = seen(bot, bot.channel("ml-alerts").id)
     assert "`fraud-scorer` is not in sevbot.yml: severity from the alert alone" in card
     assert "no user impact" not in card
+
+
+async def test_a_storm_of_200_models_in_one_notification_leaves_few_messages(bot: Bot) -> None:
+    from bot.emulator.webhooks import am_alert, am_payload
+
+    alerts = []
+    for n in range(200):
+        alert = am_alert("", 0.3, model=f"model-{n:03d}")
+        alert["labels"] = {"alertname": "PredictionErrors", "model": f"model-{n:03d}", "dependency": "feature-store"}
+        alert["fingerprint"] = f"storm-{n}"
+        alerts.append(alert)
+    code, answer = await post_alert(bot, "alertmanager", am_payload(*alerts))
+    assert code == 202 and answer["alerts"]["new"] == 200 and len(answer["alert_groups"]) == 200, answer
+    assert answer["declared"] == []
+    await bot.settled(within=60)
+    channel = bot.channel("ml-alerts")
+    assert len(channel.messages) <= 20, len(channel.messages)
+    shown = "\n".join(seen(bot, channel.id))
+    assert "*Alert storm: 190 models alerting since" in shown, shown[:2000]
+    assert "a shared cause? Common to many of them: `dependency=feature-store` (190)" in shown
+    listed = "\n".join(m.text for m in channel.messages)
+    assert all(f"`model-{n:03d}`" in listed for n in range(10, 200))  # every storm group is in the thread
+    assert bot.incident_channels() == []
