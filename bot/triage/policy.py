@@ -151,8 +151,14 @@ def triage(facts: Facts, *, thresholds: TriageThresholds, fallback: str | None =
         elif facts.slices_in_breach:
             sev = min(sev, _slice_scope(facts, thresholds, found))
         else:
-            found.append(Finding("whole_model", {}))
-            sev = 1
+            drop = _relative_drop(facts)
+            if drop is not None and 0 < drop <= 2 * thresholds.relative_drop_sev2 and facts.kind != "safety":
+                # below the SLO with no slices reported, by a drop the table calls partial (SEV2): not known global
+                found.append(Finding("whole_model_partial", {"drop": drop}))
+                sev = min(sev, 2)
+            else:
+                found.append(Finding("whole_model", {}))
+                sev = 1
         if facts.kind == "safety":
             sev = 1
     elif breach is False and facts.slices_in_breach and facts.slo is not None:

@@ -110,6 +110,37 @@ CASES: list[tuple[str, dict[str, Any], str, list[str]]] = [
         ["*Type:* training / ETL", "hold the new model"],
     ),
     (
+        "the runbook's accuracy 90 % -> 78 %, no slices: a drop over 10 %, SEV2 (not known to be global)",
+        {"metric": "map", "value": 0.5, "baseline": 0.57},
+        "SEV2",
+        ["below its SLO for the model as a whole, 12 % worse than baseline", "*Not known:* per-slice values"],
+    ),
+    (
+        "a bad retrain: mAP 0.64 -> 0.49 for the whole model, minutes after a deploy: SEV1, roll back first",
+        {"metric": "map", "value": 0.49, "baseline": 0.64, "deployed_at": "2026-11-25T00:00:00Z"},
+        "SEV1",
+        ["broken for the model as a whole", "23 % worse than baseline"],
+    ),
+    (
+        "exercise 1: mAP 0.62 -> 0.45 across 60 % of cameras after a deploy: SEV1",
+        {
+            "metric": "map",
+            "value": 0.45,
+            "baseline": 0.62,
+            "slices_total": 10,
+            "slice_label": "camera",
+            "slices": {f"cam-{n}": (0.45 if n < 6 else 0.62) for n in range(10)},
+        },
+        "SEV1",
+        ["broken globally: 6 of 10 cameras (60 %)"],
+    ),
+    (
+        "the feature-store outage: p95 latency doubled, 5xx up: serving, SEV2, dependencies first",
+        {"metric": "latency_p95_ms", "value": 240, "failure_rate": 0.08},
+        "SEV2",
+        ["2.0× its SLO, with errors rising", "check dependencies such as the feature store"],
+    ),
+    (
         "a quality breach with no slices, no baseline, no deploy time: what is not known is said",
         {"metric": "map", "value": 0.5},
         "SEV1",
