@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 import sqlalchemy as sa
@@ -30,6 +30,7 @@ from bot.triage import triage
 __all__ = ["IngestResult", "ingest", "ingest_many"]
 
 OPEN_GROUP = (AlertGroupStatus.OPEN, AlertGroupStatus.ACKNOWLEDGED)
+RETRIAGE_REPEATS = timedelta(minutes=1)  # a group's repeats (no status change) are re-triaged at most this often
 
 
 @dataclass
@@ -195,6 +196,11 @@ async def _ingest_key(
         session.add(group)
         await session.flush()
         await join_storm(session, config=config, group=group, now=now)
+    repeats = all(row.group_id == group.id and not news for row, news in rows)
+    if group.id is not None and repeats and now - group.updated_at < RETRIAGE_REPEATS:
+        for result in results:  # repeats of alerts the card counts, triaged less than a minute ago: stored, no more
+            result.groups.add(group.id)
+        return
     for row, _ in rows:
         row.group_id = group.id
         session.add(row)
