@@ -155,21 +155,7 @@ async def request(
     session.add(action)
     await session.flush()
     if not allowed:
-        if incident is None or incident.id is None:
-            log.info("refused %s of %s by %s (no incident)", kind, model, user)
-            return action
-        await record(
-            session,
-            incident_id=incident.id,
-            actor=user,
-            kind=EventKind.ACTION,
-            at=now,
-            action_id=action.id,
-            action=kind,
-            model=model,
-            status=ActionStatus.REFUSED,
-            by=user,
-        )
+        await _refused(session, action, incident, user=user, step="request", now=now)
         return action
     await _queue(session, action, OutboxKind.PLAN_ACTION, now)
     return action
@@ -456,7 +442,7 @@ async def _pending(session: AsyncSession, action_id: int) -> tuple[Action, Incid
 async def _refused(
     session: AsyncSession, action: Action, incident: Incident | None, *, user: str, step: str, now: datetime
 ) -> None:
-    """A refused Confirm or Cancel is on the timeline like a refused request; the plan itself is untouched."""
+    """A refused request, Confirm, Cancel or pick, on the incident's timeline (logged when there is no incident)."""
     if incident is None or incident.id is None:
         log.info("refused %s of action %s by %s", step, action.id, user)
         return
