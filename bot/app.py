@@ -3,12 +3,18 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Awaitable, Callable
+from typing import Any
 
 from slack_bolt.async_app import AsyncApp
 from slack_bolt.authorization import AuthorizeResult
+from slack_bolt.request.async_request import AsyncBoltRequest
+from slack_bolt.response import BoltResponse
 
 import commands
+from bot import deliveries
 from bot.services import Services
+from bot.slack.inbound import delivery_key
 
 __all__ = ["build_app"]
 
@@ -44,5 +50,24 @@ def build_app(services: Services) -> AsyncApp:
         process_before_response=False,
         raise_error_for_unhandled_request=False,
     )
+    app.middleware(_once_over_the_socket(services))
     commands.register(app, services)
     return app
+
+
+def _once_over_the_socket(services: Services):  # type: ignore[no-untyped-def]
+    """Socket Mode deliveries are acted on once, like HTTP ones (which `/slack/events` checks before bolt): the same
+    `trigger_id` (or click) delivered again — Slack redelivers an envelope it did not see acked — is acked only."""
+
+    async def once(req: AsyncBoltRequest, resp: BoltResponse, next: Callable[[], Awaitable[BoltResponse]]) -> Any:
+        if req.mode != "socket_mode" or not isinstance(req.body, dict):
+            return await next()
+        body: dict[str, Any] = req.body
+        payload = body if "command" not in body else None
+        key = delivery_key({k: str(v) for k, v in body.items()} if payload is None else {}, payload)
+        if key is not None and not await deliveries.first_time(services.db, key=key, now=services.clock.now()):
+            services.metrics.slack_replays.labels(why="replay").inc()
+            return BoltResponse(status=200, body="")
+        return await next()
+
+    return once

@@ -177,7 +177,7 @@ def slack_requests(draw: st.DrawFn) -> tuple[bytes, dict[str, str], bool]:
         form = {
             "command": "/incident",
             "text": draw(st.text(max_size=40) | st.sampled_from(["declare sev1 cv-detector <!channel>", "help"])),
-            "user_id": draw(st.sampled_from(["U0001", "U0001", "", "U0666"])),
+            "user_id": draw(st.sampled_from(["U0001", "U0001", "", "U0777"])),  # U0777: no such person
             "channel_id": draw(st.sampled_from(["C00000001", "C00000001", ""])),
         }
         dropped = draw(st.sampled_from([None, None, "user_id", "channel_id", "text"]))

@@ -72,3 +72,23 @@ async def test_a_refresh_request_reconnects_and_nothing_is_lost(bot: Bot, emulat
     assert len(emulator.calls_to("apps.connections.open", ok=True)) == 2
     reply = await bot.driver.slash("U0002", bot.channel("general").id, "declare sev3 ranker slow")
     assert "Declared *INC-1*" in reply.ephemeral_text
+
+
+async def test_an_envelope_delivered_twice_is_acted_on_once(bot: Bot, emulator: SlackEmulator) -> None:
+    general = bot.channel("general").id
+    form = {
+        "command": "/incident",
+        "text": "declare sev2 ranker CTR down twice",
+        "user_id": "U0002",
+        "user_name": "bob",
+        "channel_id": general,
+        "team_id": emulator.workspace.team_id,
+        "trigger_id": "same-trigger",
+        "response_url": emulator.new_response_url(channel=general, user="U0002"),
+    }
+    first = await emulator.socket_mode.send("slash_commands", form)
+    again = await emulator.socket_mode.send("slash_commands", form)  # Slack redelivers what it saw unacked
+    assert "Declared *INC-1*" in str(first)
+    assert "INC-2" not in str(again)
+    await bot.settled()
+    assert len(bot.incident_channels()) == 1
