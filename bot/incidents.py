@@ -100,9 +100,12 @@ async def snapshot(session: AsyncSession, incident: Incident) -> IncidentSnapsho
 
 
 async def open_snapshots(session: AsyncSession, *, most: int = 50) -> tuple[list[IncidentSnapshot], int]:
-    """The newest open incidents with their roles, in two queries whatever their number; and how many are open."""
-    found = await open_incidents(session)
-    shown = list(found)[-most:]
+    """The newest open incidents with their roles, and how many are open: three small queries whatever their number
+    (only the `most` newest are loaded)."""
+    is_open = Incident.status != IncidentStatus.RESOLVED
+    total = (await session.exec(select(sa.func.count()).select_from(Incident).where(is_open))).one()
+    newest = await session.exec(select(Incident).where(is_open).order_by(col(Incident.id).desc()).limit(most))
+    shown = list(reversed(newest.all()))
     roles: dict[int, dict[Role, list[str]]] = {_id(i): {} for i in shown}
     if shown:
         current = await session.exec(
@@ -112,7 +115,7 @@ async def open_snapshots(session: AsyncSession, *, most: int = 50) -> tuple[list
         )
         for assignment in current.all():
             roles[assignment.incident_id].setdefault(Role(assignment.role), []).append(assignment.user_id)
-    return [IncidentSnapshot(incident=i, roles=roles[_id(i)]) for i in shown], len(found)
+    return [IncidentSnapshot(incident=i, roles=roles[_id(i)]) for i in shown], total
 
 
 async def by_channel(session: AsyncSession, channel_id: str) -> Incident | None:
@@ -128,9 +131,17 @@ async def open_incidents(session: AsyncSession) -> Sequence[Incident]:
 
 
 async def _set_role(
-    session: AsyncSession, *, incident_id: int, role: Role, users: list[str], actor: str, now: datetime
+    session: AsyncSession,
+    *,
+    incident_id: int,
+    role: Role,
+    users: list[str],
+    actor: str,
+    now: datetime,
+    new: bool = False,
 ) -> TimelineEvent:
-    for assignment in await _current_roles(session, incident_id):
+    """`new`: the incident was opened in this transaction, so it has no role to end."""
+    for assignment in [] if new else await _current_roles(session, incident_id):
         if assignment.role == role:
             assignment.ended_at = now
             session.add(assignment)
@@ -215,6 +226,7 @@ async def declare(
             users=[declared_by],
             actor=SYSTEM_ACTOR,
             now=now,
+            new=True,
         )
     if model_config is not None:
         if model_config.oncall:
@@ -225,6 +237,7 @@ async def declare(
                 users=model_config.oncall[:1],
                 actor=SYSTEM_ACTOR,
                 now=now,
+                new=True,
             )
         if model_config.owners:
             await _set_role(
@@ -234,6 +247,7 @@ async def declare(
                 users=list(model_config.owners),
                 actor=SYSTEM_ACTOR,
                 now=now,
+                new=True,
             )
         members += [*model_config.owners, *model_config.oncall]
     invite = list(dict.fromkeys(members))

@@ -122,7 +122,20 @@ async def main(acks: int) -> int:
                 fine = burst <= 3.0 and not twice and len(names) == 10
                 results.append(("ten under a 429 burst, all complete", f"{burst:.2f} s, posted twice: {twice}", fine))
 
+                if os.environ.get("BENCH_PROFILE"):  # e.g. BENCH_PROFILE=/tmp/acks.txt: the bot's stacks, by py-spy
+                    assert replica.process is not None
+                    pid = str(replica.process.pid)
+                    profile = ["record", "--gil", "--format", "raw", "--duration", "6", "--pid", pid]
+                    await asyncio.create_subprocess_exec(
+                        "py-spy", *profile, "-o", os.environ["BENCH_PROFILE"], stdout=asyncio.subprocess.DEVNULL
+                    )
+                cpu_before, wall_before = _cpu_s(replica), time.perf_counter()
                 acks_ms = await _acks(driver, emulator, acks)
+                busy = (_cpu_s(replica) - cpu_before) / (time.perf_counter() - wall_before)
+                print(
+                    f"  the bot's CPU during the acks: {busy * 100:.0f} % of one core, "
+                    f"{(_cpu_s(replica) - cpu_before) / acks * 1000:.1f} ms per request"
+                )
                 p50, p99 = percentile(acks_ms, 50), percentile(acks_ms, 99)
                 results.append(
                     ("ack at 8 concurrent, declares mixed", f"p50 {p50:.1f} ms, p99 {p99:.1f} ms", p99 <= 50)
@@ -134,6 +147,13 @@ async def main(acks: int) -> int:
     for name, figure, met in results:
         print(f"  {name:<38} {figure:<48} {'met' if met else 'MISSED'}")
     return 0 if all(met for _, _, met in results) else 1
+
+
+def _cpu_s(replica: Replica) -> float:
+    """CPU seconds the bot's process has used (user + system), from /proc."""
+    assert replica.process is not None
+    fields = Path(f"/proc/{replica.process.pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 async def _acks(driver: SlackDriver, emulator: SlackEmulator, requests: int) -> list[float]:
