@@ -84,17 +84,20 @@ def db_upgrade() -> int:
     return 0
 
 
-def demo() -> int:
+def demo(out: str | None = None) -> int:
+    from pathlib import Path
+
     from bot.demo import run_demo
 
-    return asyncio.run(run_demo())
+    return asyncio.run(run_demo(Path(out) if out else None))
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="sevbot", description="Incident response for ML models, from Slack.")
     sub = parser.add_subparsers(dest="command", required=True)
     sub.add_parser("serve", help="run the bot (HTTP, or Socket Mode when SLACK_APP_TOKEN is set)")
-    sub.add_parser("demo", help="play a scripted incident against a local Slack emulator")
+    demo_parser = sub.add_parser("demo", help="play a scripted incident against a local Slack emulator")
+    demo_parser.add_argument("--out", metavar="DIR", help="also leave the postmortem, every chart and the transcript")
     sub.add_parser("check", help="validate sevbot.yml and the environment")
     db = sub.add_parser("db", help="database migrations")
     db.add_argument("action", choices=["upgrade"])
@@ -102,5 +105,7 @@ def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     logging.getLogger("apscheduler").setLevel(logging.WARNING)  # not a line per reminder tick
     logging.getLogger("alembic").setLevel(logging.WARNING)
-    commands = {"serve": serve, "demo": demo, "check": check, "db": db_upgrade}
+    if args.command == "demo":
+        return demo(args.out)
+    commands = {"serve": serve, "check": check, "db": db_upgrade}
     return commands[args.command]()

@@ -120,7 +120,7 @@ def _am_payload(status: str, cameras: range, value: float) -> dict[str, object]:
                 status=status,
                 total=40,
                 starts_at="2026-11-22T02:55:00Z",
-                ends_at="0001-01-01T00:00:00Z" if status == "firing" else "2026-11-22T04:30:00Z",
+                ends_at="0001-01-01T00:00:00Z" if status == "firing" else "2026-11-22T03:15:00Z",
                 **notes,
             )
             for n in cameras
@@ -161,7 +161,13 @@ async def play(box: Sandbox, clock: ManualClock) -> str:
     await s.at(3)  # rolled back, but nobody has acknowledged: the first escalation step
     await s.click("U0002", channel, "incident_take_command", "I'll be commander")
     await s.slash("U0002", channel, "role comms <@U0005|erin>")
+    await s.at(4)  # the rollback shows: the per-camera rule stops firing and Alertmanager says so
+    await s.alertmanager("resolved", range(23, 41), 0.61)
+    await s.at(5)
+    await s.slash("U0004", channel, "hypothesis a camera firmware push on site B")
+    await s.slash("U0003", channel, "hypothesis 2.0.0 was trained without night IR frames")
     await s.at(6)
+    await s.slash("U0004", channel, "hypothesis 1 ruled-out site B firmware unchanged since October")
     await s.slash(
         "U0003",
         channel,
@@ -172,9 +178,12 @@ async def play(box: Sandbox, clock: ManualClock) -> str:
     s.say("U0002", "Add to timeline (message shortcut) on that message")
     await box.driver.message_shortcut("U0002", channel, said, "add_to_timeline")
     await box.settled()
+    await s.slash(
+        "U0002", channel, "hypothesis 2 confirmed 2.0.0's training set has no IR frames; site B goes IR at 02:50"
+    )
     await s.slash("U0002", channel, "status identified")
     await s.at(9)
-    await s.slash("U0002", channel, "severity sev1")
+    await s.slash("U0002", channel, "severity sev1 site B's night shift runs on these cameras: treat as customer-wide")
     await s.at(12)
     await s.slash("U0002", channel, "verify")
     await s.at(24)  # SEV1 since 03:21: an update every 15 min
@@ -200,7 +209,7 @@ async def play(box: Sandbox, clock: ManualClock) -> str:
     reminder = [m for m in box.ws.channels[channel].messages if m.text.startswith(":alarm_clock:")][-1]
     await s.click("U0005", channel, "incident_snooze_60", "Snooze 60 min", ts=reminder.ts)
     await s.at(78)
-    await s.alertmanager("resolved", range(23, 41), 0.61)
+    await box.settled()  # the verification sevbot scheduled an SLO window after the rollback is due
     await s.at(84)  # the ledger: 2.0.0 is known bad, 1.8.2 known good since its verification
     await s.slash("U0003", channel, "rollback cv-detector to 2.0.0")
     plan = [m for m in box.ws.channels[channel].messages if m.ephemeral_to == "U0003" and "Confirm" in str(m.blocks)][
@@ -220,7 +229,8 @@ async def play(box: Sandbox, clock: ManualClock) -> str:
     return channel
 
 
-async def run_demo() -> int:
+async def run_demo(out: Path | None = None) -> int:
+    """Play the night and print it; with `out`, also leave the postmortem, every chart and the transcript there."""
     logging.getLogger().setLevel(logging.WARNING)
     clock = ManualClock(START)
     SimulatedBackend.reset(clock.now)  # the simulated model service starts at 2.0.0 each run, on the demo's clock
@@ -235,13 +245,32 @@ async def run_demo() -> int:
         options = ServerOptions(clock=clock, poll_s=0.05, tick_s=0)  # Script.at ticks as the clock moves
         async with sandbox(database_url=url, config=config, emulator=emulator, options=options) as box:
             channel = await play(box, clock)
-            print("\n" + "=" * 100 + "\nWhat #ml-alerts shows:\n")
-            print(render_channel(box.ws, box.channel("ml-alerts").id))
-            print("\n" + "=" * 100 + "\nWhat the incident channel shows:\n")
-            print(render_channel(box.ws, channel))
-            print("\n" + "=" * 100 + "\nWhat #incidents shows:\n")
-            print(render_channel(box.ws, box.channel("incidents").id))
+            rule = "\n" + "=" * 100 + "\n"
+            parts = [
+                f"{rule}What #ml-alerts shows:\n\n{render_channel(box.ws, box.channel('ml-alerts').id)}",
+                f"{rule}What the incident channel shows:\n\n{render_channel(box.ws, channel)}",
+                f"{rule}What #incidents shows:\n\n{render_channel(box.ws, box.channel('incidents').id)}",
+            ]
             postmortem = next(f for f in box.ws.files.values() if str(f["name"]).endswith("-postmortem.md"))
-            print("\n" + "=" * 100 + f"\nThe postmortem draft ({postmortem['name']}, uploaded to the channel):\n")
-            print(bytes(postmortem["content"]).decode())
+            document = bytes(postmortem["content"]).decode()
+            parts.append(f"{rule}The postmortem draft ({postmortem['name']}, uploaded to the channel):\n\n{document}")
+            transcript = "\n".join(parts)
+            print(transcript)
+            if out is not None:
+                written = _leave(out, transcript, [f for f in box.ws.files.values() if f["content"] is not None])
+                print(f"\nLeft in {out}: {', '.join(written)}")
     return 0
+
+
+def _leave(out: Path, transcript: str, files: list[dict[str, object]]) -> list[str]:
+    """The transcript and every file uploaded during the night (the postmortem, each chart), by their names."""
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "transcript.txt").write_text(transcript + "\n")
+    written = ["transcript.txt"]
+    for item in files:
+        name = Path(str(item["name"])).name  # a file's own name only: nothing lands outside `out`
+        content = item["content"]
+        assert isinstance(content, bytes | bytearray)
+        (out / name).write_bytes(bytes(content))
+        written.append(name)
+    return written

@@ -406,9 +406,16 @@ async def change_status(session: AsyncSession, *, now: datetime, incident: Incid
 
 
 async def change_severity(
-    session: AsyncSession, *, config: Config, now: datetime, incident: Incident, user: str, severity: str
+    session: AsyncSession,
+    *,
+    config: Config,
+    now: datetime,
+    incident: Incident,
+    user: str,
+    severity: str,
+    why: str = "",
 ) -> None:
-    """A new severity re-plans the update cadence from now; the change is announced."""
+    """A new severity re-plans the update cadence from now; the change is announced with its reason."""
     _check_open(incident)
     severity = severity.upper()
     if severity not in SEVERITIES:
@@ -426,6 +433,7 @@ async def change_severity(
         at=now,
         before=before,
         after=severity,
+        why=_check_text(why, "reason", limit=500) if why.strip() else "",
         next_update_at=incident.next_update_at.isoformat() if incident.next_update_at else None,
     )
     await _tell_channel(session, incident_id=_id(incident), now=now, event_id=event.id)

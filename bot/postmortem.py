@@ -9,17 +9,22 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from enum import StrEnum
+from functools import cached_property
 from typing import Any
 
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot import timeline
+from bot import hypotheses, timeline
 from bot.alerts.facts import natural_key
+from bot.clock import parse_time
+from bot.hypotheses import Hypothesis
+from bot.incident_chart import charted_verdict
 from bot.models import Alert, Incident, RoleAssignment, TimelineEvent
 from bot.outbox import OutboxKind, enqueue
 from bot.texts import Texts
 from bot.timeline import EventKind
+from bot.triage.kinds import plural
 
 __all__ = ["Postmortem", "Step", "gather", "render", "request"]
 
@@ -27,8 +32,8 @@ QUIET = {EventKind.REMINDER}  # nudges are not part of the story
 
 
 class Step(StrEnum):
-    DOCUMENT = "document"
-    CHART = "chart"
+    CHART = "chart"  # every verification's chart is up with its permalink (normally it already is)
+    DOCUMENT = "document"  # the Markdown, which links to those charts
     SUMMARY = "summary"
 
 
@@ -56,6 +61,77 @@ class Postmortem:
     events: list[TimelineEvent]
     roles: list[RoleAssignment]
     slices: list[str] = field(default_factory=list)
+    alert_rows: list[Alert] = field(default_factory=list)
+
+    # ----- detection: from the alerts' own times, not only from when sevbot heard of them -----
+    @cached_property
+    def deployed_at(self) -> datetime | None:
+        """The latest deploy an alert reported (`deployed_at`)."""
+        found = [parse_time(a.details.get("deployed_at")) for a in self.alert_rows]
+        return max((d for d in found if d is not None), default=None)
+
+    @cached_property
+    def impact_started_at(self) -> datetime | None:
+        return min((a.starts_at for a in self.alert_rows if a.starts_at is not None), default=None)
+
+    @cached_property
+    def first_alert_at(self) -> datetime | None:
+        return min((a.received_at for a in self.alert_rows), default=None)
+
+    @cached_property
+    def slices_total(self) -> int | None:
+        return (
+            max((int(a.details["slices_total"]) for a in self.alert_rows if a.details.get("slices_total")), default=0)
+            or None
+        )
+
+    @cached_property
+    def slice_label(self) -> str:
+        """What the slices are called, plural ("cameras"), from the alerts' slice label."""
+        label = next((str(a.details["slice_label"]) for a in self.alert_rows if a.details.get("slice_label")), "slice")
+        return plural(label, len(self.slices))
+
+    @property
+    def time_to_detect(self) -> timedelta | None:
+        """From the start of impact (the earliest alert's start) to the declaration."""
+        start = self.impact_started_at
+        return self.incident.declared_at - start if start and start <= self.incident.declared_at else None
+
+    @cached_property
+    def recovered(self) -> TimelineEvent | None:
+        """The first verification that found every SLO recovered."""
+        return next(
+            (
+                e
+                for e in self.verifications
+                if e.data.get("verdicts") and all(v.get("verdict") == "recovered" for v in e.data["verdicts"])
+            ),
+            None,
+        )
+
+    @cached_property
+    def time_to_verify(self) -> timedelta | None:
+        recovered = self.recovered
+        return self._since(recovered.at) if recovered else None
+
+    @cached_property
+    def hypotheses(self) -> list[Hypothesis]:
+        return hypotheses.from_events(self.events)
+
+    @cached_property
+    def rolled_back_from(self) -> str | None:
+        """The version the first successful rollback left: the suspect of a deploy-caused incident."""
+        first = self._first(EventKind.ACTION, status="succeeded", action="rollback")
+        return str(first.data.get("before")) if first and first.data.get("before") else None
+
+    @cached_property
+    def charts(self) -> list[tuple[TimelineEvent, str]]:
+        """Each verification's chart link (its Slack permalink), where one was uploaded."""
+        return [
+            (e, str(e.data["chart"]["permalink"]))
+            for e in self.verifications
+            if (e.data.get("chart") or {}).get("permalink") and charted_verdict(e)
+        ]
 
     def _first(self, kind: EventKind, **match: Any) -> TimelineEvent | None:
         return next(
@@ -69,7 +145,7 @@ class Postmortem:
     def time_to_acknowledge(self) -> timedelta | None:
         return self._since(self.incident.acknowledged_at)
 
-    @property
+    @cached_property
     def time_to_contain(self) -> timedelta | None:
         contained = self._first(EventKind.ACTION, status="succeeded")
         return self._since(contained.at) if contained else None
@@ -78,22 +154,28 @@ class Postmortem:
     def time_to_resolve(self) -> timedelta | None:
         return self._since(self.incident.resolved_at)
 
-    @property
-    def severity_history(self) -> list[tuple[datetime, str, str]]:
-        """(when, severity, who): the declared one, then each change."""
-        history = [(self.incident.declared_at, self._declared_severity(), self.incident.declared_by)]
-        history += [(e.at, str(e.data["after"]), e.actor) for e in self.events if e.kind == EventKind.SEVERITY_CHANGED]
+    @cached_property
+    def severity_history(self) -> list[tuple[datetime, str, str, str]]:
+        """(when, severity, who, why): the declared one (why: triage's first finding, if sevbot declared it), then
+        each change with the reason given."""
+        declared_why = "declared from an alert by triage" if self.incident.auto_declared else ""
+        history = [(self.incident.declared_at, self._declared_severity(), self.incident.declared_by, declared_why)]
+        history += [
+            (e.at, str(e.data["after"]), e.actor, str(e.data.get("why") or ""))
+            for e in self.events
+            if e.kind == EventKind.SEVERITY_CHANGED
+        ]
         return history
 
     def _declared_severity(self) -> str:
         declared = self._first(EventKind.DECLARED)
         return str(declared.data.get("severity")) if declared else self.incident.severity
 
-    @property
+    @cached_property
     def timeline(self) -> list[TimelineEvent]:
         return [e for e in self.events if e.kind not in QUIET]
 
-    @property
+    @cached_property
     def rows(self) -> list[dict[str, Any]]:
         """The timeline for people: alerts that fired (or resolved) together become one row."""
         rows: list[dict[str, Any]] = []
@@ -128,29 +210,29 @@ class Postmortem:
             )
         return rows
 
-    @property
+    @cached_property
     def rca_notes(self) -> list[TimelineEvent]:
         return [e for e in self.events if e.kind == EventKind.NOTE and e.data.get("rca")]
 
-    @property
+    @cached_property
     def action_items(self) -> list[TimelineEvent]:
         return [e for e in self.events if e.kind == EventKind.ACTION_ITEM]
 
-    @property
+    @cached_property
     def containment(self) -> list[TimelineEvent]:
         return [
             e for e in self.events if e.kind == EventKind.ACTION and e.data.get("status") in ("succeeded", "failed")
         ]
 
-    @property
+    @cached_property
     def verifications(self) -> list[TimelineEvent]:
         return [e for e in self.events if e.kind == EventKind.VERIFICATION]
 
-    @property
+    @cached_property
     def alerts(self) -> int:
         return sum(1 for e in self.events if e.kind == EventKind.ALERT and e.data.get("status") == "firing")
 
-    @property
+    @cached_property
     def people(self) -> set[str]:
         """Every Slack user the document names (actors, role holders, people notified, action item owners)."""
         named = {e.actor for e in self.events} | {r.user_id for r in self.roles} | {r.assigned_by for r in self.roles}
@@ -179,7 +261,7 @@ async def gather(session: AsyncSession, incident: Incident) -> Postmortem:
     ).all()
     alerts = (await session.exec(select(Alert).where(Alert.incident_id == incident.id))).all()
     labels = sorted({str(a.details["slice_value"]) for a in alerts if a.details.get("slice_value")}, key=natural_key)
-    return Postmortem(incident=incident, events=list(found), roles=list(roles), slices=labels)
+    return Postmortem(incident=incident, events=list(found), roles=list(roles), slices=labels, alert_rows=list(alerts))
 
 
 def render(texts: Texts, pm: Postmortem, *, names: dict[str, str], now: datetime) -> str:

@@ -9,13 +9,14 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from jinja2 import ChoiceLoader, Environment, FileSystemLoader, StrictUndefined
+from jinja2 import ChoiceLoader, Environment, FileSystemLoader, StrictUndefined, pass_context
+from jinja2.runtime import Context
 from markupsafe import Markup
 
 from bot import mrkdwn
 from bot.clock import utc
 
-__all__ = ["TEMPLATES_DIR", "Texts", "format_duration", "format_time"]
+__all__ = ["TEMPLATES_DIR", "Texts", "format_duration", "format_near", "format_time"]
 
 TEMPLATES_DIR = Path(__file__).resolve().parent.parent / "templates"
 
@@ -41,6 +42,22 @@ def format_duration(value: timedelta | float | int) -> str:
         return f"{hours} h {minutes} min" if minutes else f"{hours} h"
     days, hours = divmod(hours, 24)
     return f"{days} d {hours} h" if hours else f"{days} d"
+
+
+def format_near(value: float | None, bound: float | str | None = None) -> str:
+    """A metric value at the precision that matters next to its SLO: one decimal more than the bound is written with
+    (0.612 beside 0.55, 260.4 beside 120), at least two significant digits; `bound` may be "≥ 0.55"."""
+    if value is None:
+        return "—"
+    text = str(bound).split()[-1] if bound is not None and str(bound).split() else ""
+    decimals = len(text.split(".", 1)[1]) if "." in text else 0
+    decimals = decimals + 1 if text else 3
+    magnitude = abs(float(value))
+    while (
+        decimals < 6 and magnitude and round(magnitude, decimals) and round(magnitude, decimals) < 10 ** (1 - decimals)
+    ):
+        decimals += 1  # two significant digits at least (0.0042, not 0.0)
+    return f"{float(value):.{decimals}f}"
 
 
 def _finalize(value: Any) -> str:
@@ -103,32 +120,48 @@ class Texts:
             time=format_time,
             datetime=lambda v: format_time(v, date=True),
             duration=format_duration,
+            near=format_near,
             plain=lambda v: Markup(mrkdwn.plain(str(v))),
         )
+        self._plain = {table: self._plain_env(table=table) for table in (True, False)}
 
     def render(self, name: str, **context: Any) -> str:
         return self.env.get_template(name).render(**context).strip()
 
     def render_markdown(self, name: str, *, names: dict[str, str], **context: Any) -> str:
         """A Markdown document (not Slack mrkdwn): nothing escaped, people by name, stored text made plain."""
-        env = self.env.overlay(finalize=lambda v: "" if v is None else str(v))
+        template = self._plain[True].get_template(name)
+        return template.render(**context, _names=names).strip() + "\n"
 
-        def text(value: str | None) -> str:
+    def render_plain(self, name: str, *, names: dict[str, str], **context: Any) -> str:
+        """Plain text (a form's draft): people by name, stored text made plain, nothing escaped."""
+        return self._plain[False].get_template(name).render(**context, _names=names).strip()
+
+    def _plain_env(self, *, table: bool) -> Environment:
+        """Built once (templates compile once); the people's names come with each render (`_names`)."""
+        env = self.env.overlay(finalize=lambda v: "" if v is None else str(v), cache_size=100)
+
+        @pass_context
+        def text(context: Context, value: str | None) -> str:
             plain_text = mrkdwn.plain(value or "")
-            for user_id, name in names.items():
+            for user_id, name in context.get("_names", {}).items():
                 plain_text = plain_text.replace("@" + user_id, "@" + name)
-            # one line, and a `|` cannot end a table cell early
-            return " ".join(plain_text.split()).replace("|", "\\|")
+            # one line, and (in a table) a `|` cannot end a cell early
+            one_line = " ".join(plain_text.split())
+            return one_line.replace("|", "\\|") if table else one_line
 
-        def person(user_id: str | None) -> str:
+        @pass_context
+        def person(context: Context, user_id: str | None) -> str:
             if not user_id:
                 return "nobody"
             kind, _, name = user_id.partition(":")
             if name and kind in ("app", "alert"):  # an app's message, an alert source (alert:alertmanager)
-                return text(mrkdwn.from_command(name))  # `<!channel>` in a name reads as @channel
-            return "sevbot" if user_id == "sevbot" else "@" + names.get(user_id, user_id)
+                return str(text(context, mrkdwn.from_command(name)))  # `<!channel>` in a name reads as @channel
+            return "sevbot" if user_id == "sevbot" else "@" + context.get("_names", {}).get(user_id, user_id)
 
-        env.filters.update(
-            person=person, people=lambda ids: ", ".join(person(u) for u in ids or []) or "nobody", text=text
-        )
-        return env.get_template(name).render(**context).strip() + "\n"
+        @pass_context
+        def people(context: Context, ids: Iterable[str] | None) -> str:
+            return ", ".join(person(context, u) for u in ids or []) or "nobody"
+
+        env.filters = {**self.env.filters, "person": person, "people": people, "text": text}  # not the parent's dict
+        return env

@@ -32,6 +32,8 @@ class EventKind(StrEnum):
     SNOOZED = "snoozed"
     ESCALATED = "escalated"
     ACTION_ITEM = "action_item"
+    HYPOTHESIS = "hypothesis"  # proposed: numbered in the order proposed
+    HYPOTHESIS_SETTLED = "hypothesis_settled"  # confirmed or ruled out, with why
     SLACK_REFUSED = "slack_refused"  # a step Slack refused for good (a workspace policy, a missing scope)
 
 

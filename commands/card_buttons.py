@@ -8,8 +8,7 @@ from typing import Any
 from slack_bolt.async_app import AsyncApp
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot import incidents
-from bot.alerts.facts import incident_scope
+from bot import incidents, update_draft
 from bot.containment import ActionKind
 from bot.errors import UserError
 from bot.models import Role
@@ -41,14 +40,26 @@ async def acknowledge(services: Services, body: dict[str, Any], client: AsyncWeb
 
 
 async def open_update_form(services: Services, body: dict[str, Any], client: AsyncWebClient) -> None:
+    """The form opens on the playbook's checklist, drafted from the records (`bot.update_draft`)."""
     async with services.db.session_scope() as session:
         incident = await incident_from(session, value_of(body))
         if incident.status == "resolved":
             raise UserError(f"INC-{incident.id} is already resolved.")
         snap = await incidents.snapshot(session, incident)
-        now = services.clock.now()
-        scope = "" if incident.scope else await incident_scope(session, incident, services.config, now)
-    await client.views_open(trigger_id=body["trigger_id"], view=update_modal(snap, scope=scope))
+        people = {p for p in (snap.commander, *await update_draft.people(session, incident)) if p}
+    names = {p: await services.publisher.user_name(p) for p in sorted(people)}  # cached; not inside a transaction
+    async with services.db.session_scope() as session:
+        drafted = await update_draft.draft(
+            session,
+            incident=incident,
+            config=services.config,
+            texts=services.texts,
+            now=services.clock.now(),
+            commander=snap.commander,
+            names=names,
+        )
+    view = update_modal(snap, scope=drafted.scope, text=drafted.text)
+    await client.views_open(trigger_id=body["trigger_id"], view=view)
 
 
 async def open_resolve_form(services: Services, body: dict[str, Any], client: AsyncWebClient) -> None:

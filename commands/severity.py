@@ -1,20 +1,21 @@
-"""`/incident severity <sev1..sev4>`: the cadence is re-planned and the change announced."""
+"""`/incident severity <sev1..sev4> [why]`: the cadence is re-planned and the change announced with its reason."""
 
 from __future__ import annotations
 
-from bot import incidents
+from bot import incidents, mrkdwn
 from bot.errors import UserError
+from commands.arguments import first_word
 from commands.invocation import Invocation
 
 NAME = "severity"
-USAGE = "severity <sev1|sev2|sev3|sev4>"
+USAGE = "severity <sev1|sev2|sev3|sev4> [why]"
 SUMMARY = "change the severity"
 
 
 async def run(inv: Invocation) -> None:
-    wanted = inv.args.strip()
-    if not wanted or " " in wanted:
-        raise UserError("Give one severity.", usage=USAGE)
+    wanted, why = first_word(inv.args)
+    if not wanted:
+        raise UserError("Give the new severity, and why if you can.", usage=USAGE)
     async with inv.services.db.session_scope() as session:
         incident = await inv.incident_here(session)
         await incidents.change_severity(
@@ -24,6 +25,7 @@ async def run(inv: Invocation) -> None:
             incident=incident,
             user=inv.user,
             severity=wanted,
+            why=mrkdwn.from_command(why),
         )
     inv.changed()
     await inv.reply()

@@ -6,6 +6,7 @@ import os
 from pathlib import Path
 
 import pytest
+from matplotlib import image as mpimg
 
 from bot.demo import run_demo
 
@@ -25,13 +26,18 @@ async def test_the_demo_plays_the_night_through(capsys: pytest.CaptureFixture[st
     assert "*Rollback on the simulated model service:* cv-detector: 2.0.0 (data b4f7a10" in out
     assert ":rewind: `cv-detector` rolled back on the simulated model service: 2.0.0 → *1.8.2* (by @dave)." in out
     # Verified: too early by hand, then recovered an SLO window after the rollback, unasked.
-    assert ":x: map 0.6: 22 % of the last 1 h inside ≥ 0.55 — not recovered" in out
+    assert ":x: map 0.600: 48 % of the last 1 h inside ≥ 0.55 — not recovered" in out
     assert (
-        ":white_check_mark: map 0.6 ≥ 0.55 for 1 h — recovered, ready to resolve (better than the breach, p < 0.001)"
+        ":white_check_mark: map 0.600 ≥ 0.55 for 1 h — recovered, ready to resolve (better than the breach, p < 0.001)"
         in out
     )
-    # one chart with each verification, and the latest again with the postmortem
-    assert out.count("📎 cv-detector map across INC-1 (red: SLO ≥ 0.55; green: containment)") == 3
+    # one chart with each verification, uploaded once: the postmortem links to them
+    assert out.count("📎 cv-detector map across INC-1 (verification at ") == 2
+    assert "— [chart](https://emulator.slack.test/files/" in out
+    # Hypotheses tried: one ruled out, one confirmed; the severity change says why.
+    assert "Hypothesis 1 *ruled out* by @dave: a camera firmware push on site B — site B firmware unchanged" in out
+    assert "Hypothesis 2 *confirmed* by @bob: 2.0.0 was trained without night IR frames" in out
+    assert "Severity changed from SEV2 to *SEV1* by @bob: site B's night shift runs on these cameras" in out
     # The people's side: commander, roles, update, severity, resolution, announcements.
     assert "topic: SEV1 · resolved · IC @bob" in out
     assert "*sevbot's triage said SEV2, because:*" in out
@@ -57,3 +63,17 @@ async def test_the_demo_plays_the_night_through(capsys: pytest.CaptureFixture[st
     if os.environ.get("UPDATE_GOLDEN"):
         GOLDEN.write_text(document)
     assert document == GOLDEN.read_text()
+
+
+async def test_the_demo_leaves_its_postmortem_charts_and_transcript(tmp_path: Path) -> None:
+    out = tmp_path / "night"
+    assert await run_demo(out) == 0
+    names = sorted(p.name for p in out.iterdir())
+    charts = [n for n in names if n.endswith(".png")]
+    assert "transcript.txt" in names and "INC-1-postmortem.md" in names and len(charts) == 2
+    assert (out / "INC-1-postmortem.md").read_text().rstrip() == GOLDEN.read_text().rstrip()
+    assert "What the incident channel shows:" in (out / "transcript.txt").read_text()
+    for chart in charts:
+        image = mpimg.imread(out / chart)
+        assert image.shape[1] == 1000 and image.shape[0] > 420  # the metric, and the cameras in breach below it
+        assert (image[:, :, :3] < 0.9).any(axis=2).mean() > 0.02  # not blank

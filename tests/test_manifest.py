@@ -30,6 +30,7 @@ SCOPES = {
     "bookmarks_add": "bookmarks:write",
     "bookmarks_list": "bookmarks:read",
     "files_upload_v2": "files:write",
+    "files_info": "files:read",  # a chart's permalink, for the postmortem
     "users_info": "users:read",  # files.getUploadURLExternal + files.completeUploadExternal
     "usergroups_users_list": "usergroups:read",  # responders given as user groups
 }

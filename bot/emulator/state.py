@@ -520,6 +520,20 @@ class Workspace:
         }
         return {"upload_url": f"/_upload/{file_id}", "file_id": file_id}
 
+    def files_info(self, caller: str, args: dict[str, Any]) -> dict[str, Any]:
+        stored = self.files.get(str(args.get("file") or ""))
+        if stored is None or stored["content"] is None:
+            raise ApiError("file_not_found")
+        return {
+            "file": {
+                "id": stored["id"],
+                "name": stored["name"],
+                "title": stored["title"],
+                "size": stored["length"],
+                "permalink": f"https://emulator.slack.test/files/{caller}/{stored['id']}/{stored['name']}",
+            }
+        }
+
     def files_completeUploadExternal(self, caller: str, args: dict[str, Any]) -> dict[str, Any]:
         entries = args.get("files")
         if not isinstance(entries, list) or not entries:

@@ -86,15 +86,20 @@ def simulated_series(
     changes = SimulatedBackend.history.get(model) or []
     state = SimulatedBackend.services.get(model)
     first = state.live if state and not changes else None
+    if state is not None and changes:  # before sevbot changed anything: the version it moved away from
+        first = next((v.version for v in state.versions if v.version != changes[0][1]), None)
     series: list[tuple[float, float]] = []
     t, n = start, 0
     while t <= end:
         live = first
+        if live is not None and state is not None:  # not before it existed: the newest version created by then
+            made = state.version(live)
+            if made is not None and made.created_at is not None and made.created_at > t:
+                older = [v for v in state.versions if v.created_at is not None and v.created_at <= t]
+                live = max(older, key=lambda v: v.created_at or t).version if older else live
         for when, version in changes:
             if when <= t:
                 live = version
-        if live is None and changes:
-            live = next((v.version for v in (state.versions if state else ()) if v.version != changes[0][1]), None)
         if live in quality:
             series.append((t.timestamp(), quality[live] + 0.01 * ((n * 7919) % 5 - 2) / 2))
         t, n = t + step, n + 1

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from typing import Any
 
 from slack_sdk.models.blocks import (
@@ -21,6 +22,7 @@ from slack_sdk.models.blocks import (
 from slack_sdk.models.views import View
 
 from bot.config import SEVERITIES, Config
+from bot.hypotheses import Hypothesis
 from bot.incidents import IncidentSnapshot
 from bot.models import AlertGroup, AlertGroupStatus, IncidentStatus
 from bot.slack.ids import ActionId, BlockId, CallbackId
@@ -60,12 +62,17 @@ def text_blocks(text: str) -> list[Block]:
 
 
 def incident_card(
-    snap: IncidentSnapshot, *, texts: Texts, config: Config, contain: tuple[str, ...] = ()
+    snap: IncidentSnapshot,
+    *,
+    texts: Texts,
+    config: Config,
+    contain: tuple[str, ...] = (),
+    hypotheses: Sequence[Hypothesis] = (),
 ) -> list[Block]:
     """`contain`: the containment triage recommends and the platform can do ("rollback", "fallback"): offered as
-    buttons, with the same private plan and confirmation as the command."""
+    buttons, with the same private plan and confirmation as the command. `hypotheses`: the open ones, listed."""
     incident = snap.incident
-    context = {"snap": snap, "model_config": config.model(incident.model)}
+    context = {"snap": snap, "model_config": config.model(incident.model), "hypotheses": hypotheses}
     blocks: list[Block] = [
         *text_blocks(texts.render("incident_card.md.j2", **context)),
         ContextBlock(elements=[MarkdownTextObject(text=texts.render("incident_card_context.md.j2", **context))]),
@@ -174,8 +181,9 @@ def declare_modal(
     )
 
 
-def update_modal(snap: IncidentSnapshot, *, scope: str = "") -> View:
-    """The communication template's fields; scope starts from the incident's, else from what its alerts say."""
+def update_modal(snap: IncidentSnapshot, *, scope: str = "", text: str = "") -> View:
+    """The communication template's fields; scope starts from the incident's, else from what its alerts say; `text`
+    drafts "What changed" (the playbook's checklist, filled in)."""
     incident = snap.incident
     return View(
         type="modal",
@@ -188,7 +196,7 @@ def update_modal(snap: IncidentSnapshot, *, scope: str = "") -> View:
             SectionBlock(
                 text=MarkdownTextObject(text=f"*{incident.severity} · INC-{incident.id}* — status {incident.status}")
             ),
-            _text_input(BlockId.TEXT, ActionId.TEXT, "What changed", multiline=True, max_length=2900),
+            _text_input(BlockId.TEXT, ActionId.TEXT, "What changed", initial=text, multiline=True, max_length=2900),
             _text_input(
                 BlockId.IMPACT,
                 ActionId.IMPACT,

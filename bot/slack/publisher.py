@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import re
 from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
@@ -13,10 +14,9 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 from sqlmodel import col, select
 
-from bot import containment, incidents, postmortem, serving
+from bot import chart, containment, hypotheses, incident_chart, incidents, postmortem, serving
 from bot.alerts import storms
 from bot.cadence import SNOOZE_MINUTES
-from bot.chart import line_chart
 from bot.clock import Clock
 from bot.config import Config
 from bot.containment import BackendFactory
@@ -290,8 +290,16 @@ class Publisher:
         incident = snap.incident
         if incident.channel_id is None:
             raise NotReady(f"INC-{incident_id} has no channel yet")
+        async with self.db.session_scope() as session:
+            tried = await hypotheses.of(session, incident_id)
         blocks = as_dicts(
-            incident_card(snap, texts=self.texts, config=self.config, contain=self._recommended(snap.incident))
+            incident_card(
+                snap,
+                texts=self.texts,
+                config=self.config,
+                contain=self._recommended(snap.incident),
+                hypotheses=[h for h in tried if h.open],
+            )
         )
         fallback = f"{incident.severity} · INC-{incident.id} · {incident.status}"
         topic = self.texts.render("topic.txt.j2", snap=snap)
@@ -506,10 +514,10 @@ class Publisher:
             if payload.get("message_ts"):
                 await self._mark_drafted(incident_id, channel, str(payload["message_ts"]), pm, asked_by)
             await self._postmortem_document(channel, incident, pm)
-        elif step == postmortem.Step.CHART:
-            charted = [e for e in pm.verifications if any(v.get("series") for v in e.data.get("verdicts", []))]
-            if charted and charted[-1].id is not None:
-                await self._chart(incident_id, charted[-1].id)
+        elif step == postmortem.Step.CHART:  # each verification's chart is up (normally already) and has its link
+            for event in pm.verifications:
+                if event.id is not None and not (event.data.get("chart") or {}).get("permalink"):
+                    await self._chart(incident_id, event.id)
         else:
             summary = self.texts.render("postmortem_summary.md.j2", pm=pm, i=incident, asked_by=asked_by)
             await self.post(channel, summary)
@@ -560,28 +568,37 @@ class Publisher:
         await self.post(user, text)
 
     async def _chart(self, incident_id: int, event_id: int) -> None:
-        """The first SLO with data, across the incident: its series, its bound, and the containment actions."""
+        """A verification's chart, uploaded once: the file and its permalink are kept on the verification's event, so
+        a retried row does not upload it again and the postmortem links to it."""
         channel = await self._channel_of(incident_id)
         async with self.db.session_scope() as session:
             event = await session.get(TimelineEvent, event_id)
-            actions = (
-                await session.exec(
-                    select(TimelineEvent).where(
-                        TimelineEvent.incident_id == incident_id, TimelineEvent.kind == EventKind.ACTION
-                    )
-                )
-            ).all()
-        assert event is not None
-        verdict = next(v for v in event.data["verdicts"] if v.get("series"))
-        marks = [a.at.timestamp() for a in actions if a.data.get("status") == "succeeded"]
-        png = line_chart([(t, v) for t, v in verdict["series"]], limit=verdict.get("limit"), marks=marks)
-        model, metric = event.data["model"], verdict["metric"]
-        await self.client.files_upload_v2(
-            channel=channel,
-            file=png,
-            filename=f"INC-{incident_id}-{model}-{metric}.png",
-            title=f"{model} {metric} across INC-{incident_id} (red: SLO {verdict['bound']}; green: containment)",
-        )
+            chart_spec = await incident_chart.spec(session, incident_id=incident_id, event_id=event_id)
+        if event is None or chart_spec is None:
+            return
+        kept = dict(event.data.get("chart") or {})
+        if not kept.get("file"):
+            png = await asyncio.to_thread(chart.render, chart_spec)  # matplotlib is CPU work: off the event loop
+            metric = re.sub(r"[^A-Za-z0-9_.-]", "_", chart_spec.metric)
+            uploaded = await self.client.files_upload_v2(
+                channel=channel,
+                file=png,
+                filename=f"INC-{incident_id}-{metric}-{event_id}.png",
+                title=f"{chart_spec.title} (verification at {event.at:%H:%M} UTC)",
+            )
+            kept = {"file": str(uploaded["files"][0]["id"])}
+            await self._keep_chart(event_id, kept)
+        if not kept.get("permalink"):
+            info = await self.client.files_info(file=kept["file"])
+            kept["permalink"] = str(info["file"].get("permalink") or "")
+            await self._keep_chart(event_id, kept)
+
+    async def _keep_chart(self, event_id: int, kept: dict[str, str]) -> None:
+        async with self.db.session_scope() as session:
+            event = await session.get(TimelineEvent, event_id)
+            assert event is not None
+            event.data = {**event.data, "chart": kept}
+            session.add(event)
 
     async def _alert_digest(self, incident_id: int) -> None:
         snap = await self._load(incident_id)

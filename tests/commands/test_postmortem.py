@@ -51,7 +51,8 @@ async def test_notes_shortcut_action_items_and_the_postmortem(bot: Bot) -> None:
     await bot.settled()
     document = _uploaded(bot, channel)
     assert document.startswith("# Postmortem: INC-1 — CTR down in eu-west\n")
-    assert "| Time to resolve | " in document and "| Time to contain | — |" in document
+    assert "| Resolved | " in document and " | resolve: " in document and "| Contained | — | contain: — |" in document
+    assert "No containment was run through sevbot." in document  # the summary says so rather than inventing one
     # plain text: `&`, not `&amp;`
     assert "Note (a message by @carol): feature store lag was 40 min in eu-west at 02:10 & rising" in document
     assert "- the eu-west feature pipeline silently fell back to stale data (@carol, " in document

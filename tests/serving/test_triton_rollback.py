@@ -220,7 +220,7 @@ async def test_per_version_metrics_feed_verification(triton: str, triton_ports: 
                 await bot.driver.slash("U0004", channel, "verify")
                 await bot.settled()
                 posted = "\n".join(bot.seen(channel))
-                assert "success_rate 1 ≥ 0.99 for 8 s — recovered" in posted, posted
+                assert "success_rate 1.000 ≥ 0.99 for 8 s — recovered" in posted, posted
     finally:
         stop_traffic.set()
         await sender

@@ -1,0 +1,92 @@
+"""The status update form's draft: the playbook's checklist filled in from what the database knows — owner and start
+time, impact and scope, hypotheses tried, mitigations applied, verification metric and window, next update time —
+so the commander edits a page instead of writing one at 3 a.m."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from bot import hypotheses
+from bot.alerts.facts import incident_scope
+from bot.config import Config
+from bot.models import Alert, Incident, OutboxMessage, TimelineEvent
+from bot.outbox import OutboxKind
+from bot.texts import Texts
+from bot.timeline import EventKind
+
+__all__ = ["UpdateDraft", "draft", "people"]
+
+
+@dataclass(frozen=True, kw_only=True)
+class UpdateDraft:
+    text: str  # the checklist, for "What changed"
+    scope: str  # drafted from the firing alerts when nobody has written one
+
+
+async def people(session: AsyncSession, incident: Incident) -> set[str]:
+    """Who ran containment: the draft names them (by handle, looked up before the draft is made)."""
+    result = await session.exec(
+        select(TimelineEvent.actor).where(
+            TimelineEvent.incident_id == incident.id, TimelineEvent.kind == EventKind.ACTION
+        )
+    )
+    return set(result.all())
+
+
+async def draft(
+    session: AsyncSession,
+    *,
+    incident: Incident,
+    config: Config,
+    texts: Texts,
+    now: datetime,
+    commander: str | None,
+    names: dict[str, str],
+) -> UpdateDraft:
+    """`names`: handles of the people it may name (the commander, whoever ran containment)."""
+    assert incident.id is not None
+    alerts = (await session.exec(select(Alert).where(Alert.incident_id == incident.id))).all()
+    actions = (
+        await session.exec(
+            select(TimelineEvent)
+            .where(
+                TimelineEvent.incident_id == incident.id,
+                col(TimelineEvent.kind).in_([EventKind.ACTION, EventKind.VERIFICATION]),
+            )
+            .order_by(col(TimelineEvent.at), col(TimelineEvent.id))
+        )
+    ).all()
+    scheduled = (
+        await session.exec(
+            select(OutboxMessage.next_attempt_at)
+            .where(
+                OutboxMessage.incident_id == incident.id,
+                OutboxMessage.kind == OutboxKind.VERIFY,
+                col(OutboxMessage.done_at).is_(None),
+                col(OutboxMessage.failed).is_(False),
+            )
+            .order_by(col(OutboxMessage.next_attempt_at))
+        )
+    ).first()
+    model = config.model(incident.model)
+    every = config.policy(incident.severity).update_every
+    starts = [a.starts_at for a in alerts if a.starts_at is not None]
+    text = texts.render_plain(
+        "update_draft.txt.j2",
+        i=incident,
+        commander=commander,
+        impact_start=min(starts) if starts else None,
+        hypotheses=await hypotheses.of(session, incident.id),
+        mitigations=[e for e in actions if e.kind == EventKind.ACTION and e.data.get("status") == "succeeded"],
+        verification=next((e for e in reversed(actions) if e.kind == EventKind.VERIFICATION), None),
+        slos=model.slos if model else {},
+        scheduled=scheduled,
+        next_update=now + every if every else None,
+        names=names,
+    )
+    scope = "" if incident.scope else await incident_scope(session, incident, config, now)
+    return UpdateDraft(text=text.strip()[:2900], scope=scope)
