@@ -1,11 +1,17 @@
-# Two commands on a fresh machine: `make demo` and `make test`.
+# Two commands on a fresh machine: `make demo` (runtime dependencies only) and `make test` (the development stack).
 PY ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
+RUNTIME := $(VENV)/.runtime-installed
+DEV := $(VENV)/.dev-installed
 
-$(BIN)/sevbot: pyproject.toml
+$(RUNTIME): pyproject.toml
 	$(PY) -m venv $(VENV)
 	$(BIN)/pip install -q --upgrade pip
+	$(BIN)/pip install -q -e .
+	touch $@
+
+$(DEV): $(RUNTIME)
 	$(BIN)/pip install -q -e '.[dev]'
 	# tritonserver for the Triton tests: only its binary is used, so not its Python dependencies (numpy < 2)
 	$(BIN)/pip install -q --no-deps 'nvidia-pytriton==0.7.0'
@@ -14,13 +20,16 @@ $(BIN)/sevbot: pyproject.toml
 	$(VENV)/triton-env/bin/pip install -q 'numpy<2'
 	touch $@
 
-.PHONY: install demo test lint bench
-install: $(BIN)/sevbot
+.PHONY: install demo sandbox test lint bench
+install: $(DEV)
 
-demo: install
+demo: $(RUNTIME)
 	$(BIN)/sevbot demo
 
-lint: install
+sandbox: $(RUNTIME)
+	$(BIN)/sevbot sandbox
+
+lint: $(DEV)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
@@ -28,7 +37,7 @@ lint: install
 test: lint
 	$(BIN)/pytest
 
-bench: install
+bench: $(DEV)
 	$(BIN)/python tests/perf/ack_latency.py
 	$(BIN)/python tests/perf/alert_ingest.py
 	$(BIN)/python tests/perf/postmortem_render.py

@@ -1,4 +1,4 @@
-"""`sevbot serve | demo | check | db upgrade`."""
+"""`sevbot serve | demo | sandbox | check | db upgrade`, and `sevbot --version`."""
 
 from __future__ import annotations
 
@@ -6,13 +6,33 @@ import argparse
 import asyncio
 import logging
 import sys
+from pathlib import Path
 
 from pydantic import ValidationError
 
+from bot import __version__
 from bot.config import Config, ConfigError, load_config
 from bot.settings import Settings
 
 __all__ = ["main"]
+
+ENVIRONMENT = {
+    "SLACK_BOT_TOKEN": "bot token (xoxb-…); required by serve",
+    "SLACK_SIGNING_SECRET": "verifies each request on /slack/events; required in HTTP mode",
+    "SLACK_APP_TOKEN": "app-level token (xapp-…): Socket Mode instead of HTTP",
+    "SLACK_API_URL": "Web API base URL (default https://slack.com/api/)",
+    "DATABASE_URL": "SQLAlchemy URL, sqlite:// or postgresql:// (default sqlite:///./sevbot.db)",
+    "SEVBOT_CONFIG": "path of the YAML configuration (default ./sevbot.yml)",
+    "SEVBOT_ALERT_TOKEN": "bearer token every /alerts/* request must carry (unset: every alert gets 401)",
+    "HOST, PORT": "listen address (default 0.0.0.0:3000)",
+    "SEVBOT_TICK_S": "how often due reminders and escalations are looked for (default 10 s)",
+    "SEVBOT_OUTBOX_CONCURRENCY": "Slack work of different incidents done at once (default 16)",
+}
+
+
+def _environment(*names: str) -> str:
+    rows = [f"  {name:<27} {ENVIRONMENT[name]}" for name in names]
+    return "environment:\n" + "\n".join(rows)
 
 
 def _settings() -> Settings:
@@ -25,30 +45,40 @@ def _settings() -> Settings:
         raise SystemExit(2) from None
 
 
-def _config(settings: Settings, *, required: bool) -> Config:
+def _config(path: Path, *, required: bool) -> Config:
     try:
-        return load_config(settings.sevbot_config, required=required)
+        return load_config(path, required=required)
     except ConfigError as exc:
         for problem in exc.problems:
             print(f"{exc.source}: {problem}", file=sys.stderr)
         raise SystemExit(2) from None
 
 
-def check() -> int:
+def check(config_path: str | None, online: bool) -> int:
+    from bot.preflight import reach
+
     settings = _settings()
-    config = _config(settings, required=True)
+    path = Path(config_path) if config_path else settings.sevbot_config
+    config = _config(path, required=True)
     problems = settings.problems(serving=False)
     for problem in problems:
         print(f"environment: {problem}", file=sys.stderr)
     if problems:
         return 2
     print(
-        f"{settings.sevbot_config}: ok — {len(config.models)} model(s), severities "
+        f"{path}: ok — {len(config.models)} model(s), severities "
         f"{', '.join(config.severities)}, prefix '{config.incident_channel_prefix}'"
     )
     for missing in settings.problems(serving=True):
         print(f"note for `sevbot serve`: {missing}")
-    return 0
+    if settings.sevbot_alert_token is None:
+        print("warning: SEVBOT_ALERT_TOKEN is unset: every request to /alerts/* will be refused with 401")
+    if not online:
+        return 0
+    results = asyncio.run(reach(settings, config))
+    for result in results:
+        print(f"{'reached' if result.ok else 'FAILED '}  {result.what}: {result.detail}")
+    return 0 if all(r.ok for r in results) else 1
 
 
 def serve() -> int:
@@ -62,7 +92,7 @@ def serve() -> int:
         print(f"environment: {problem}", file=sys.stderr)
     if problems:
         return 2
-    config = _config(settings, required=False)
+    config = _config(settings.sevbot_config, required=False)
     if not settings.sevbot_config.exists():
         logging.getLogger("bot").warning("%s not found: running with the default configuration", settings.sevbot_config)
     web.run_app(
@@ -85,27 +115,93 @@ def db_upgrade() -> int:
 
 
 def demo(out: str | None = None) -> int:
-    from pathlib import Path
-
     from bot.demo import run_demo
 
     return asyncio.run(run_demo(Path(out) if out else None))
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="sevbot", description="Incident response for ML models, from Slack.")
-    sub = parser.add_subparsers(dest="command", required=True)
-    sub.add_parser("serve", help="run the bot (HTTP, or Socket Mode when SLACK_APP_TOKEN is set)")
-    demo_parser = sub.add_parser("demo", help="play a scripted incident against a local Slack emulator")
+def sandbox(host: str, port: int) -> int:
+    from bot.sandbox_web import run_sandbox
+
+    return asyncio.run(run_sandbox(host=host, port=port))
+
+
+def _parser() -> argparse.ArgumentParser:
+    raw = argparse.RawDescriptionHelpFormatter
+    parser = argparse.ArgumentParser(
+        prog="sevbot",
+        description="Incident response for machine-learning models in production, run from Slack.",
+        epilog="Each command's --help says what it does, its options and the environment it reads.",
+    )
+    parser.add_argument("--version", action="version", version=f"sevbot {__version__}")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    sub.add_parser(
+        "serve",
+        help="run the bot (HTTP, or Socket Mode when SLACK_APP_TOKEN is set)",
+        description="Run the bot: one aiohttp server on $HOST:$PORT with /slack/events, /alerts/alertmanager, "
+        "/alerts/grafana, /alerts/generic, /healthz, /readyz and /metrics. Socket Mode instead of /slack/events "
+        "when SLACK_APP_TOKEN is set (alerts still come over HTTP). Applies pending migrations at start; SIGTERM "
+        "stops it gracefully.",
+        epilog=_environment(*ENVIRONMENT),
+        formatter_class=raw,
+    )
+    demo_parser = sub.add_parser(
+        "demo",
+        help="play a scripted incident against a local Slack emulator",
+        description="Play one night end to end with no Slack account and nothing to install: an Alertmanager "
+        "webhook, triage, the incident channel, a rollback through the simulated model service, verification with "
+        "charts, hypotheses, the update cadence, resolution and the postmortem; printed as people read it. Uses a "
+        "temporary SQLite database and reads no environment.",
+        formatter_class=raw,
+    )
     demo_parser.add_argument("--out", metavar="DIR", help="also leave the postmortem, every chart and the transcript")
-    sub.add_parser("check", help="validate sevbot.yml and the environment")
-    db = sub.add_parser("db", help="database migrations")
-    db.add_argument("action", choices=["upgrade"])
-    args = parser.parse_args(argv)
+    box = sub.add_parser(
+        "sandbox",
+        help="try sevbot by hand in the browser, without Slack",
+        description="The bot, the Slack emulator, SQLite and the simulated model service in one process, with a web "
+        "page at http://HOST:PORT/ that shows the workspace as Slack would: channels, messages, threads, pins, "
+        "topics, private replies, buttons, forms and charts, live. Type /incident …, click, fill forms, and fire "
+        "the demo's alerts from a menu. Reads no environment; its database lives in a temporary folder.",
+        formatter_class=raw,
+    )
+    box.add_argument("--port", type=int, default=8000, help="port of the page (default 8000)")
+    box.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
+    checker = sub.add_parser(
+        "check",
+        help="validate sevbot.yml and the environment",
+        description="Validate the configuration file and the environment; exits 2 naming the bad field. Unknown "
+        "keys are refused with a 'did you mean'. With --online, also try Slack (auth.test), each model's serving "
+        "backend and each metrics store, and say what was reached (exit 1 if something was not).",
+        epilog=_environment(
+            "SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET", "SLACK_APP_TOKEN", "SLACK_API_URL", "DATABASE_URL"
+        )
+        + "\n"
+        + "\n".join(f"  {n:<27} {ENVIRONMENT[n]}" for n in ("SEVBOT_CONFIG", "SEVBOT_ALERT_TOKEN")),
+        formatter_class=raw,
+    )
+    checker.add_argument("--config", metavar="PATH", help="the configuration file (default: $SEVBOT_CONFIG)")
+    checker.add_argument("--online", action="store_true", help="also reach Slack, the serving backends and metrics")
+    db = sub.add_parser(
+        "db",
+        help="database migrations",
+        description="Apply the Alembic migrations to the database at DATABASE_URL (serve does this at start too).",
+        epilog=_environment("DATABASE_URL"),
+        formatter_class=raw,
+    )
+    db.add_argument("action", choices=["upgrade"], help="upgrade: to the newest schema")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     logging.getLogger("apscheduler").setLevel(logging.WARNING)  # not a line per reminder tick
     logging.getLogger("alembic").setLevel(logging.WARNING)
     if args.command == "demo":
         return demo(args.out)
-    commands = {"serve": serve, "check": check, "db": db_upgrade}
+    if args.command == "check":
+        return check(args.config, args.online)
+    if args.command == "sandbox":
+        return sandbox(args.host, args.port)
+    commands = {"serve": serve, "db": db_upgrade}
     return commands[args.command]()

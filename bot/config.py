@@ -6,7 +6,9 @@ Durations are written `30s`, `15m`, `1h` (or combined, `1h30m`); users as `U…`
 
 from __future__ import annotations
 
+import difflib
 import re
+from collections.abc import Iterable
 from datetime import timedelta
 from pathlib import Path
 from typing import Annotated, Any, Literal
@@ -23,12 +25,14 @@ from pydantic import (
 )
 
 __all__ = [
+    "SERVING_KEYS",
     "SEVERITIES",
     "Config",
     "ConfigError",
     "ModelConfig",
     "SeverityPolicy",
     "TriageThresholds",
+    "did_you_mean",
     "format_duration",
     "load_config",
     "parse_config",
@@ -130,13 +134,49 @@ class EscalationStep(_Strict):
     notify: list[UserOrGroup] = Field(min_length=1)
 
 
+# Each serving backend's keys (beside `backend`): the required ones, then the optional ones. A key no backend of
+# that kind reads is refused with a "did you mean", so a mistyped `alais:` cannot silently move `champion`.
+SERVING_KEYS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
+    "mlflow": (("url",), ("registered_model", "alias", "known_good_alias", "timeout_s")),
+    "triton": (("url",), ("triton_model", "timeout_s")),
+    "sagemaker": (("endpoint",), ("region", "endpoint_url", "fallback_variant", "timeout_s")),
+    "kserve": (("url",), ("namespace", "inference_service", "token_env", "timeout_s")),
+    "http": (("url",), ("capabilities", "traffic_owner", "token_env", "timeout_s")),
+    "simulated": ((), ("versions", "live", "fail", "quality", "timeout_s")),
+}
+
+
+def did_you_mean(word: str, choices: Iterable[str]) -> str:
+    """` (did you mean `alias`?)`, or nothing when no choice is close."""
+    close = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.6)
+    return f" (did you mean `{close[0]}`?)" if close else ""
+
+
 class Serving(BaseModel):
-    """Where the model is served; backend-specific keys are kept for the backend to read."""
+    """Where the model is served; backend-specific keys are kept for the backend to read, and checked here."""
 
     model_config = ConfigDict(extra="allow", frozen=True)
 
     backend: Literal["mlflow", "triton", "sagemaker", "kserve", "http", "simulated"]
     url: HttpUrl | None = None
+    timeout_s: float | None = Field(default=None, gt=0, le=300)
+
+    @model_validator(mode="after")
+    def _backend_keys(self) -> Serving:
+        required, optional = SERVING_KEYS[self.backend]
+        given = {"url"} if self.url is not None else set()
+        given |= {"timeout_s"} if self.timeout_s is not None else set()
+        given |= set(self.model_extra or {})
+        known = set(required) | set(optional)
+        for key in sorted(given - known):
+            raise ValueError(
+                f"`{key}` is not a setting of the {self.backend} backend{did_you_mean(key, known)}; "
+                f"it reads {', '.join(sorted(known))}"
+            )
+        for key in required:
+            if key not in given:
+                raise ValueError(f"the {self.backend} backend needs `{key}`")
+        return self
 
 
 IncidentKind = Literal["quality", "data", "serving", "training", "safety"]
@@ -242,6 +282,14 @@ class ConfigError(Exception):
         super().__init__("\n".join(f"{source}: {p}" for p in problems))
 
 
+def _known_keys() -> set[str]:
+    """Every key the configuration file can hold, at any level (for "did you mean")."""
+    models: list[type[BaseModel]] = [Config, Channels, SeverityPolicy, EscalationStep, SLO, Metrics, ModelConfig]
+    models.append(TriageThresholds)
+    serving = {key for required, optional in SERVING_KEYS.values() for key in required + optional}
+    return {name for model in models for name in model.model_fields} | serving
+
+
 def _field_path(loc: tuple[int | str, ...]) -> str:
     return ".".join(str(part) for part in loc if not str(part).startswith("function-") and part != "[key]")
 
@@ -258,6 +306,8 @@ def parse_config(data: object, *, source: str = "sevbot.yml") -> Config:
         for err in exc.errors():
             path = _field_path(err["loc"])
             message = err["msg"].removeprefix("Value error, ")
+            if err["type"] == "extra_forbidden":  # a mistyped key: say what it may have meant
+                message = f"unknown setting{did_you_mean(str(err['loc'][-1]), _known_keys())}"
             if message.startswith("models.") and not path:
                 problems.append(message)
             else:

@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 import asyncio
-from pathlib import Path
 
 from alembic import command
 from alembic.config import Config as AlembicConfig
 
+from bot import resources
+
 __all__ = ["MIGRATIONS_DIR", "alembic_config", "downgrade", "upgrade", "upgrade_async"]
 
-MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
+MIGRATIONS_DIR = resources.folder("migrations")
 
 
 def alembic_config(url: str) -> AlembicConfig:

@@ -13,12 +13,12 @@ from jinja2 import ChoiceLoader, Environment, FileSystemLoader, StrictUndefined,
 from jinja2.runtime import Context
 from markupsafe import Markup
 
-from bot import mrkdwn
+from bot import mrkdwn, resources
 from bot.clock import utc
 
 __all__ = ["TEMPLATES_DIR", "Texts", "format_duration", "format_near", "format_time"]
 
-TEMPLATES_DIR = Path(__file__).resolve().parent.parent / "templates"
+TEMPLATES_DIR = resources.folder("templates")
 
 
 def format_time(value: datetime | str | None, *, date: bool = False) -> str:

@@ -119,7 +119,7 @@ class SlackDriver:
             "api_app_id": "A0SEVBOT",
             "is_enterprise_install": "false",
             "response_url": self.emulator.new_response_url(channel=channel, user=user),
-            "trigger_id": self.workspace.new_trigger(),
+            "trigger_id": self.workspace.new_trigger(user),
         }
         reply = await self.send(urlencode(form))
         self._show_ack(reply, channel=channel, user=user)
@@ -134,16 +134,18 @@ class SlackDriver:
         *,
         forged: bool = False,
         as_shown: Message | None = None,
+        value: str | None = None,
     ) -> Reply:
         """Click the button `action_id` on the message `message_ts` (it must be there, as for a person).
         `forged`: the click as someone who cannot see the message would craft it (another person's private plan).
-        `as_shown`: the message as a client that has not caught up still shows it (a stale button)."""
+        `as_shown`: the message as a client that has not caught up still shows it (a stale button).
+        `value`: which of several buttons with the same action_id (a list of versions to pick from)."""
         message = as_shown or self.workspace.channels[channel].message(message_ts)
         if message.ephemeral_to not in (None, user) and not forged:
             raise LookupError(f"message {message_ts} is visible to {message.ephemeral_to} only")
         for block in message.blocks:
             for element in [*block.get("elements", []), block.get("accessory") or {}]:
-                if element.get("action_id") == action_id:
+                if element.get("action_id") == action_id and value in (None, element.get("value")):
                     return await self._click(user, channel, message, block, element)
         raise LookupError(f"no button {action_id!r} on message {message_ts}")
 
@@ -155,7 +157,7 @@ class SlackDriver:
             "user": self._user(user),
             "api_app_id": "A0SEVBOT",
             "token": "deprecated-verification-token",
-            "trigger_id": self.workspace.new_trigger(),
+            "trigger_id": self.workspace.new_trigger(user),
             "team": {"id": self.workspace.team_id, "domain": "emulated"},
             "container": {
                 "type": "message",
@@ -185,7 +187,7 @@ class SlackDriver:
         payload = {
             "type": "message_action",
             "callback_id": callback_id,
-            "trigger_id": self.workspace.new_trigger(),
+            "trigger_id": self.workspace.new_trigger(user),
             "team": {"id": self.workspace.team_id, "domain": "emulated"},
             "user": self._user(user),
             "channel": {"id": channel, "name": self.workspace.channels[channel].name},
@@ -212,7 +214,7 @@ class SlackDriver:
             "user": self._user(user),
             "api_app_id": "A0SEVBOT",
             "token": "deprecated-verification-token",
-            "trigger_id": self.workspace.new_trigger(),
+            "trigger_id": self.workspace.new_trigger(user),
             "view": {**view, "state": {"values": state}},
             "response_urls": [],
         }

@@ -6,7 +6,7 @@ import asyncio
 import io
 import json
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from typing import Any
@@ -107,10 +107,14 @@ async def sandbox(
     emulator: SlackEmulator,
     options: ServerOptions | None = None,
     socket_mode: bool = False,
+    host: str = "127.0.0.1",
+    port: int = 0,
+    setup: Callable[[web.Application], None] | None = None,
 ) -> AsyncIterator[Sandbox]:
-    """Start the bot's real aiohttp server on a free loopback port, wired to `emulator` (started if needed).
-    With `socket_mode`, the bot has the app-level token and no signing secret, and Slack's side reaches it over
-    the WebSocket it opens (alert webhooks still come over HTTP)."""
+    """Start the bot's real aiohttp server on `host:port` (a free loopback port by default), wired to `emulator`
+    (started if needed). With `socket_mode`, the bot has the app-level token and no signing secret, and Slack's side
+    reaches it over the WebSocket it opens (alert webhooks still come over HTTP). `setup` adds routes of its own to
+    the bot's app before it starts (the sandbox's page)."""
     own_emulator = not emulator.base_url
     if own_emulator:
         await emulator.start()
@@ -124,9 +128,11 @@ async def sandbox(
         _env_file=None,
     )
     app = create_web_app(settings, config, options or ServerOptions(poll_s=0.05))
+    if setup is not None:
+        setup(app)
     runner = web.AppRunner(app, access_log=None)
     await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
+    site = web.TCPSite(runner, host, port)
     await site.start()
     port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
     url = f"http://127.0.0.1:{port}"

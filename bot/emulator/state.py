@@ -140,6 +140,8 @@ class Workspace:
         self.files: dict[str, dict[str, Any]] = {}
         self.responses: list[dict[str, Any]] = []  # what bots posted to response_url
         self.triggers: dict[str, float] = {}
+        self.trigger_users: dict[str, str] = {}  # who each trigger is for
+        self.view_users: dict[str, str] = {}  # whose screen each opened view is on
         self._ids = itertools.count(1)
         self._last_ts = 0.0
 
@@ -168,9 +170,11 @@ class Workspace:
                 return channel
         raise KeyError(name)
 
-    def new_trigger(self) -> str:
+    def new_trigger(self, user: str = "") -> str:
+        """A trigger_id, as Slack issues with each interaction; `user`: whose (a form it opens is shown to them)."""
         trigger = f"{next(self._ids)}.{int(self.now())}.trigger"
         self.triggers[trigger] = self.now()
+        self.trigger_users[trigger] = user
         return trigger
 
     def post_as(self, user_id: str, channel_id: str, text: str) -> str:
@@ -455,12 +459,14 @@ class Workspace:
     def bookmarks_list(self, caller: str, args: dict[str, Any]) -> dict[str, Any]:
         return {"bookmarks": list(self._channel(args.get("channel_id")).bookmarks)}
 
-    def _use_trigger(self, trigger_id: str | None) -> None:
+    def _use_trigger(self, trigger_id: str | None) -> str:
+        """The trigger is used up; returns whose it was."""
         issued = self.triggers.pop(str(trigger_id or ""), None)
         if issued is None:
             raise ApiError("invalid_trigger_id")
         if self.now() - issued > TRIGGER_TTL_S:
             raise ApiError("expired_trigger_id")
+        return self.trigger_users.pop(str(trigger_id), "")
 
     def _store_view(self, view: Any, view_id: str | None = None) -> dict[str, Any]:
         if not isinstance(view, dict):
@@ -473,12 +479,16 @@ class Workspace:
         return {"view": stored}
 
     def views_open(self, caller: str, args: dict[str, Any]) -> dict[str, Any]:
-        self._use_trigger(args.get("trigger_id"))
-        return self._store_view(args.get("view"))
+        user = self._use_trigger(args.get("trigger_id"))
+        opened = self._store_view(args.get("view"))
+        self.view_users[opened["view"]["id"]] = user
+        return opened
 
     def views_push(self, caller: str, args: dict[str, Any]) -> dict[str, Any]:
-        self._use_trigger(args.get("trigger_id"))
-        return self._store_view(args.get("view"))
+        user = self._use_trigger(args.get("trigger_id"))
+        opened = self._store_view(args.get("view"))
+        self.view_users[opened["view"]["id"]] = user
+        return opened
 
     def views_update(self, caller: str, args: dict[str, Any]) -> dict[str, Any]:
         view_id = str(args.get("view_id") or "")

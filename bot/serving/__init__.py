@@ -25,5 +25,5 @@ def backend_for(name: str, model: ModelConfig, *, timeout_s: float = 20.0) -> Ba
         "simulated": SimulatedBackend,
     }
     settings = model.serving.model_dump(mode="json")
-    timeout_s = float(settings.get("timeout_s", timeout_s))  # every platform call is bounded by this
+    timeout_s = float(settings.get("timeout_s") or timeout_s)  # every platform call is bounded by this
     return kinds[model.serving.backend](name, settings, timeout_s=timeout_s)

@@ -52,7 +52,21 @@ def test_defaults_fill_unlisted_severities() -> None:
         ),
         ({"escalation": [{"after": "10m", "notify": []}]}, "escalation.0.notify: List should have at least 1 item"),
         ({"incident_channel_prefix": "Inc!"}, "incident_channel_prefix: 'Inc!': lowercase letters"),
-        ({"chanels": {}}, "chanels: Extra inputs are not permitted"),
+        ({"chanels": {}}, "chanels: unknown setting (did you mean `channels`?)"),
+        (
+            {"models": {"m": {"serving": {"backend": "mlflow", "url": "http://127.0.0.1:5000", "alais": "champion"}}}},
+            "models.m.serving: `alais` is not a setting of the mlflow backend (did you mean `alias`?)",
+        ),
+        ({"models": {"m": {"serving": {"backend": "mlflow"}}}}, "models.m.serving: the mlflow backend needs `url`"),
+        ({"models": {"m": {"serving": {"backend": "sagemaker"}}}}, "the sagemaker backend needs `endpoint`"),
+        (
+            {"models": {"m": {"serving": {"backend": "simulated"}, "metrics": {"backend": "prometheus"}}}},
+            "models.m.metrics: the prometheus metrics backend needs a url",
+        ),
+        (
+            {"models": {"m": {"serving": {"backend": "simulated"}, "slos": {"map": {"min": 0.5, "windw": "1h"}}}}},
+            "models.m.slos.map.windw: unknown setting (did you mean `window`?)",
+        ),
         (["not", "a", "mapping"], "the file must be a mapping"),
     ],
 )
