@@ -19,16 +19,13 @@ from collections.abc import Awaitable, Callable, Sequence
 from datetime import datetime, timedelta
 
 import sqlalchemy as sa
-from slack_sdk.errors import SlackApiError
 from sqlmodel import col, select, update
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.clock import Clock
 from bot.db import BACKGROUND, Database
 from bot.models import OutboxMessage
-from bot.outbox import COALESCING
-from bot.slack.client import RateLimited, retry_after
-from bot.slack.publisher import WORKSPACE_ERRORS, NotReady, Publisher, permanent, slack_error
+from bot.outbox import COALESCING, Performer
 
 __all__ = ["Dispatcher"]
 
@@ -44,7 +41,7 @@ class Dispatcher:
         self,
         *,
         db: Database,
-        publisher: Publisher,
+        publisher: Performer,
         clock: Clock,
         lease: timedelta = timedelta(seconds=120),
         poll_s: float = 1.0,
@@ -82,6 +79,17 @@ class Dispatcher:
                     await asyncio.wait_for(self._wake.wait(), timeout=self.poll_s)
                 self._wake.clear()
                 self.idle.clear()
+
+    async def release_leases(self) -> int:
+        """At start on SQLite, where this is the only process: rows a killed predecessor had in flight are taken up at
+        once instead of after their lease (on PostgreSQL another replica may hold them, so leases run out instead)."""
+        async with self.db.session_scope() as session:
+            result = await session.exec(
+                update(OutboxMessage)
+                .where(col(OutboxMessage.done_at).is_(None), col(OutboxMessage.lease_until).is_not(None))
+                .values(lease_until=None)
+            )
+            return int(result.rowcount or 0)
 
     async def drain(self) -> int:
         """Do every row that is due now, several subjects at once; returns how many were tried."""
@@ -196,14 +204,11 @@ class Dispatcher:
             )
 
     async def _failed(self, message: OutboxMessage, exc: Exception) -> None:
-        error = _describe(exc)
+        failure = self.publisher.failure(exc)  # the Slack side says what kind of failure it was
+        error = failure.reason
         attempts = message.attempts + 1
-        retry_after = _retry_after(exc)
-        workspace_wide = isinstance(exc, SlackApiError) and slack_error(exc) in WORKSPACE_ERRORS
-        waiting = isinstance(exc, (NotReady, RateLimited)) or retry_after is not None
-        permanent = _permanent(exc)
-        give_up = permanent or (attempts >= self.max_attempts and not workspace_wide and not waiting)
-        delay = timedelta(seconds=retry_after) if retry_after else _backoff(attempts)
+        give_up = failure.permanent or (attempts >= self.max_attempts and not failure.workspace and not failure.waiting)
+        delay = timedelta(seconds=failure.retry_after_s) if failure.retry_after_s else _backoff(attempts)
         level = logging.ERROR if give_up else logging.WARNING
         log.log(
             level,
@@ -240,21 +245,3 @@ class Dispatcher:
             .where(col(OutboxMessage.id) == message.id)
             .values(done_at=now if done else None, lease_until=None, attempts=message.attempts + 1)
         )
-
-
-def _describe(exc: Exception) -> str:
-    if isinstance(exc, SlackApiError):
-        return f"Slack said {slack_error(exc) or exc.response.status_code}"
-    return f"{type(exc).__name__}: {exc}"
-
-
-def _retry_after(exc: Exception) -> float | None:
-    if isinstance(exc, RateLimited):
-        return max(exc.retry_after_s, 0.05)
-    if isinstance(exc, SlackApiError):
-        return retry_after(exc)
-    return None
-
-
-def _permanent(exc: Exception) -> bool:
-    return isinstance(exc, SlackApiError) and permanent(exc)

@@ -6,15 +6,28 @@ at once, and works through each incident's rows in order.
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
-from typing import Any
+from typing import Any, Protocol
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.models import OutboxMessage
 
-__all__ = ["COALESCING", "MISSED", "OutboxKind", "enqueue", "group_subject", "incident_subject"]
+__all__ = [
+    "COALESCING",
+    "MISSED",
+    "Failure",
+    "NotReady",
+    "OutboxKind",
+    "Performer",
+    "Route",
+    "enqueue",
+    "group_subject",
+    "incident_subject",
+]
 
 
 class OutboxKind(StrEnum):
@@ -32,6 +45,33 @@ class OutboxKind(StrEnum):
     CHART = "chart"  # upload a verification's chart (PNG) to the incident channel
     ESCALATE = "escalate"  # the direct message of an escalation step to one person it names
     POSTMORTEM = "postmortem"  # render the postmortem from the timeline, upload it with the chart, summarise
+
+
+class NotReady(Exception):
+    """A step waits for an earlier one (the channel does not exist yet); retried later."""
+
+
+@dataclass(frozen=True, kw_only=True)
+class Failure:
+    """Why a row failed, as the side that did the work (Slack's) understands it; the dispatcher decides from this
+    alone when to try again."""
+
+    reason: str  # for the log and the row's last_error: "Slack said restricted_action"
+    retry_after_s: float | None = None  # wait at least this long (a rate limit)
+    waiting: bool = False  # waits for something that will come (a rate limit's end, an earlier step): never given up
+    permanent: bool = False  # a refusal a retry will not change: set the row aside at once
+    workspace: bool = False  # the whole workspace fails (a bad token): never set aside, keep trying
+
+
+Route = Callable[[OutboxMessage], Awaitable[None]]
+
+
+class Performer(Protocol):
+    """Does outbox rows (the Slack side): one handler per kind, and how to read a failure."""
+
+    async def perform(self, message: OutboxMessage) -> None: ...
+
+    def failure(self, exc: Exception) -> Failure: ...
 
 
 # These render the current state when they run, so one run does every such row queued behind it.

@@ -103,6 +103,8 @@ def _lifecycle(settings: Settings, config: Config, opts: ServerOptions):  # type
         )
         app[SERVICES] = services
         app[BOLT] = build_app(services)
+        if db.is_sqlite and (released := await dispatcher.release_leases()):
+            log.info("outbox: %d row(s) in flight when sevbot last stopped are taken up again", released)
         worker = asyncio.create_task(dispatcher.run_forever(), name="outbox") if opts.dispatch else None
         scheduler = AsyncIOScheduler(timezone="UTC")
         ticker = _Ticker(services)

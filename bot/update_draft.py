@@ -23,8 +23,10 @@ __all__ = ["UpdateDraft", "draft", "people"]
 
 @dataclass(frozen=True, kw_only=True)
 class UpdateDraft:
-    text: str  # the checklist, for "What changed"
+    context: str  # the form's top line (mrkdwn): owner, start of impact, next update due
+    text: str  # for "What changed": impact start, hypotheses tried, verification metric and window
     scope: str  # drafted from the firing alerts when nobody has written one
+    mitigation: str  # what was written before, else the containment sevbot ran
 
 
 async def people(session: AsyncSession, incident: Incident) -> set[str]:
@@ -73,20 +75,27 @@ async def draft(
         )
     ).first()
     model = config.model(incident.model)
-    every = config.policy(incident.severity).update_every
     starts = [a.starts_at for a in alerts if a.starts_at is not None]
+    impact_start = min(starts) if starts else None
+    mitigations = [e for e in actions if e.kind == EventKind.ACTION and e.data.get("status") == "succeeded"]
     text = texts.render_plain(
         "update_draft.txt.j2",
-        i=incident,
-        commander=commander,
-        impact_start=min(starts) if starts else None,
+        impact_start=impact_start,
         hypotheses=await hypotheses.of(session, incident.id),
-        mitigations=[e for e in actions if e.kind == EventKind.ACTION and e.data.get("status") == "succeeded"],
         verification=next((e for e in reversed(actions) if e.kind == EventKind.VERIFICATION), None),
         slos=model.slos if model else {},
         scheduled=scheduled,
-        next_update=now + every if every else None,
         names=names,
     )
+    context = texts.render(
+        "update_form_context.md.j2",
+        i=incident,
+        commander=commander,
+        impact_start=impact_start,
+        next_update=incident.next_update_at,
+    )
+    mitigation = incident.mitigation or texts.render_plain(
+        "update_mitigation_draft.txt.j2", mitigations=mitigations, names=names
+    )
     scope = "" if incident.scope else await incident_scope(session, incident, config, now)
-    return UpdateDraft(text=text.strip()[:2900], scope=scope)
+    return UpdateDraft(context=context, text=text.strip()[:2900], scope=scope, mitigation=mitigation[:1000])

@@ -58,7 +58,7 @@ async def open_update_form(services: Services, body: dict[str, Any], client: Asy
             commander=snap.commander,
             names=names,
         )
-    view = update_modal(snap, scope=drafted.scope, text=drafted.text)
+    view = update_modal(snap, draft=drafted)
     await client.views_open(trigger_id=body["trigger_id"], view=view)
 
 

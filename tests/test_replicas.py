@@ -119,16 +119,20 @@ async def test_sigkill_while_a_reminder_is_pending_then_exactly_once(tmp_path: P
             async with aiohttp.ClientSession() as http:
                 driver = SlackDriver(emulator, bot_url=replica.url, signing_secret=SIGNING_SECRET, http=http)
                 general = emulator.workspace.channel_named("general").id
+                emulator.fail("bookmarks.add", "timeout", hang_s=60)  # so a row is in flight when the process dies
                 await driver.slash("U0002", general, "declare sev1 cv-detector mAP collapsed")
                 declared = time.monotonic()
                 await _until(lambda: _reminders(emulator) and any(c.pins for c in emulator.workspace.channels.values()))
-            replica.kill()  # the reminder is due in 10 s; nothing of it was sent
+                await _until(lambda: bool(emulator.calls_to("bookmarks.add")))
+            replica.kill()  # the reminder is due in 10 s; nothing of it was sent, and the channel's row was in flight
             assert sum(_reminders(emulator).values()) == 0
             await asyncio.sleep(max(0.0, declared + 11 - time.monotonic()))  # it falls due while nobody runs
             await replica.start()
             await _until(lambda: sum(_reminders(emulator).values()) >= 1, within=15)
             await asyncio.sleep(max(0.0, 3 - (time.monotonic() - declared - 11)))  # well short of the next interval
             assert list(_reminders(emulator).values()) == [1]
+            channel = next(c for c in emulator.workspace.channels.values() if c.name.startswith("inc-"))
+            assert len(channel.bookmarks) == 2 and len(channel.pins) == 1  # the row in flight was taken up again
         finally:
             replica.stop()
 

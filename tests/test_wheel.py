@@ -32,3 +32,16 @@ def test_the_wheel_installs_and_runs_the_demo_from_an_empty_folder(tmp_path: Pat
     left = sorted(p.name for p in (empty / "night").iterdir())
     assert "INC-1-postmortem.md" in left and "transcript.txt" in left and sum(n.endswith(".png") for n in left) == 2
     assert sorted(p.name for p in empty.iterdir()) == ["night"]  # nothing else written where it ran
+
+
+def test_every_package_of_the_checkout_is_in_the_wheel() -> None:
+    """pyproject.toml lists the packages by hand (to map templates/ and migrations/ in): a new one must be listed."""
+    import tomllib
+
+    listed = set(tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["setuptools"]["packages"])
+    found = {
+        ".".join(path.parent.relative_to(ROOT).parts)
+        for top in ("bot", "commands")
+        for path in (ROOT / top).rglob("__init__.py")
+    }
+    assert found <= listed, f"add to [tool.setuptools] packages: {sorted(found - listed)}"

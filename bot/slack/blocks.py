@@ -27,6 +27,7 @@ from bot.incidents import IncidentSnapshot
 from bot.models import AlertGroup, AlertGroupStatus, IncidentStatus
 from bot.slack.ids import ActionId, BlockId, CallbackId
 from bot.texts import Texts
+from bot.update_draft import UpdateDraft
 
 __all__ = [
     "alert_card",
@@ -181,10 +182,12 @@ def declare_modal(
     )
 
 
-def update_modal(snap: IncidentSnapshot, *, scope: str = "", text: str = "") -> View:
-    """The communication template's fields; scope starts from the incident's, else from what its alerts say; `text`
-    drafts "What changed" (the playbook's checklist, filled in)."""
+def update_modal(snap: IncidentSnapshot, *, draft: UpdateDraft | None = None) -> View:
+    """The communication template's fields, drafted (`bot.update_draft`): the top line says the owner, the start of
+    impact and when the next update is due; "What changed" starts from the hypotheses tried and the verification;
+    scope and mitigation from what was written, else from the alerts and the containment run."""
     incident = snap.incident
+    title = f"*{incident.severity} · INC-{incident.id}* — status {incident.status}"
     return View(
         type="modal",
         callback_id=CallbackId.UPDATE,
@@ -193,10 +196,15 @@ def update_modal(snap: IncidentSnapshot, *, scope: str = "", text: str = "") -> 
         close="Cancel",
         private_metadata=str(incident.id),
         blocks=[
-            SectionBlock(
-                text=MarkdownTextObject(text=f"*{incident.severity} · INC-{incident.id}* — status {incident.status}")
+            SectionBlock(text=MarkdownTextObject(text=draft.context if draft else title)),
+            _text_input(
+                BlockId.TEXT,
+                ActionId.TEXT,
+                "What changed",
+                initial=draft.text if draft else "",
+                multiline=True,
+                max_length=2900,
             ),
-            _text_input(BlockId.TEXT, ActionId.TEXT, "What changed", initial=text, multiline=True, max_length=2900),
             _text_input(
                 BlockId.IMPACT,
                 ActionId.IMPACT,
@@ -209,7 +217,7 @@ def update_modal(snap: IncidentSnapshot, *, scope: str = "", text: str = "") -> 
                 BlockId.SCOPE,
                 ActionId.SCOPE,
                 "Scope (cameras, regions, services)",
-                initial=incident.scope or scope[:1000],
+                initial=incident.scope or (draft.scope[:1000] if draft else ""),
                 optional=True,
                 max_length=1000,
             ),
@@ -217,7 +225,7 @@ def update_modal(snap: IncidentSnapshot, *, scope: str = "", text: str = "") -> 
                 BlockId.MITIGATION,
                 ActionId.MITIGATION,
                 "Mitigation",
-                initial=incident.mitigation,
+                initial=draft.mitigation if draft else incident.mitigation,
                 optional=True,
                 max_length=1000,
             ),

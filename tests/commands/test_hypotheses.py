@@ -3,6 +3,7 @@ channel, the card and the form show, and what is refused."""
 
 from __future__ import annotations
 
+from bot.timeline import EventKind, record
 from tests.harness import Bot, card_text, declare, timeline
 
 
@@ -75,14 +76,37 @@ async def test_the_update_form_drafts_the_playbooks_checklist(bot: Bot) -> None:
     await bot.driver.click("U0002", channel.id, card.ts, "incident_post_update")
     view_id = await bot.opened_view("Post an update")
     view = bot.ws.views[view_id]
-    drafted = next(
-        b["element"]["initial_value"] for b in view["blocks"] if b.get("element", {}).get("action_id") == "text"
-    )
-    assert drafted.startswith("Owner: @bob (commander); declared ")
+    inputs = {b["element"]["action_id"]: b["element"] for b in view["blocks"] if b["type"] == "input"}
+    drafted = inputs["text"]["initial_value"]
     assert (
-        "Hypotheses tried: 1. a bad deploy — confirmed (2.0.0 went live 15 min before); 2. camera firmware — open"
+        "Hypotheses tried: 1. a bad deploy — confirmed (2.0.0 went live 15 min before); 2. camera firmware — open."
         in (drafted)
     )
-    assert "Mitigations applied: none yet" in drafted
-    assert "Verification: map ≥ 0.55 over 1 h" in drafted
-    assert "Next update: " in drafted and "What changed since the last update:" in drafted
+    assert "Verification: map ≥ 0.55 over 1 h." in drafted and drafted.endswith("What changed:")
+    top = view["blocks"][0]["text"]["text"]
+    assert top.startswith("*SEV2 · INC-1* — status investigating · owner <@U0002> · next update due ")
+    assert "initial_value" not in inputs["mitigation"]  # nothing contained yet: nothing drafted
+
+
+async def test_the_update_form_drafts_the_containment_run_as_the_mitigation(bot: Bot) -> None:
+    _, channel = await declare(bot, user="U0002")
+    assert channel is not None
+    async with bot.services.db.session_scope() as session:  # as a confirmed rollback records it
+        await record(
+            session,
+            incident_id=1,
+            actor="U0004",
+            kind=EventKind.ACTION,
+            at=bot.services.clock.now(),
+            action="rollback",
+            model="cv-detector",
+            status="succeeded",
+            before="2.0.0",
+            after="1.8.2",
+        )
+    card = bot.ws.channels[channel.id].message(bot.ws.channels[channel.id].pins[0])
+    await bot.driver.click("U0002", channel.id, card.ts, "incident_post_update")
+    view = bot.ws.views[await bot.opened_view("Post an update")]
+    mitigation = next(b["element"] for b in view["blocks"] if b.get("block_id") == "mitigation_block")
+    assert mitigation["initial_value"].startswith("rollback 2.0.0 → 1.8.2 at ")
+    assert mitigation["initial_value"].endswith(" by @dave")

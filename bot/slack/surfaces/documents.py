@@ -1,0 +1,107 @@
+"""Files: each verification's chart (uploaded once, its permalink kept for the postmortem) and the postmortem,
+one outbox row per step."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import re
+from typing import Any
+
+from slack_sdk.errors import SlackApiError
+
+from bot import chart, incident_chart, postmortem
+from bot.models import Incident, TimelineEvent
+from bot.slack.blocks import (
+    as_dicts,
+    resolution,
+)
+from bot.slack.failures import slack_error
+from bot.slack.surfaces.base import SurfaceBase
+from bot.timeline import EventKind
+
+__all__ = ["Documents"]
+
+log = logging.getLogger(__name__)
+
+
+class Documents(SurfaceBase):
+    async def _postmortem(self, incident_id: int, payload: dict[str, Any]) -> None:
+        """One step of the postmortem, each its own outbox row so a retry repeats only its own step: the Markdown
+        file (after marking the resolution notice whose button asked, an edit safe to repeat), the chart of the
+        latest verification with a series, the short summary."""
+        channel = await self._channel_of(incident_id)
+        asked_by, step = str(payload.get("asked_by") or "sevbot"), postmortem.Step(payload["step"])
+        async with self.db.session_scope() as session:
+            incident = await session.get(Incident, incident_id)
+            assert incident is not None
+            pm = await postmortem.gather(session, incident)
+        if step == postmortem.Step.DOCUMENT:
+            if payload.get("message_ts"):
+                await self._mark_drafted(incident_id, channel, str(payload["message_ts"]), pm, asked_by)
+            await self._postmortem_document(channel, incident, pm)
+        elif step == postmortem.Step.CHART:  # each verification's chart is up (normally already) and has its link
+            for event in pm.verifications:
+                if event.id is not None and not (event.data.get("chart") or {}).get("permalink"):
+                    await self._chart(incident_id, event.id)
+        else:
+            summary = self.texts.render("postmortem_summary.md.j2", pm=pm, i=incident, asked_by=asked_by)
+            await self.post(channel, summary)
+
+    async def _postmortem_document(self, channel: str, incident: Incident, pm: postmortem.Postmortem) -> None:
+        names = {u: await self.user_name(u) for u in sorted(pm.people)}
+        document = postmortem.render(self.texts, pm, names=names, now=self.clock.now())
+        await self.client.files_upload_v2(
+            channel=channel,
+            content=document,
+            filename=f"INC-{incident.id}-postmortem.md",
+            title=f"Postmortem INC-{incident.id} (draft from the timeline)",
+        )
+
+    async def _mark_drafted(
+        self, incident_id: int, channel: str, notice_ts: str, pm: postmortem.Postmortem, asked_by: str
+    ) -> None:
+        resolved = next((e for e in reversed(pm.events) if e.kind == EventKind.RESOLVED), None)
+        if resolved is None:
+            return
+        notice = self.render_event(await self._load(incident_id), resolved)
+        drafted = self.texts.render("postmortem_drafted.md.j2", asked_by=asked_by, at=self.clock.now())
+        blocks = as_dicts(resolution(notice, incident_id, drafted=drafted))
+        try:
+            await self.client.chat_update(channel=channel, ts=notice_ts, text=notice[:3000], blocks=blocks)
+        except SlackApiError as exc:
+            if slack_error(exc) != "message_not_found":  # someone deleted the notice: the draft still goes up
+                raise
+
+    async def _chart(self, incident_id: int, event_id: int) -> None:
+        """A verification's chart, uploaded once: the file and its permalink are kept on the verification's event, so
+        a retried row does not upload it again and the postmortem links to it."""
+        channel = await self._channel_of(incident_id)
+        async with self.db.session_scope() as session:
+            event = await session.get(TimelineEvent, event_id)
+            chart_spec = await incident_chart.spec(session, incident_id=incident_id, event_id=event_id)
+        if event is None or chart_spec is None:
+            return
+        kept = dict(event.data.get("chart") or {})
+        if not kept.get("file"):
+            png = await asyncio.to_thread(chart.render, chart_spec)  # matplotlib is CPU work: off the event loop
+            metric = re.sub(r"[^A-Za-z0-9_.-]", "_", chart_spec.metric)
+            uploaded = await self.client.files_upload_v2(
+                channel=channel,
+                file=png,
+                filename=f"INC-{incident_id}-{metric}-{event_id}.png",
+                title=f"{chart_spec.title} (verification at {event.at:%H:%M} UTC)",
+            )
+            kept = {"file": str(uploaded["files"][0]["id"])}
+            await self._keep_chart(event_id, kept)
+        if not kept.get("permalink"):
+            info = await self.client.files_info(file=kept["file"])
+            kept["permalink"] = str(info["file"].get("permalink") or "")
+            await self._keep_chart(event_id, kept)
+
+    async def _keep_chart(self, event_id: int, kept: dict[str, str]) -> None:
+        async with self.db.session_scope() as session:
+            event = await session.get(TimelineEvent, event_id)
+            assert event is not None
+            event.data = {**event.data, "chart": kept}
+            session.add(event)

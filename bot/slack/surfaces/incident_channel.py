@@ -1,0 +1,196 @@
+"""The incident channel as a projection of the incident: created (or adopted after a crash) once, everyone invited
+in one call, the card rendered from the database then pinned until pinned, the topic set when it changes, the
+runbook and dashboard bookmarked."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from datetime import timedelta
+from typing import Any
+
+from slack_sdk.errors import SlackApiError
+from sqlmodel import select
+
+from bot import hypotheses, incidents
+from bot.models import Incident
+from bot.naming import channel_name
+from bot.outbox import NotReady
+from bot.serving import Capability
+from bot.slack.blocks import (
+    as_dicts,
+    incident_card,
+)
+from bot.slack.failures import permanent, slack_error
+from bot.slack.surfaces.base import SurfaceBase
+
+__all__ = ["IncidentChannel"]
+
+log = logging.getLogger(__name__)
+MAX_NAME_TRIES = 50
+ADOPT_WINDOW = timedelta(minutes=10)
+OPTIONAL_STEPS = {"bookmarks", "announce", "invite"}  # a permanent refusal of these does not stop the incident
+INVITE_SKIPPABLE = {"user_not_found", "user_is_restricted", "user_is_bot", "user_disabled", "already_in_channel"}
+
+
+class IncidentChannel(SurfaceBase):
+    async def _open_channel(self, incident_id: int, invite: list[str]) -> None:
+        snap = await self._load(incident_id)
+        incident = snap.incident
+        channel_id = incident.channel_id
+        seq = incident.channel_seq
+        for _ in range(MAX_NAME_TRIES):
+            if channel_id is not None:
+                break
+            name = channel_name(
+                prefix=self.config.incident_channel_prefix, day=incident.declared_at, seq=seq, title=incident.title
+            )
+            await self._save(incident_id, channel_name=name, channel_seq=seq)
+            try:
+                created = await self.client.conversations_create(name=name, is_private=False)
+                channel_id = str(created["channel"]["id"])
+            except SlackApiError as exc:
+                if slack_error(exc) != "name_taken":
+                    raise
+                channel_id = await self._adoptable(name, incident)
+                if channel_id is None:
+                    seq += 1
+            if channel_id is not None:
+                await self._save(incident_id, channel_id=channel_id, channel_name=name, channel_seq=seq)
+                async with self.db.session_scope() as session:  # the alert cards link the channel now
+                    await incidents.refresh_alert_cards(session, incident_id=incident_id, now=self.clock.now())
+        if channel_id is None:
+            raise RuntimeError(f"no free channel name for INC-{incident_id} after {MAX_NAME_TRIES} tries")
+        steps = {
+            "invite": self._invite(channel_id, invite),
+            "refresh": self._refresh(incident_id),
+            "bookmarks": self._bookmarks(incident_id),
+            "announce": self._announce_declared(incident_id),
+        }
+        outcomes = await asyncio.gather(*steps.values(), return_exceptions=True)
+        failed = {name: exc for name, exc in zip(steps, outcomes, strict=True) if isinstance(exc, BaseException)}
+        for name, problem in list(failed.items()):
+            if name in OPTIONAL_STEPS and isinstance(problem, SlackApiError) and permanent(problem):
+                del failed[name]  # refused for good: the rest of the incident goes on, and people are told
+                await self.report_refused(incident_id, name, f"Slack said {slack_error(problem)}")
+        if failed:
+            raise next(iter(failed.values()))  # the row is retried; the steps done are not repeated
+
+    async def _adoptable(self, name: str, incident: Incident) -> str | None:
+        """A channel of this name that we created for this incident before a crash or a lost response."""
+        found = await self._find_channel(name)
+        if found is None or found.get("creator") != await self.bot_user():
+            return None
+        if float(found.get("created", 0)) < (incident.declared_at - ADOPT_WINDOW).timestamp():
+            return None
+        async with self.db.session_scope() as session:
+            claimed = (await session.exec(select(Incident.id).where(Incident.channel_id == found["id"]))).first()
+        return None if claimed is not None else str(found["id"])
+
+    async def _invite(self, channel_id: str, users: list[str]) -> None:
+        """Everyone in one call; if Slack refuses the batch for one person (already in, deactivated…), one by one."""
+        me = await self.bot_user()
+        wanted = [user for user in dict.fromkeys(users) if user != me]
+        if not wanted:
+            return
+        if len(wanted) > 1:
+            try:
+                await self.client.conversations_invite(channel=channel_id, users=",".join(wanted))
+                return
+            except SlackApiError as exc:
+                if slack_error(exc) not in INVITE_SKIPPABLE:
+                    raise
+        for user in wanted:
+            try:
+                await self.client.conversations_invite(channel=channel_id, users=user)
+            except SlackApiError as exc:
+                if slack_error(exc) in ("already_in_channel", "cant_invite_self"):
+                    continue
+                if slack_error(exc) in INVITE_SKIPPABLE:
+                    log.warning("could not invite %s to %s: %s", user, channel_id, slack_error(exc))
+                    continue
+                raise
+
+    async def _refresh(self, incident_id: int) -> None:
+        snap = await self._load(incident_id)
+        incident = snap.incident
+        if incident.channel_id is None:
+            raise NotReady(f"INC-{incident_id} has no channel yet")
+        async with self.db.session_scope() as session:
+            tried = await hypotheses.of(session, incident_id)
+        blocks = as_dicts(
+            incident_card(
+                snap,
+                texts=self.texts,
+                config=self.config,
+                contain=self._recommended(snap.incident),
+                hypotheses=[h for h in tried if h.open],
+            )
+        )
+        fallback = f"{incident.severity} · INC-{incident.id} · {incident.status}"
+        topic = self.texts.render("topic.txt.j2", snap=snap)[:250]
+        await asyncio.gather(  # the card (then its pin) and the topic are independent
+            self._card(incident, fallback, blocks),
+            self._topic(incident.channel_id, topic),
+        )
+
+    async def _topic(self, channel_id: str, topic: str) -> None:
+        """Slack posts "set the channel topic" each time it is set, so an unchanged topic is left alone."""
+        if self._topics.get(channel_id) == topic:
+            return
+        await self.client.conversations_setTopic(channel=channel_id, topic=topic)
+        self._topics[channel_id] = topic
+
+    async def _card(self, incident: Incident, fallback: str, blocks: list[dict[str, Any]]) -> None:
+        """Post the card if it is not there, update it if it is, and pin it until it is pinned."""
+        assert incident.id is not None and incident.channel_id is not None
+        card_ts = incident.card_ts
+        if card_ts is None:
+            posted = await self.client.chat_postMessage(channel=incident.channel_id, text=fallback, blocks=blocks)
+            card_ts = str(posted["ts"])
+            await self._save(incident.id, card_ts=card_ts)
+        else:
+            await self.client.chat_update(channel=incident.channel_id, ts=card_ts, text=fallback, blocks=blocks)
+        if not incident.card_pinned:
+            try:
+                await self.client.pins_add(channel=incident.channel_id, timestamp=card_ts)
+            except SlackApiError as exc:
+                if slack_error(exc) != "already_pinned":
+                    raise
+            await self._save(incident.id, card_pinned=True)
+
+    async def _bookmarks(self, incident_id: int) -> None:
+        snap = await self._load(incident_id)
+        incident = snap.incident
+        model = self.config.model(incident.model)
+        if incident.bookmarked or model is None:
+            return
+        if incident.channel_id is None:
+            raise NotReady(f"INC-{incident_id} has no channel yet")
+        links = [(title, link) for title, link in (("Runbook", model.runbook), ("Dashboard", model.dashboard)) if link]
+        if not links:
+            return
+        existing = await self.client.bookmarks_list(channel_id=incident.channel_id)
+        have = {str(b["link"]) for b in existing.get("bookmarks") or []}
+        await asyncio.gather(
+            *(
+                self.client.bookmarks_add(channel_id=incident.channel_id, title=title, type="link", link=link)
+                for title, link in links
+                if link not in have
+            )
+        )
+        await self._save(incident_id, bookmarked=True)
+
+    def _recommended(self, incident: Incident) -> tuple[str, ...]:
+        """Containment the incident's triage recommends that its model's platform can do."""
+        model = self.config.model(incident.model)
+        if model is None or incident.status == "resolved":
+            return ()
+        codes = {a.get("code") for a in (incident.triage or {}).get("actions", [])}
+        can = self.backend_for(incident.model or "", model).capabilities
+        offered = []
+        if codes & {"rollback_first", "rollback_now"} and Capability.ROLLBACK in can:
+            offered.append("rollback")
+        if "fallback" in codes and model.fallback and Capability.FALLBACK in can:
+            offered.append("fallback")
+        return tuple(offered)

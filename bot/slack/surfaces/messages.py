@@ -1,0 +1,129 @@
+"""Messages: a timeline event's post in the incident channel (reminders retired when answered), announcements,
+escalation DMs and the incident's alert digest."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from slack_sdk.errors import SlackApiError
+from sqlmodel import col, select
+
+from bot.cadence import SNOOZE_MINUTES
+from bot.incidents import IncidentSnapshot
+from bot.models import Alert, Role, TimelineEvent
+from bot.outbox import NotReady
+from bot.slack.blocks import (
+    as_dicts,
+    reminder,
+    resolution,
+    text_blocks,
+)
+from bot.slack.failures import slack_error
+from bot.slack.surfaces.base import SurfaceBase
+from bot.timeline import EventKind
+
+__all__ = ["Messages"]
+
+log = logging.getLogger(__name__)
+
+
+class Messages(SurfaceBase):
+    async def _escalate(self, incident_id: int, event_id: int, user: str) -> None:
+        """The direct message of an escalation step to one of the people it names."""
+        snap = await self._load(incident_id)
+        async with self.db.session_scope() as session:
+            event = await session.get(TimelineEvent, event_id)
+        assert event is not None
+        text = self.texts.render("escalation_dm.md.j2", snap=snap, i=snap.incident, data=event.data)
+        await self.post(user, text)
+
+    async def _alert_digest(self, incident_id: int) -> None:
+        snap = await self._load(incident_id)
+        incident = snap.incident
+        if incident.channel_id is None or incident.card_ts is None:
+            raise NotReady(f"INC-{incident_id} has no card yet")
+        async with self.db.session_scope() as session:
+            alerts = (
+                await session.exec(select(Alert).where(Alert.incident_id == incident_id).order_by(col(Alert.id)))
+            ).all()
+        text = self.texts.render(
+            "alert_digest.md.j2",
+            firing=[a for a in alerts if a.status == "firing"],
+            resolved=[a for a in alerts if a.status == "resolved"],
+            now=self.clock.now(),
+        )
+        if incident.alert_digest_ts is None:
+            ts = await self.post(incident.channel_id, text, thread_ts=incident.card_ts)
+            await self._save(incident_id, alert_digest_ts=ts)
+        else:
+            await self.client.chat_update(
+                channel=incident.channel_id,
+                ts=incident.alert_digest_ts,
+                text=text[:3000],
+                blocks=as_dicts(text_blocks(text)),
+            )
+
+    async def _post_event(self, incident_id: int, payload: dict[str, Any]) -> None:
+        snap = await self._load(incident_id)
+        if payload.get("target") == "announcements":
+            await self._announce(snap, str(payload["message"]))
+            return
+        if snap.incident.channel_id is None:
+            raise NotReady(f"INC-{incident_id} has no channel yet")
+        async with self.db.session_scope() as session:
+            event = await session.get(TimelineEvent, int(payload["event_id"]))
+        if event is None:
+            raise ValueError(f"timeline event {payload['event_id']} does not exist")
+        text = self.render_event(snap, event)
+        if event.kind in (EventKind.REMINDER, EventKind.STATUS_UPDATE, EventKind.RESOLVED):
+            await self._retire_reminder(incident_id, snap, event)  # first: an edit is safe to repeat, a post is not
+        if event.kind == EventKind.REMINDER:
+            blocks = as_dicts(reminder(text, event.incident_id, SNOOZE_MINUTES))
+            ts = await self.post_blocks(snap.incident.channel_id, text[:3000], blocks)
+            await self._save(incident_id, reminder_ts=ts)
+            return
+        if event.kind == EventKind.RESOLVED:
+            blocks = as_dicts(resolution(text, event.incident_id))
+            await self.post_blocks(snap.incident.channel_id, text[:3000], blocks)
+            return
+        await self.post(snap.incident.channel_id, text)
+
+    async def _retire_reminder(self, incident_id: int, snap: IncidentSnapshot, event: TimelineEvent) -> None:
+        """The last reminder's buttons go once it is answered (an update), resolved, or followed by a newer one."""
+        ts, channel = snap.incident.reminder_ts, snap.incident.channel_id
+        if ts is None or channel is None:
+            return
+        text = self.texts.render("reminder_answered.md.j2", snap=snap, i=snap.incident, event=event, data=event.data)
+        try:
+            await self.client.chat_update(channel=channel, ts=ts, text=text[:3000], blocks=as_dicts(text_blocks(text)))
+        except SlackApiError as exc:
+            if slack_error(exc) != "message_not_found":  # deleted by someone: nothing left to retire
+                raise
+        await self._save(incident_id, reminder_ts=None)
+
+    def render_event(self, snap: IncidentSnapshot, event: TimelineEvent) -> str:
+        context = {"snap": snap, "i": snap.incident, "event": event, "data": event.data}
+        if event.kind == EventKind.STATUS_UPDATE:
+            return self.texts.render("status_update.md.j2", **context)
+        if event.kind == EventKind.RESOLVED:
+            return self.texts.render("resolution.md.j2", **context)
+        role = event.data.get("role")
+        return self.texts.render("timeline_event.md.j2", role_label=Role(role).label if role else "", **context)
+
+    async def _announce_declared(self, incident_id: int) -> None:
+        snap = await self._load(incident_id)
+        if snap.incident.announcement_ts is None:
+            await self._announce(snap, EventKind.DECLARED)
+
+    async def _announce(self, snap: IncidentSnapshot, kind: str) -> None:
+        target = self.config.channels.announcements
+        if not target:
+            return
+        if snap.incident.channel_id is None:
+            raise NotReady(f"INC-{snap.incident.id} has no channel yet")
+        text = self.texts.render("announcement.md.j2", snap=snap, kind=kind)
+        ts = await self.post(await self.channel_id(target), text)
+        if kind == EventKind.DECLARED:
+            assert snap.incident.id is not None
+            await self._save(snap.incident.id, announcement_ts=ts)
