@@ -101,6 +101,13 @@ async def main(acks: int, *, acks_only: bool = False, only: str | None = None) -
 
                 if acks_only:
                     await _declare_and_wait(driver, emulator, ["ack-target"])
+                    if os.environ.get("BENCH_PROFILE"):
+                        assert replica.process is not None
+                        pid = str(replica.process.pid)
+                        profile = ["record", "--gil", "--format", "raw", "--duration", "5", "--pid", pid]
+                        await asyncio.create_subprocess_exec(
+                            "py-spy", *profile, "-o", os.environ["BENCH_PROFILE"], stdout=asyncio.subprocess.DEVNULL
+                        )
                     cpu_before, wall_before = _cpu_s(replica), time.perf_counter()
                     acks_ms = await _acks(driver, emulator, acks, only=only)
                     print(f"  the bot's CPU: {(_cpu_s(replica) - cpu_before) / acks * 1000:.1f} ms per request")
