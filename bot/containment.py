@@ -594,8 +594,9 @@ async def _finish(
         await record_and_post(
             session, incident_id=action.incident_id, actor=action.requested_by, kind=EventKind.ACTION, at=now, **data
         )
-        if status == ActionStatus.SUCCEEDED:
+        if status == ActionStatus.SUCCEEDED:  # the cards say what was done, and stop offering it
             await incidents.refresh_alert_cards(session, incident_id=action.incident_id, now=now)
+            await enqueue(session, kind=OutboxKind.REFRESH, incident_id=action.incident_id, now=now)
         settings = config.model(action.model)
         if status == ActionStatus.SUCCEEDED and settings is not None and settings.slos:
             window = max(slo.window for slo in settings.slos.values())

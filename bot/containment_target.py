@@ -26,7 +26,13 @@ from bot.models import Action, AlertGroup, AlertGroupStatus, Incident, IncidentS
 from bot.outbox import OutboxKind, enqueue
 from bot.texts import format_time
 
-__all__ = ["Asked", "ask", "containment_done", "what_happened"]
+__all__ = [
+    "Asked",
+    "ask",
+    "containment_done",
+    "in_place",
+    "what_happened",
+]
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -54,6 +60,23 @@ async def containment_done(session: AsyncSession, incident: Incident) -> list[st
         .order_by(col(Action.id))
     )
     return [_move(action) for action in done.all()]
+
+
+async def in_place(session: AsyncSession, incident: Incident) -> frozenset[str]:
+    """The containment in place for the incident ("rollback", "fallback"): a card that offered it again would
+    repeat it (a second rollback goes further back than the last known good version)."""
+    done = await session.exec(
+        select(Action)
+        .where(Action.incident_id == incident.id, Action.status == ActionStatus.SUCCEEDED)
+        .order_by(col(Action.id))
+    )
+    state: dict[str, bool] = {}
+    for action in done.all():
+        if action.kind == ActionKind.ROLLBACK:
+            state["rollback"] = True
+        elif action.kind == ActionKind.FALLBACK:
+            state["fallback"] = bool(action.params.get("on", True))
+    return frozenset(kind for kind, on in state.items() if on)
 
 
 def _move(action: Action) -> str:

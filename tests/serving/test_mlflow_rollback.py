@@ -15,7 +15,7 @@ import pytest
 
 from bot.config import parse_config
 from tests.harness import CONFIG as BASE
-from tests.harness import Bot, am_alert, am_payload, eventually, post_alert, running_bot, timeline
+from tests.harness import Bot, am_alert, am_payload, card_text, eventually, post_alert, running_bot, timeline
 from tests.serving.platforms import MlflowServer, mlflow_server
 
 _names = itertools.count(1)
@@ -178,6 +178,9 @@ async def test_the_alert_cards_roll_back_button(bot: Bot, mlflow: MlflowServer, 
     assert mlflow.alias(registered, "champion") == "1"
     (incident,) = bot.incident_channels()
     assert any("rolled back on MLflow: 2 → *1*" in m for m in bot.seen(incident.id))
+    # done: neither card offers it again (a second click would go further back than the last known good)
+    assert "Roll back" not in bot.seen(alerts.id)[0]
+    assert "Roll back" not in card_text(bot, incident.id)
 
 
 async def test_outside_an_incident_a_containment_command_declares_one_first(

@@ -9,7 +9,7 @@ from typing import Any
 from sqlmodel import select
 
 from bot.alerts import storms
-from bot.containment_target import containment_done, what_happened
+from bot.containment_target import containment_done, in_place, what_happened
 from bot.models import Alert, AlertGroup, AlertStorm, Incident
 from bot.serving import Capability
 from bot.slack.blocks import (
@@ -40,6 +40,7 @@ class AlertCards(SurfaceBase):
             sample = (await session.exec(select(Alert).where(Alert.group_id == group_id).limit(1))).first()
             incident = await session.get(Incident, group.incident_id) if group.incident_id else None
             done = await containment_done(session, incident) if incident else []
+            placed = await in_place(session, incident) if incident else frozenset()
             over = await what_happened(session, incident) if incident and incident.status == "resolved" else None
         links = [
             (label, str(sample.details[key]))
@@ -53,7 +54,9 @@ class AlertCards(SurfaceBase):
                 links=links,
                 auto=bool(incident and incident.auto_declared),
                 channel_id=incident.channel_id if incident else None,
-                rollback=self._offers_rollback(group) and (incident is None or incident.status != "resolved"),
+                rollback=self._offers_rollback(group)
+                and (incident is None or incident.status != "resolved")
+                and "rollback" not in placed,
                 unknown=self.config.model(group.model) is None,
                 done=done,
                 over=over,

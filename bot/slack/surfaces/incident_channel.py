@@ -13,6 +13,7 @@ from slack_sdk.errors import SlackApiError
 from sqlmodel import select
 
 from bot import hypotheses, incidents
+from bot.containment_target import in_place
 from bot.models import Incident
 from bot.naming import channel_name
 from bot.outbox import NotReady
@@ -118,12 +119,13 @@ class IncidentChannel(SurfaceBase):
             raise NotReady(f"INC-{incident_id} has no channel yet")
         async with self.db.session_scope() as session:
             tried = await hypotheses.of(session, incident_id)
+            placed = await in_place(session, incident)
         blocks = as_dicts(
             incident_card(
                 snap,
                 texts=self.texts,
                 config=self.config,
-                contain=self._recommended(snap.incident),
+                contain=tuple(move for move in self._recommended(snap.incident) if move not in placed),
                 hypotheses=[h for h in tried if h.open],
             )
         )
