@@ -13,7 +13,7 @@ from bot.clock import ManualClock
 from bot.config import Config, parse_config
 from bot.emulator import SlackEmulator, render_channel, render_message
 from bot.emulator.sandbox import Sandbox, sandbox
-from bot.emulator.webhooks import am_alert, am_payload
+from bot.emulator.webhooks import camera_alerts
 from bot.server import ServerOptions
 from bot.serving.simulated import SimulatedBackend
 
@@ -106,25 +106,13 @@ START = datetime(2026, 11, 22, 3, 12, tzinfo=UTC)
 
 def _am_payload(status: str, cameras: range, value: float) -> dict[str, object]:
     """Per-camera mAP alerts of cv-detector, 2.0.0 having gone live at 02:40."""
-    notes = {
-        "summary": "cv-detector mAP below SLO on some cameras",
-        "baseline": "0.68",
-        "deployed_at": "2026-11-22T02:40:00Z",
-        "runbook_url": "https://wiki.example/runbooks/cv-detector",
-    }
-    return am_payload(
-        *(
-            am_alert(
-                f"cam-{n}",
-                round(value + (n % 5) / 100, 2),
-                status=status,
-                total=40,
-                starts_at="2026-11-22T02:55:00Z",
-                ends_at="0001-01-01T00:00:00Z" if status == "firing" else "2026-11-22T03:15:00Z",
-                **notes,
-            )
-            for n in cameras
-        )
+    return camera_alerts(
+        status,
+        cameras,
+        value,
+        starts_at="2026-11-22T02:55:00Z",
+        ends_at="2026-11-22T03:15:00Z",
+        deployed_at="2026-11-22T02:40:00Z",
     )
 
 

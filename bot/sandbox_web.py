@@ -30,7 +30,7 @@ from bot.emulator import SlackEmulator
 from bot.emulator.driver import Reply
 from bot.emulator.sandbox import Sandbox, sandbox
 from bot.emulator.state import ApiError, Message, Workspace
-from bot.emulator.webhooks import am_alert, am_payload
+from bot.emulator.webhooks import camera_alerts
 from bot.server import ServerOptions
 from bot.serving.simulated import SimulatedBackend
 
@@ -49,25 +49,13 @@ def _iso(at: datetime) -> str:
 
 def _cameras(status: str, cameras: range, value: float, now: datetime) -> dict[str, Any]:
     """The demo's per-camera mAP alerts, on the wall clock: impact from 10 min ago, 2.0.0 deployed 25 min ago."""
-    notes = {
-        "summary": "cv-detector mAP below SLO on some cameras",
-        "baseline": "0.68",
-        "deployed_at": _iso(now - DEPLOYED),
-        "runbook_url": "https://wiki.example/runbooks/cv-detector",
-    }
-    return am_payload(
-        *(
-            am_alert(
-                f"cam-{n}",
-                round(value + (n % 5) / 100, 2),
-                status=status,
-                total=40,
-                starts_at=_iso(now - timedelta(minutes=10)),
-                ends_at="0001-01-01T00:00:00Z" if status == "firing" else _iso(now),
-                **notes,
-            )
-            for n in cameras
-        )
+    return camera_alerts(
+        status,
+        cameras,
+        value,
+        starts_at=_iso(now - timedelta(minutes=10)),
+        ends_at=_iso(now),
+        deployed_at=_iso(now - DEPLOYED),
     )
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-__all__ = ["am_alert", "am_payload"]
+__all__ = ["am_alert", "am_payload", "camera_alerts"]
 
 
 def am_alert(
@@ -44,3 +44,29 @@ def am_payload(*alerts: dict[str, Any]) -> dict[str, Any]:
         "externalURL": "http://alertmanager.example",
         "alerts": list(alerts),
     }
+
+
+def camera_alerts(
+    status: str, cameras: range, value: float, *, starts_at: str, ends_at: str, deployed_at: str
+) -> dict[str, Any]:
+    """The demo's story as Alertmanager tells it: per-camera mAP alerts of cv-detector on 40 cameras, after a deploy."""
+    notes = {
+        "summary": "cv-detector mAP below SLO on some cameras",
+        "baseline": "0.68",
+        "deployed_at": deployed_at,
+        "runbook_url": "https://wiki.example/runbooks/cv-detector",
+    }
+    return am_payload(
+        *(
+            am_alert(
+                f"cam-{n}",
+                round(value + (n % 5) / 100, 2),
+                status=status,
+                total=40,
+                starts_at=starts_at,
+                ends_at="0001-01-01T00:00:00Z" if status == "firing" else ends_at,
+                **notes,
+            )
+            for n in cameras
+        )
+    )

@@ -5,14 +5,8 @@ timestamp) at once, so a retry or a restart continues instead of starting over."
 from __future__ import annotations
 
 import logging
+from functools import cached_property
 
-from slack_sdk.web.async_client import AsyncWebClient
-
-from bot import serving
-from bot.clock import Clock
-from bot.config import Config
-from bot.containment import BackendFactory
-from bot.db import Database
 from bot.models import OutboxMessage
 from bot.outbox import MISSED, Failure, OutboxKind, Route
 from bot.slack import failures
@@ -21,7 +15,6 @@ from bot.slack.surfaces.containment import ContainmentPlans
 from bot.slack.surfaces.documents import Documents
 from bot.slack.surfaces.incident_channel import IncidentChannel
 from bot.slack.surfaces.messages import Messages
-from bot.texts import Texts
 
 __all__ = ["Publisher"]
 
@@ -29,20 +22,8 @@ log = logging.getLogger(__name__)
 
 
 class Publisher(IncidentChannel, AlertCards, ContainmentPlans, Documents, Messages):
-    def __init__(
-        self,
-        *,
-        client: AsyncWebClient,
-        db: Database,
-        config: Config,
-        texts: Texts,
-        clock: Clock,
-        backend_for: BackendFactory = serving.backend_for,
-    ) -> None:
-        super().__init__(client=client, db=db, config=config, texts=texts, clock=clock, backend_for=backend_for)
-        self.routes = self._routes()
-
-    def _routes(self) -> dict[OutboxKind, Route]:
+    @cached_property
+    def routes(self) -> dict[OutboxKind, Route]:
         """The outbox's route table: each kind of row and the surface that does it."""
 
         def incident(message: OutboxMessage) -> int:

@@ -101,13 +101,7 @@ async def main(acks: int, *, acks_only: bool = False, only: str | None = None) -
 
                 if acks_only:
                     await _declare_and_wait(driver, emulator, ["ack-target"])
-                    if os.environ.get("BENCH_PROFILE"):
-                        assert replica.process is not None
-                        pid = str(replica.process.pid)
-                        profile = ["record", "--gil", "--format", "raw", "--duration", "5", "--pid", pid]
-                        await asyncio.create_subprocess_exec(
-                            "py-spy", *profile, "-o", os.environ["BENCH_PROFILE"], stdout=asyncio.subprocess.DEVNULL
-                        )
+                    await _profile(replica, seconds=5)
                     cpu_before, wall_before = _cpu_s(replica), time.perf_counter()
                     acks_ms = await _acks(driver, emulator, acks, only=only)
                     print(f"  the bot's CPU: {(_cpu_s(replica) - cpu_before) / acks * 1000:.1f} ms per request")
@@ -138,13 +132,7 @@ async def main(acks: int, *, acks_only: bool = False, only: str | None = None) -
                 fine = burst <= 3.0 and not twice and len(names) == 10
                 results.append(("ten under a 429 burst, all complete", f"{burst:.2f} s, posted twice: {twice}", fine))
 
-                if os.environ.get("BENCH_PROFILE"):  # e.g. BENCH_PROFILE=/tmp/acks.txt: the bot's stacks, by py-spy
-                    assert replica.process is not None
-                    pid = str(replica.process.pid)
-                    profile = ["record", "--gil", "--format", "raw", "--duration", "6", "--pid", pid]
-                    await asyncio.create_subprocess_exec(
-                        "py-spy", *profile, "-o", os.environ["BENCH_PROFILE"], stdout=asyncio.subprocess.DEVNULL
-                    )
+                await _profile(replica, seconds=6)
                 cpu_before, wall_before = _cpu_s(replica), time.perf_counter()
                 acks_ms = await _acks(driver, emulator, acks)
                 busy = (_cpu_s(replica) - cpu_before) / (time.perf_counter() - wall_before)
@@ -163,6 +151,17 @@ async def main(acks: int, *, acks_only: bool = False, only: str | None = None) -
     for name, figure, met in results:
         print(f"  {name:<38} {figure:<48} {'met' if met else 'MISSED'}")
     return 0 if all(met for _, _, met in results) else 1
+
+
+async def _profile(replica: Replica, *, seconds: int) -> None:
+    """With BENCH_PROFILE=/tmp/p.txt, py-spy records the bot (threads holding the GIL) while the acks run."""
+    if not os.environ.get("BENCH_PROFILE"):
+        return
+    assert replica.process is not None
+    record = ["record", "--gil", "--format", "raw", "--duration", str(seconds), "--pid", str(replica.process.pid)]
+    await asyncio.create_subprocess_exec(
+        "py-spy", *record, "-o", os.environ["BENCH_PROFILE"], stdout=asyncio.subprocess.DEVNULL
+    )
 
 
 def _cpu_s(replica: Replica) -> float:
