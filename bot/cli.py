@@ -173,10 +173,14 @@ def _parser() -> argparse.ArgumentParser:
         "keys are refused with a 'did you mean'. With --online, also try Slack (auth.test), each model's serving "
         "backend and each metrics store, and say what was reached (exit 1 if something was not).",
         epilog=_environment(
-            "SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET", "SLACK_APP_TOKEN", "SLACK_API_URL", "DATABASE_URL"
-        )
-        + "\n"
-        + "\n".join(f"  {n:<27} {ENVIRONMENT[n]}" for n in ("SEVBOT_CONFIG", "SEVBOT_ALERT_TOKEN")),
+            "SLACK_BOT_TOKEN",
+            "SLACK_SIGNING_SECRET",
+            "SLACK_APP_TOKEN",
+            "SLACK_API_URL",
+            "DATABASE_URL",
+            "SEVBOT_CONFIG",
+            "SEVBOT_ALERT_TOKEN",
+        ),
         formatter_class=raw,
     )
     checker.add_argument("--config", metavar="PATH", help="the configuration file (default: $SEVBOT_CONFIG)")

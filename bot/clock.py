@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from typing import Protocol
 
-__all__ = ["Clock", "ManualClock", "SystemClock", "parse_time", "utc"]
+__all__ = ["Clock", "ManualClock", "SystemClock", "utc"]
 
 
 def utc(value: datetime) -> datetime:
@@ -13,16 +13,6 @@ def utc(value: datetime) -> datetime:
     if value.tzinfo is None:
         return value.replace(tzinfo=UTC)
     return value.astimezone(UTC)
-
-
-def parse_time(value: object) -> datetime | None:
-    """An ISO 8601 time stored as text (`2026-11-22T02:40:00Z`), in UTC; None when it is not one."""
-    if not isinstance(value, str):
-        return None
-    try:
-        return utc(datetime.fromisoformat(value.replace("Z", "+00:00")))
-    except ValueError:
-        return None
 
 
 class Clock(Protocol):

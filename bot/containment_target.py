@@ -79,6 +79,15 @@ async def in_place(session: AsyncSession, incident: Incident) -> frozenset[str]:
     return frozenset(kind for kind, on in state.items() if on)
 
 
+def _move_of(kind: ActionKind, params: dict[str, Any]) -> str | None:
+    """The move `in_place` names for a request ("rollback", "fallback" switched on), or None."""
+    if kind == ActionKind.ROLLBACK:
+        return "rollback"
+    if kind == ActionKind.FALLBACK and bool(params.get("on", True)):
+        return "fallback"
+    return None
+
+
 def _move(action: Action) -> str:
     who = f" by <@{action.confirmed_by}>" if action.confirmed_by else ""
     when = f" at {format_time(action.finished_at)}" if action.finished_at else ""
@@ -150,13 +159,22 @@ async def ask(
     channel: str,
     params: dict[str, Any],
     group_id: int | None = None,
+    from_card: bool = False,
 ) -> Asked:
     """Decide the incident, check who asks, declare if need be (only for someone entitled), store the request.
+    `from_card`: a card's button (alert or incident card), which never repeats containment already in place — the
+    card stops offering it, and a click on a copy that has not caught up is answered the same way.
 
     A refusal is stored (on the incident's timeline when there is one) and returned; the caller tells the person."""
     model_config(config, model)
     group = await groups.get_group(session, group_id) if group_id is not None else None
     incident, from_group = await _target(session, model=model, channel=channel, group=group)
+    if from_card and incident is not None and _move_of(kind, params) in await in_place(session, incident):
+        done = "; ".join(await containment_done(session, incident))
+        raise UserError(
+            f"Already done in INC-{incident.id}: {done}. A card does not do it again; "
+            f"to go further, say so: `/incident {kind} {model} …`."
+        )
     verdict = await may_contain(session, config=config, directory=directory, model=model, incident=incident, user=user)
     declared = False
     if verdict.allowed and incident is None:

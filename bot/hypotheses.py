@@ -13,7 +13,8 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.errors import UserError
-from bot.models import Incident, IncidentStatus, TimelineEvent
+from bot.incidents import check_open, check_text
+from bot.models import Incident, TimelineEvent
 from bot.outbox import OutboxKind, enqueue
 from bot.timeline import EventKind, record_and_post
 
@@ -78,19 +79,14 @@ async def of(session: AsyncSession, incident_id: int) -> list[Hypothesis]:
 
 
 def _open_incident(incident: Incident) -> int:
-    if incident.status == IncidentStatus.RESOLVED:
-        raise UserError(f"INC-{incident.id} is already resolved: add what you learnt as a note for the postmortem.")
+    check_open(incident)
     assert incident.id is not None
     return incident.id
 
 
 async def propose(session: AsyncSession, *, now: datetime, incident: Incident, user: str, text: str) -> Hypothesis:
     incident_id = _open_incident(incident)
-    text = text.strip()
-    if not text:
-        raise UserError("Say what the hypothesis is.")
-    if len(text) > MAX_TEXT:
-        raise UserError(f"A hypothesis is at most {MAX_TEXT} characters ({len(text)} given).")
+    text = check_text(text, "hypothesis", limit=MAX_TEXT)
     number = len(await of(session, incident_id)) + 1
     await record_and_post(
         session, incident_id=incident_id, actor=user, kind=EventKind.HYPOTHESIS, at=now, text=text, number=number
@@ -113,7 +109,7 @@ async def settle(
     current = known[number - 1]
     if current.outcome == outcome:
         raise UserError(f"Hypothesis {number} is already {outcome.value}.")
-    why = why.strip()[:MAX_TEXT]
+    why = check_text(why, "reason", limit=MAX_TEXT) if why.strip() else ""  # refused, not cut, when too long
     await record_and_post(
         session,
         incident_id=incident_id,

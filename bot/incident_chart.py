@@ -10,18 +10,17 @@ from typing import Any
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot.alerts.facts import natural_key
+from bot.alerts.facts import facts_for, natural_key
 from bot.chart import ChartSpec, Marker, SliceRow
-from bot.clock import parse_time
 from bot.models import Alert, Incident, TimelineEvent
 from bot.timeline import EventKind
 
-__all__ = ["charted_verdict", "spec"]
+__all__ = ["spec"]
 
 LEAD = timedelta(minutes=10)  # shown before the earliest moment that matters (the deploy, the breach)
 
 
-def charted_verdict(event: TimelineEvent) -> dict[str, Any] | None:
+def _charted_verdict(event: TimelineEvent) -> dict[str, Any] | None:
     """The verdict a verification's chart draws: the first SLO with a series."""
     return next((v for v in event.data.get("verdicts", []) if v.get("series")), None)
 
@@ -36,7 +35,7 @@ async def spec(session: AsyncSession, *, incident_id: int, event_id: int) -> Cha
     event = await session.get(TimelineEvent, event_id)
     if incident is None or event is None:
         return None
-    verdict = charted_verdict(event)
+    verdict = _charted_verdict(event)
     if verdict is None:
         return None
     actions = (
@@ -48,10 +47,11 @@ async def spec(session: AsyncSession, *, incident_id: int, event_id: int) -> Cha
     ).all()
     alerts = (await session.exec(select(Alert).where(Alert.incident_id == incident_id))).all()
     end = event.at
+    facts = facts_for(alerts, model=None, now=end)  # the deploy, the breach start, the slices: triage's reading
     markers: list[Marker] = []
-    deployed = [d for d in (parse_time(a.details.get("deployed_at")) for a in alerts) if d is not None]
-    if deployed:
-        markers.append(Marker(at=max(deployed).timestamp(), label=f"deploy ({_hm(max(deployed))})", kind="deploy"))
+    if facts.deployed_at is not None:
+        deployed = facts.deployed_at
+        markers.append(Marker(at=deployed.timestamp(), label=f"deploy ({_hm(deployed)})", kind="deploy"))
     if alerts:
         first = min(a.received_at for a in alerts)
         markers.append(Marker(at=first.timestamp(), label=f"first alert ({_hm(first)})", kind="alert"))
@@ -64,8 +64,7 @@ async def spec(session: AsyncSession, *, incident_id: int, event_id: int) -> Cha
         change = f" {action.data.get('before')} → {action.data.get('after')}" if action.data.get("after") else ""
         label = f"{action.data.get('action', 'action')}{change} ({_hm(action.at)})"
         markers.append(Marker(at=action.at.timestamp(), label=label, kind="action"))
-    breach = [a.starts_at for a in alerts if a.starts_at is not None]
-    earliest = min([*deployed, *breach, incident.declared_at])
+    earliest = min(t for t in (facts.deployed_at, facts.breach_started, incident.declared_at) if t is not None)
     begin = earliest - max(LEAD, (end - earliest) * 0.08)
     window_s = float(verdict.get("window_s") or 0)
     series = [(float(t), float(v)) for t, v in verdict["series"]]
@@ -80,9 +79,7 @@ async def spec(session: AsyncSession, *, incident_id: int, event_id: int) -> Cha
         markers=markers,
         window=(end.timestamp() - window_s, end.timestamp()) if window_s else None,
         slices=_slices(alerts, end),
-        slices_total=max(
-            (int(a.details["slices_total"]) for a in alerts if a.details.get("slices_total")), default=None
-        ),
+        slices_total=facts.slices_total,
     )
 
 

@@ -30,6 +30,8 @@ __all__ = [
     "by_channel",
     "change_severity",
     "change_status",
+    "check_open",
+    "check_text",
     "declare",
     "open_incidents",
     "open_snapshots",
@@ -64,7 +66,7 @@ def _id(incident: Incident) -> int:
     return incident.id
 
 
-def _check_text(text: str, what: str, limit: int = MAX_TEXT) -> str:
+def check_text(text: str, what: str, limit: int = MAX_TEXT) -> str:
     text = text.strip()
     if not text:
         raise UserError(f"The {what} is empty.")
@@ -73,7 +75,7 @@ def _check_text(text: str, what: str, limit: int = MAX_TEXT) -> str:
     return text
 
 
-def _check_open(incident: Incident) -> None:
+def check_open(incident: Incident) -> None:
     if incident.status == IncidentStatus.RESOLVED:
         raise UserError(f"INC-{incident.id} is already resolved.")
 
@@ -182,7 +184,7 @@ async def declare(
     if model is not None and model_config is None:
         known = ", ".join(sorted(config.models)) or "none configured"
         raise UserError(f"Unknown model `{model}` (models in the catalog: {known}).")
-    title = _check_text(title, "title", MAX_TITLE)
+    title = check_text(title, "title", MAX_TITLE)
     day_start = now.replace(hour=0, minute=0, second=0, microsecond=0)
     same_day = await session.exec(
         select(sa.func.count()).select_from(Incident).where(col(Incident.declared_at) >= day_start)
@@ -284,7 +286,7 @@ async def _tell_channel(session: AsyncSession, *, incident_id: int, now: datetim
 async def assign_role(
     session: AsyncSession, *, now: datetime, incident: Incident, role: Role, user: str, actor: str
 ) -> None:
-    _check_open(incident)
+    check_open(incident)
     incident_id = _id(incident)
     current = await snapshot(session, incident)
     if current.roles.get(role) == [user]:
@@ -296,7 +298,7 @@ async def assign_role(
 
 async def acknowledge(session: AsyncSession, *, now: datetime, incident: Incident, user: str) -> None:
     """Someone owns it now. With no commander yet (declared automatically), they become commander."""
-    _check_open(incident)
+    check_open(incident)
     incident_id = _id(incident)
     current = await snapshot(session, incident)
     if incident.acknowledged_by == user:
@@ -331,8 +333,8 @@ async def post_update(
     mitigation: str | None = None,
 ) -> None:
     """A status update in the communication template; the next one falls due per the severity's cadence."""
-    _check_open(incident)
-    text = _check_text(text, "update")
+    check_open(incident)
+    text = check_text(text, "update")
     for name, value in (("impact", impact), ("scope", scope), ("mitigation", mitigation)):
         if value is not None:
             setattr(incident, name, value.strip()[:1000])
@@ -366,7 +368,7 @@ async def add_note(
     **origin: Any,
 ) -> None:
     """A note on the timeline; `origin` says where it came from (`from_message` for the message shortcut)."""
-    text = _check_text(text, "note")
+    text = check_text(text, "note")
     await record_and_post(
         session, incident_id=_id(incident), actor=user, kind=EventKind.NOTE, at=now, text=text, rca=rca, **origin
     )
@@ -376,14 +378,14 @@ async def add_action_item(
     session: AsyncSession, *, now: datetime, incident: Incident, user: str, text: str, owner: str | None
 ) -> None:
     """A follow-up for the postmortem's action items, with its owner if one is named."""
-    text = _check_text(text, "action item", limit=1000)
+    text = check_text(text, "action item", limit=1000)
     await record_and_post(
         session, incident_id=_id(incident), actor=user, kind=EventKind.ACTION_ITEM, at=now, text=text, owner=owner
     )
 
 
 async def change_status(session: AsyncSession, *, now: datetime, incident: Incident, user: str, status: str) -> None:
-    _check_open(incident)
+    check_open(incident)
     names = ", ".join(s.value for s in SETTABLE_STATUSES)
     if status == IncidentStatus.RESOLVED:
         raise UserError("Use `/incident resolve <summary>` to resolve an incident.")
@@ -416,7 +418,7 @@ async def change_severity(
     why: str = "",
 ) -> None:
     """A new severity re-plans the update cadence from now; the change is announced with its reason."""
-    _check_open(incident)
+    check_open(incident)
     severity = severity.upper()
     if severity not in SEVERITIES:
         raise UserError(f"Unknown severity `{severity.lower()}`: use one of sev1, sev2, sev3, sev4.")
@@ -433,7 +435,7 @@ async def change_severity(
         at=now,
         before=before,
         after=severity,
-        why=_check_text(why, "reason", limit=500) if why.strip() else "",
+        why=check_text(why, "reason", limit=500) if why.strip() else "",
         next_update_at=incident.next_update_at.isoformat() if incident.next_update_at else None,
     )
     await _tell_channel(session, incident_id=_id(incident), now=now, event_id=event.id)
@@ -442,8 +444,8 @@ async def change_severity(
 
 async def resolve(session: AsyncSession, *, now: datetime, incident: Incident, user: str, summary: str) -> timedelta:
     """Close the incident: no more cadence; the resolution goes to the channel and the announcements."""
-    _check_open(incident)
-    summary = _check_text(summary, "summary")
+    check_open(incident)
+    summary = check_text(summary, "summary")
     incident.status = IncidentStatus.RESOLVED
     incident.resolved_at = now
     incident.resolved_by = user

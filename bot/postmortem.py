@@ -16,14 +16,13 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot import hypotheses, timeline
-from bot.alerts.facts import natural_key
-from bot.clock import parse_time
+from bot.alerts.facts import facts_for, natural_key
 from bot.hypotheses import Hypothesis
-from bot.incident_chart import charted_verdict
 from bot.models import Alert, Incident, RoleAssignment, TimelineEvent
 from bot.outbox import OutboxKind, enqueue
 from bot.texts import Texts
 from bot.timeline import EventKind
+from bot.triage import Facts
 from bot.triage.kinds import plural
 
 __all__ = ["Postmortem", "Step", "gather", "render", "request"]
@@ -63,33 +62,32 @@ class Postmortem:
     slices: list[str] = field(default_factory=list)
     alert_rows: list[Alert] = field(default_factory=list)
 
-    # ----- detection: from the alerts' own times, not only from when sevbot heard of them -----
+    # ----- detection: from the alerts' own facts (triage's reading of them), not only when sevbot heard of them -----
     @cached_property
+    def facts(self) -> Facts:
+        return facts_for(self.alert_rows, model=None, now=self.incident.resolved_at or self.incident.declared_at)
+
+    @property
     def deployed_at(self) -> datetime | None:
         """The latest deploy an alert reported (`deployed_at`)."""
-        found = [parse_time(a.details.get("deployed_at")) for a in self.alert_rows]
-        return max((d for d in found if d is not None), default=None)
+        return self.facts.deployed_at
 
-    @cached_property
+    @property
     def impact_started_at(self) -> datetime | None:
-        return min((a.starts_at for a in self.alert_rows if a.starts_at is not None), default=None)
+        return self.facts.breach_started
 
     @cached_property
     def first_alert_at(self) -> datetime | None:
         return min((a.received_at for a in self.alert_rows), default=None)
 
-    @cached_property
+    @property
     def slices_total(self) -> int | None:
-        return (
-            max((int(a.details["slices_total"]) for a in self.alert_rows if a.details.get("slices_total")), default=0)
-            or None
-        )
+        return self.facts.slices_total
 
-    @cached_property
+    @property
     def slice_label(self) -> str:
-        """What the slices are called, plural ("cameras"), from the alerts' slice label."""
-        label = next((str(a.details["slice_label"]) for a in self.alert_rows if a.details.get("slice_label")), "slice")
-        return plural(label, len(self.slices))
+        """What the slices are called, plural ("cameras")."""
+        return plural(self.facts.slice_label, len(self.slices))
 
     @property
     def time_to_detect(self) -> timedelta | None:
@@ -123,15 +121,6 @@ class Postmortem:
         """The version the first successful rollback left: the suspect of a deploy-caused incident."""
         first = self._first(EventKind.ACTION, status="succeeded", action="rollback")
         return str(first.data.get("before")) if first and first.data.get("before") else None
-
-    @cached_property
-    def charts(self) -> list[tuple[TimelineEvent, str]]:
-        """Each verification's chart link (its Slack permalink), where one was uploaded."""
-        return [
-            (e, str(e.data["chart"]["permalink"]))
-            for e in self.verifications
-            if (e.data.get("chart") or {}).get("permalink") and charted_verdict(e)
-        ]
 
     def _first(self, kind: EventKind, **match: Any) -> TimelineEvent | None:
         return next(

@@ -16,7 +16,6 @@ import json
 import logging
 import signal
 import tempfile
-from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -59,7 +58,7 @@ def _cameras(status: str, cameras: range, value: float, now: datetime) -> dict[s
     )
 
 
-def _drift(now: datetime) -> dict[str, Any]:
+def _drift(_now: datetime) -> dict[str, Any]:
     return {
         "model": "ranker",
         "metric": "score_psi",
@@ -90,13 +89,6 @@ SCENARIOS: dict[str, tuple[str, str, Any]] = {
 }
 
 
-@dataclass
-class _Screens:
-    """What the page keeps per person: the forms they closed (Slack closes a modal on submit or Cancel)."""
-
-    closed: set[str] = field(default_factory=set)
-
-
 def sandbox_routes(app: web.Application, holder: dict[str, Any]) -> None:
     """The page and its API, on the bot's own app. `holder["box"]` is the running sandbox (set once it started)."""
     app[_BOX] = holder
@@ -119,8 +111,9 @@ def _box(request: web.Request) -> Sandbox:
     return box  # type: ignore[no-any-return]
 
 
-def _screens(request: web.Request) -> _Screens:
-    return request.app[_BOX].setdefault("screens", _Screens())  # type: ignore[no-any-return]
+def _closed(request: web.Request) -> set[str]:
+    """The forms people closed (Slack closes a modal on submit or Cancel): not shown again."""
+    return request.app[_BOX].setdefault("closed", set())  # type: ignore[no-any-return]
 
 
 async def _page(request: web.Request) -> web.Response:
@@ -184,7 +177,7 @@ async def _state(request: web.Request) -> web.Response:
     wanted = request.query.get("channel") or ws.channel_named("ml-alerts").id
     channel = ws.channels.get(wanted) or ws.channel_named("ml-alerts")
     messages = [_message(ws, m, channel.id) for m in channel.messages if m.ephemeral_to in (None, user)]
-    closed = _screens(request).closed
+    closed = _closed(request)
     views = [
         {**view, "id": view_id}
         for view_id, view in ws.views.items()
@@ -227,7 +220,7 @@ async def _file(request: web.Request) -> web.Response:
     )
 
 
-async def _answer(reply: Reply) -> web.Response:
+def _answer(reply: Reply) -> web.Response:
     body = reply.json if isinstance(reply.json, dict) else {}
     return web.json_response({"status": reply.status, "ack": body, "text": reply.ephemeral_text})
 
@@ -239,7 +232,7 @@ async def _slash(request: web.Request) -> web.Response:
     if not text.startswith("/incident"):
         raise web.HTTPBadRequest(text="only /incident is installed here")
     reply = await box.driver.slash(_user(box.ws, body["user"]), body["channel"], text.removeprefix("/incident").strip())
-    return await _answer(reply)
+    return _answer(reply)
 
 
 async def _post(request: web.Request) -> web.Response:
@@ -261,7 +254,7 @@ async def _click(request: web.Request) -> web.Response:
         )
     except (LookupError, KeyError) as exc:
         raise web.HTTPBadRequest(text=f"that button is no longer there ({exc})") from None
-    return await _answer(reply)
+    return _answer(reply)
 
 
 async def _shortcut(request: web.Request) -> web.Response:
@@ -270,7 +263,7 @@ async def _shortcut(request: web.Request) -> web.Response:
     reply = await box.driver.message_shortcut(
         _user(box.ws, body["user"]), body["channel"], body["ts"], body["callback_id"]
     )
-    return await _answer(reply)
+    return _answer(reply)
 
 
 async def _submit(request: web.Request) -> web.Response:
@@ -283,13 +276,13 @@ async def _submit(request: web.Request) -> web.Response:
     reply = await box.driver.submit(_user(box.ws, body["user"]), body["view_id"], values)
     answer = reply.json if isinstance(reply.json, dict) else {}
     if answer.get("response_action") != "errors":  # Slack closes the form unless the app says what is wrong
-        _screens(request).closed.add(body["view_id"])
+        _closed(request).add(body["view_id"])
     return web.json_response({"status": reply.status, "ack": answer})
 
 
 async def _close(request: web.Request) -> web.Response:
     body = await _body(request, "view_id")
-    _screens(request).closed.add(body["view_id"])
+    _closed(request).add(body["view_id"])
     return web.json_response({"closed": body["view_id"]})
 
 

@@ -53,9 +53,7 @@ def format_near(value: float | None, bound: float | str | None = None) -> str:
     decimals = len(text.split(".", 1)[1]) if "." in text else 0
     decimals = decimals + 1 if text else 3
     magnitude = abs(float(value))
-    while (
-        decimals < 6 and magnitude and round(magnitude, decimals) and round(magnitude, decimals) < 10 ** (1 - decimals)
-    ):
+    while decimals < 6 and 0 < magnitude < 10 ** (1 - decimals):
         decimals += 1  # two significant digits at least (0.0042, not 0.0)
     return f"{float(value):.{decimals}f}"
 

@@ -11,7 +11,7 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot import hypotheses
-from bot.alerts.facts import incident_scope
+from bot.alerts.facts import scope_of
 from bot.config import Config
 from bot.models import Alert, Incident, OutboxMessage, TimelineEvent
 from bot.outbox import OutboxKind
@@ -97,5 +97,5 @@ async def draft(
     mitigation = incident.mitigation or texts.render_plain(
         "update_mitigation_draft.txt.j2", mitigations=mitigations, names=names
     )
-    scope = "" if incident.scope else await incident_scope(session, incident, config, now)
+    scope = "" if incident.scope else scope_of(alerts, model=model, now=now)  # the alerts read above
     return UpdateDraft(context=context, text=text.strip()[:2900], scope=scope, mitigation=mitigation[:1000])

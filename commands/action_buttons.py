@@ -85,6 +85,7 @@ async def roll_back_from_card(services: Services, body: dict[str, Any], client: 
         channel=body["channel"]["id"],
         params={},
         group_id=group.id,
+        from_card=True,
     )
     return Answer(answer(services, asked), replace=False)
 

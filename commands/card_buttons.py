@@ -83,6 +83,7 @@ async def _contain(services: Services, body: dict[str, Any], kind: ActionKind, p
         user=body["user"]["id"],
         channel=incident.channel_id or body["channel"]["id"],
         params=params,
+        from_card=True,
     )
     return Answer(answer(services, asked), replace=False)
 

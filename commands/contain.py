@@ -26,6 +26,7 @@ async def start(
     channel: str,
     params: dict[str, Any],
     group_id: int | None = None,
+    from_card: bool = False,
 ) -> Asked:
     """Store the request (or the refusal) in one transaction; the caller answers with `answer`."""
     async with services.db.session_scope() as session:
@@ -40,6 +41,7 @@ async def start(
             channel=channel,
             params=params,
             group_id=group_id,
+            from_card=from_card,
         )
 
 

@@ -30,7 +30,6 @@ async def test_propose_settle_and_the_card_lists_the_open_ones(bot: Bot) -> None
 async def test_wrong_hypothesis_commands_say_what_is_wrong_and_change_nothing(bot: Bot) -> None:
     _, channel = await declare(bot, user="U0002")
     assert channel is not None
-    before = await timeline(bot)
     reply = await bot.driver.slash("U0002", channel.id, "hypothesis 1 confirmed")
     assert "has no hypotheses yet" in reply.ephemeral_text
     await bot.driver.slash("U0002", channel.id, "hypothesis a bad deploy")
@@ -40,7 +39,7 @@ async def test_wrong_hypothesis_commands_say_what_is_wrong_and_change_nothing(bo
         ("hypothesis", "Say what the hypothesis is"),
         ("hypothesis 3 confirmed", "has hypotheses 1 to 1; there is no 3"),
         ("hypothesis 1 maybe", "Settle hypothesis 1 with `confirmed` or `ruled-out`, not `maybe`."),
-        ("hypothesis " + "x" * 501, "at most 500 characters"),
+        ("hypothesis " + "x" * 501, "The hypothesis is 501 characters long; the most is 500."),
     ]:
         reply = await bot.driver.slash("U0002", channel.id, text)
         assert said in reply.ephemeral_text, (text, reply.ephemeral_text)

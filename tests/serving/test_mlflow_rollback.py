@@ -170,6 +170,9 @@ async def test_the_alert_cards_roll_back_button(bot: Bot, mlflow: MlflowServer, 
     alerts = bot.channel("ml-alerts")
     card = alerts.messages[0]
     assert "[Roll back cv-detector]" in bot.seen(alerts.id)[0]
+    stale_alert_card = copy.deepcopy(card)  # what a client that has not refreshed keeps showing
+    (declared,) = bot.incident_channels()
+    stale_incident_card = copy.deepcopy(bot.ws.channels[declared.id].message(bot.ws.channels[declared.id].pins[0]))
     await bot.driver.click("U0004", alerts.id, card.ts, "alert_rollback")
     await bot.settled()
     plan = _plan(bot, alerts.id, "U0004")
@@ -181,6 +184,22 @@ async def test_the_alert_cards_roll_back_button(bot: Bot, mlflow: MlflowServer, 
     # done: neither card offers it again (a second click would go further back than the last known good)
     assert "Roll back" not in bot.seen(alerts.id)[0]
     assert "Roll back" not in card_text(bot, incident.id)
+    # and a click on a copy of either card that has not caught up plans nothing: it says what was done
+    actions = [d for _, _, kind, d in await timeline(bot) if kind == "action"]
+    await bot.driver.click("U0004", alerts.id, card.ts, "alert_rollback", as_shown=stale_alert_card)
+    await bot.driver.click(
+        "U0004", incident.id, stale_incident_card.ts, "incident_rollback", as_shown=stale_incident_card
+    )
+
+    def answered() -> list[str]:
+        found = [str(r["text"]) for r in bot.ws.responses if "Already done in INC-1" in str(r.get("text"))]
+        return found if len(found) == 2 else []
+
+    said = await eventually(answered)
+    assert len(said) == 2 and "cv-detector was rolled back 2 → 1 by <@U0004>" in said[0]
+    await bot.settled()
+    assert [d for _, _, kind, d in await timeline(bot) if kind == "action"] == actions
+    assert mlflow.alias(registered, "champion") == "1"
 
 
 async def test_outside_an_incident_a_containment_command_declares_one_first(

@@ -27,9 +27,9 @@ log = logging.getLogger(__name__)
 
 class Documents(SurfaceBase):
     async def _postmortem(self, incident_id: int, payload: dict[str, Any]) -> None:
-        """One step of the postmortem, each its own outbox row so a retry repeats only its own step: the Markdown
-        file (after marking the resolution notice whose button asked, an edit safe to repeat), the chart of the
-        latest verification with a series, the short summary."""
+        """One step of the postmortem, each its own outbox row so a retry repeats only its own step: each
+        verification's chart up with its permalink (normally it already is), the Markdown file linking them (after
+        marking the resolution notice whose button asked, an edit safe to repeat), the short summary."""
         channel = await self._channel_of(incident_id)
         asked_by, step = str(payload.get("asked_by") or "sevbot"), postmortem.Step(payload["step"])
         async with self.db.session_scope() as session:

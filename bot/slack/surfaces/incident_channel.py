@@ -113,13 +113,16 @@ class IncidentChannel(SurfaceBase):
                 raise
 
     async def _refresh(self, incident_id: int) -> None:
-        snap = await self._load(incident_id)
+        async with self.db.session_scope() as session:  # all the card shows, read in one transaction
+            found = await session.get(Incident, incident_id)
+            if found is None:
+                raise ValueError(f"incident {incident_id} does not exist")
+            snap = await incidents.snapshot(session, found)
+            tried = await hypotheses.of(session, incident_id)
+            placed = await in_place(session, found)
         incident = snap.incident
         if incident.channel_id is None:
             raise NotReady(f"INC-{incident_id} has no channel yet")
-        async with self.db.session_scope() as session:
-            tried = await hypotheses.of(session, incident_id)
-            placed = await in_place(session, incident)
         blocks = as_dicts(
             incident_card(
                 snap,
