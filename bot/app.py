@@ -47,7 +47,9 @@ def build_app(services: Services) -> AsyncApp:
         signing_secret=secret,
         # Socket Mode traffic is authenticated by the app token; without a secret the HTTP route refuses everything.
         request_verification_enabled=bool(secret),
-        process_before_response=False,
+        # The ack is sent when the listener returns (no polling for it): listeners write, ack and return, and hand
+        # any Slack call of their own to `services.follow_ups`.
+        process_before_response=True,
         raise_error_for_unhandled_request=False,
     )
     app.middleware(_once_over_the_socket(services))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gc
 import logging
 import time
 from collections.abc import AsyncIterator
@@ -25,6 +26,7 @@ from bot.clock import Clock, SystemClock
 from bot.config import Config
 from bot.db import BACKGROUND, Database
 from bot.dispatcher import Dispatcher
+from bot.follow_ups import FollowUps
 from bot.metrics import Metrics
 from bot.migrate import upgrade_async
 from bot.models import OutboxMessage
@@ -100,6 +102,7 @@ def _lifecycle(settings: Settings, config: Config, opts: ServerOptions):  # type
             cadence=Cadence(db=db, config=config, clock=clock),
             metrics=metrics,
             directory=directory,
+            follow_ups=FollowUps(),
         )
         app[SERVICES] = services
         app[BOLT] = build_app(services)
@@ -119,6 +122,7 @@ def _lifecycle(settings: Settings, config: Config, opts: ServerOptions):  # type
             )
             scheduler.start()
         socket_mode = await _start_socket_mode(app[BOLT], settings)
+        _settle_heap()
         log.info("sevbot ready (%s mode)", "Socket" if socket_mode else "HTTP")
         yield
         if socket_mode is not None:
@@ -127,6 +131,7 @@ def _lifecycle(settings: Settings, config: Config, opts: ServerOptions):  # type
             scheduler.shutdown(wait=False)
             await ticker.finish()
         await services.intake.close()
+        await services.follow_ups.finish()
         if worker is not None:
             worker.cancel()
             with contextlib.suppress(asyncio.CancelledError):
@@ -135,6 +140,14 @@ def _lifecycle(settings: Settings, config: Config, opts: ServerOptions):  # type
         await db.dispose()
 
     return lifecycle
+
+
+def _settle_heap() -> None:
+    """What start-up built (modules, classes, the app) lives as long as the process: moved out of the collector's
+    sight, so that a full collection no longer walks ~200,000 objects (about 90 ms with the loop stopped, which was
+    the slowest acks' tail)."""
+    gc.collect()
+    gc.freeze()
 
 
 def _set_aside(publisher: Publisher, metrics: Metrics):  # type: ignore[no-untyped-def]

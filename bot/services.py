@@ -14,6 +14,7 @@ from bot.clock import Clock
 from bot.config import Config
 from bot.db import Database
 from bot.dispatcher import Dispatcher
+from bot.follow_ups import FollowUps
 from bot.metrics import Metrics
 from bot.settings import Settings
 from bot.slack.publisher import Publisher
@@ -38,6 +39,7 @@ class Services:
     cadence: Cadence
     metrics: Metrics
     directory: Directory
+    follow_ups: FollowUps  # what a request does after its ack (answering a click, opening a form)
 
 
 SERVICES = web.AppKey("services", Services)

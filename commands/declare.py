@@ -38,19 +38,7 @@ async def run(inv: Invocation) -> None:
     config = inv.services.config
     if not inv.args.strip():
         await inv.reply()
-        try:
-            await inv.client.views_open(
-                trigger_id=inv.trigger_id, view=declare_modal(config, origin_channel=inv.channel)
-            )
-        except SlackApiError as exc:
-            log.warning("could not open the declare form: %s", exc.response.get("error"))
-            await inv.client.chat_postEphemeral(
-                channel=inv.channel,
-                user=inv.user,
-                text=inv.render(
-                    "error.md.j2", message="Slack would not open the form; declare with arguments instead.", usage=USAGE
-                ),
-            )
+        inv.services.follow_ups.start(_open_form(inv), what="opening the declare form")
         return
     severity, rest = first_word(inv.args)
     word, after_model = first_word(rest)
@@ -73,3 +61,20 @@ async def run(inv: Invocation) -> None:
         snap = await incidents.snapshot(session, incident)
     inv.changed()
     await inv.reply(inv.render("declared_ack.md.j2", snap=snap))
+
+
+async def _open_form(inv: Invocation) -> None:
+    """After the ack: the form, or, if Slack will not open it, a private word on how to declare without it."""
+    try:
+        await inv.client.views_open(
+            trigger_id=inv.trigger_id, view=declare_modal(inv.services.config, origin_channel=inv.channel)
+        )
+    except SlackApiError as exc:
+        log.warning("could not open the declare form: %s", exc.response.get("error"))
+        await inv.client.chat_postEphemeral(
+            channel=inv.channel,
+            user=inv.user,
+            text=inv.render(
+                "error.md.j2", message="Slack would not open the form; declare with arguments instead.", usage=USAGE
+            ),
+        )

@@ -3,7 +3,8 @@
 The work writes what the click means (in milliseconds) and the click is acked after it, so whoever clicks next
 sees it; work that calls Slack itself (opening a form with `views.open`) acks first instead, since Slack's answer
 can be slow. A `UserError` is answered privately and changed nothing; otherwise the outbox is woken and the
-work's `Answer`, if any, replaces the message clicked or goes privately to the person who clicked.
+work's `Answer`, if any, replaces the message clicked or goes privately to the person who clicked. What is said
+through `response_url` is said after the ack (`services.follow_ups`), so it never holds the ack up.
 """
 
 from __future__ import annotations
@@ -65,33 +66,46 @@ def explain(services: Services, exc: UserError) -> str:
 
 def handler(services: Services, work: Work, *, ack_first: bool = False) -> Handler:
     async def handle(ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient, respond: AsyncRespond) -> None:
-        if ack_first:
+        if ack_first:  # the work calls Slack itself: the ack goes first, the work and its answer after it
             await ack()
-        try:
-            answer = await work(services, body, client)
-        except UserError as exc:
-            if not ack_first:
-                await ack()
-            services.dispatcher.wake()  # a refusal may be on the timeline (who tried to act)
-            await respond(text=explain(services, exc), response_type="ephemeral", replace_original=False)
+            services.follow_ups.start(_work_then_answer(services, work, body, client, respond), what="a click")
             return
-        except Exception:  # said to the person and logged; Slack gets its ack, never a 500
-            log.exception("interaction failed")
-            if not ack_first:
-                await ack()
-            await respond(
-                text=services.texts.render("internal_error.md.j2"), response_type="ephemeral", replace_original=False
-            )
-            return
-        if not ack_first:
-            await ack()
+        said = await _attempt(services, work, body, client)
+        await ack()
         services.dispatcher.wake()
-        if answer is not None and answer.replace:
-            await respond(text=answer.text, blocks=answer.blocks or [], replace_original=True)
-        elif answer is not None:
-            await respond(text=answer.text, response_type="ephemeral", replace_original=False)
+        if said is not None:
+            services.follow_ups.start(respond(**said), what="answering a click")
 
     return handle
+
+
+async def _work_then_answer(
+    services: Services, work: Work, body: dict[str, Any], client: AsyncWebClient, respond: AsyncRespond
+) -> None:
+    said = await _attempt(services, work, body, client)
+    services.dispatcher.wake()
+    if said is not None:
+        await respond(**said)
+
+
+async def _attempt(
+    services: Services, work: Work, body: dict[str, Any], client: AsyncWebClient
+) -> dict[str, Any] | None:
+    """Do the work; what to say to whoever clicked (`respond`'s arguments), if anything. A refusal may be on the
+    timeline too (who tried to act), so the outbox is woken either way."""
+    try:
+        answer = await work(services, body, client)
+    except UserError as exc:
+        return {"text": explain(services, exc), "response_type": "ephemeral", "replace_original": False}
+    except Exception:  # said to the person and logged; Slack gets its ack, never a 500
+        log.exception("interaction failed")
+        text = services.texts.render("internal_error.md.j2")
+        return {"text": text, "response_type": "ephemeral", "replace_original": False}
+    if answer is None:
+        return None
+    if answer.replace:
+        return {"text": answer.text, "blocks": answer.blocks or [], "replace_original": True}
+    return {"text": answer.text, "response_type": "ephemeral", "replace_original": False}
 
 
 def value_of(body: dict[str, Any]) -> str:
