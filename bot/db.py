@@ -12,6 +12,8 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from bot import sqlite_loop
+
 __all__ = ["BACKGROUND", "Database"]
 
 # Set in the outbox worker and the scheduler's ticks: their transactions yield to the ones a person waits on.
@@ -60,6 +62,8 @@ class Database:
         kwargs: dict[str, object] = {}
         if not self.is_sqlite:
             kwargs = {"pool_size": 10, "max_overflow": 10, "pool_pre_ping": True}
+        elif (path := sa.engine.make_url(url).database) and path != ":memory:":
+            kwargs = {"async_creator": sqlite_loop.connector(path)}  # statements on the loop, commits in a thread
         self.engine: AsyncEngine = create_async_engine(url, **kwargs)
         if self.is_sqlite:
             sa.event.listen(self.engine.sync_engine, "connect", _sqlite_pragmas)

@@ -25,6 +25,10 @@ class FollowUps:
         self._running.add(task)  # held until done: the loop keeps only weak references to tasks
         task.add_done_callback(self._running.discard)
 
+    @property
+    def running(self) -> int:
+        return len(self._running)
+
     async def finish(self, within_s: float = 10.0) -> None:
         """At shutdown: let the follow-ups under way end (each is one or two Slack calls)."""
         if self._running:

@@ -57,10 +57,10 @@ class Sandbox:
         return self.emulator.workspace
 
     async def settled(self, within: float = 15.0) -> None:
-        """Wait until the outbox has nothing left to do."""
+        """Wait until the outbox has nothing left to do, nor has any request's follow-up (a click's answer)."""
         deadline = time.monotonic() + within
         while time.monotonic() < deadline:
-            if await self.services.dispatcher.pending() == 0:
+            if self.services.follow_ups.running == 0 and await self.services.dispatcher.pending() == 0:
                 return
             self.services.dispatcher.wake()
             await asyncio.sleep(0.02)

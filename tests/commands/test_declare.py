@@ -113,3 +113,22 @@ async def test_help_and_list(bot: Bot) -> None:
     _, channel = await declare(bot)
     listing = (await bot.driver.slash("U0002", general, "list")).ephemeral_text
     assert "*Open incidents (1)*" in listing and f"#{channel.id}" in listing and "IC @U0001" in listing
+
+
+async def test_acks_do_not_wait_for_slack(bot: Bot) -> None:
+    """The form opens after the ack: with Slack slow to answer, the command and the card's button are acked before
+    `views.open` has been answered, and the form still opens."""
+    _, channel = await declare(bot)
+    card = bot.ws.channels[channel.id].message(bot.ws.channels[channel.id].pins[0])
+    bot.emulator.latency_s = 0.5
+
+    reply = await bot.driver.slash("U0002", bot.channel("general").id, "declare")
+    assert reply.status == 200 and reply.text == ""
+    assert bot.emulator.calls_to("views.open") == []
+    await opened_view(bot, "Declare an incident")
+
+    clicked = await bot.driver.click("U0001", channel.id, card.ts, "incident_post_update")
+    assert clicked.status == 200
+    assert len(bot.emulator.calls_to("views.open")) == 1
+    await opened_view(bot, "Post an update")
+    await bot.settled()

@@ -158,7 +158,18 @@ async def _profile(replica: Replica, *, seconds: int) -> None:
     if not os.environ.get("BENCH_PROFILE"):
         return
     assert replica.process is not None
-    record = ["record", "--gil", "--format", "raw", "--duration", str(seconds), "--rate", "400", "--pid", str(replica.process.pid)]
+    record = [
+        "record",
+        "--gil",
+        "--format",
+        "raw",
+        "--duration",
+        str(seconds),
+        "--rate",
+        "400",
+        "--pid",
+        str(replica.process.pid),
+    ]
     await asyncio.create_subprocess_exec(
         "py-spy", *record, "-o", os.environ["BENCH_PROFILE"], stdout=asyncio.subprocess.DEVNULL
     )
