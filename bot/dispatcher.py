@@ -2,7 +2,8 @@
 up to `concurrency` rows in flight; one subject's rows strictly in order (a row is not due while an earlier row
 of its subject is undone, and a row in flight is leased).
 
-A row is claimed with a lease (an UPDATE that only one replica can win), done, then marked done. Transient
+Due rows are claimed with a lease in one statement (an UPDATE only one replica can win; on PostgreSQL, `FOR UPDATE
+SKIP LOCKED` lets replicas claim side by side without waiting on each other), done, then marked done. Transient
 failures — 429 (rescheduled after that method's `Retry-After`, without sleeping in the worker), 5xx, timeouts,
 dropped connections — back off and are tried again: a Slack outage delays messages, it does not drop them. A
 permanent refusal (`restricted_action`, `missing_scope`, `invalid_arguments`, `not_in_channel`…) is set aside at
@@ -15,7 +16,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
 
 import sqlalchemy as sa
@@ -99,12 +100,9 @@ class Dispatcher:
             while True:
                 self._wake.clear()  # a row queued from here on wakes the wait below
                 if len(running) < self.concurrency:
-                    for message in await self._due():
-                        if len(running) >= self.concurrency:
-                            break
-                        if await self._claim(message):
-                            tried += 1
-                            running.add(asyncio.create_task(self._perform(message), name=f"outbox-{message.id}"))
+                    for message in await self._claim_due(self.concurrency - len(running)):
+                        tried += 1
+                        running.add(asyncio.create_task(self._perform(message), name=f"outbox-{message.id}"))
                 if not running:
                     return tried
                 woken = asyncio.create_task(self._wake.wait())
@@ -134,7 +132,11 @@ class Dispatcher:
             )
             return result.one()
 
-    async def _due(self) -> Sequence[OutboxMessage]:
+    async def _claim_due(self, room: int) -> list[OutboxMessage]:
+        """Claim up to `room` rows that are due, oldest first, in one statement: each is leased to this process.
+        A row is due when its time has come, nobody holds its lease and no earlier row of its subject is undone. On
+        PostgreSQL the rows another replica is claiming at that moment are skipped (`FOR UPDATE SKIP LOCKED`), not
+        waited for; whichever claims a row first holds it, so each row is done by one replica."""
         now = self.clock.now()
         earlier = sa.orm.aliased(OutboxMessage)
         blocked = (
@@ -148,34 +150,29 @@ class Dispatcher:
             )
             .exists()
         )
-        async with self.db.session_scope() as session:
-            result = await session.exec(
-                select(OutboxMessage)
-                .where(
-                    col(OutboxMessage.done_at).is_(None),
-                    col(OutboxMessage.failed).is_(False),
-                    col(OutboxMessage.next_attempt_at) <= now,
-                    sa.or_(col(OutboxMessage.lease_until).is_(None), col(OutboxMessage.lease_until) < now),
-                    ~blocked,
-                )
-                .order_by(col(OutboxMessage.id))
-                .limit(self.batch)
+        due = (
+            select(OutboxMessage.id)
+            .where(
+                col(OutboxMessage.done_at).is_(None),
+                col(OutboxMessage.failed).is_(False),
+                col(OutboxMessage.next_attempt_at) <= now,
+                sa.or_(col(OutboxMessage.lease_until).is_(None), col(OutboxMessage.lease_until) < now),
+                ~blocked,
             )
-            return result.all()
-
-    async def _claim(self, message: OutboxMessage) -> bool:
-        now = self.clock.now()
+            .order_by(col(OutboxMessage.id))
+            .limit(min(room, self.batch))
+            .with_for_update(skip_locked=True)  # nothing on SQLite, where one process runs
+        )
+        claim = (
+            update(OutboxMessage)
+            .where(col(OutboxMessage.id).in_(due.scalar_subquery()))
+            .values(lease_until=now + self.lease)
+            .returning(OutboxMessage)
+            .execution_options(synchronize_session=False)
+        )
         async with self.db.session_scope() as session:
-            result = await session.exec(
-                update(OutboxMessage)
-                .where(
-                    col(OutboxMessage.id) == message.id,
-                    col(OutboxMessage.done_at).is_(None),
-                    sa.or_(col(OutboxMessage.lease_until).is_(None), col(OutboxMessage.lease_until) < now),
-                )
-                .values(lease_until=now + self.lease)
-            )
-            return bool(result.rowcount == 1)
+            claimed = (await session.exec(claim)).scalars().all()
+        return sorted(claimed, key=lambda message: message.id or 0)
 
     async def _perform(self, message: OutboxMessage) -> None:
         if message.kind in COALESCING and message.subject:
