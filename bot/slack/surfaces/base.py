@@ -9,6 +9,7 @@ from typing import Any
 
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
+from sqlmodel import col, update
 
 from bot import serving
 from bot.clock import Clock
@@ -87,12 +88,9 @@ class SurfaceBase:
             return await snapshot(session, incident)
 
     async def _save(self, incident_id: int, **fields: Any) -> None:
+        """Record what Slack just did (channel, card timestamp, pinned…): one UPDATE, nothing read back."""
         async with self.db.session_scope() as session:
-            incident = await session.get(Incident, incident_id)
-            assert incident is not None
-            for name, value in fields.items():
-                setattr(incident, name, value)
-            session.add(incident)
+            await session.exec(update(Incident).where(col(Incident.id) == incident_id).values(**fields))
 
     async def _channel_of(self, incident_id: int) -> str:
         snap = await self._load(incident_id)
