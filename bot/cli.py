@@ -84,7 +84,7 @@ def check(config_path: str | None, online: bool) -> int:
 def serve() -> int:
     from aiohttp import web
 
-    from bot.server import ServerOptions, create_web_app
+    from bot.server import ServerOptions, create_web_app, settle_heap
 
     settings = _settings()
     problems = settings.problems(serving=True)
@@ -95,8 +95,10 @@ def serve() -> int:
     config = _config(settings.sevbot_config, required=False)
     if not settings.sevbot_config.exists():
         logging.getLogger("bot").warning("%s not found: running with the default configuration", settings.sevbot_config)
+    app = create_web_app(settings, config, ServerOptions(tick_s=settings.sevbot_tick_s))
+    app.on_startup.append(settle_heap)  # after the lifecycle's start-up
     web.run_app(
-        create_web_app(settings, config, ServerOptions(tick_s=settings.sevbot_tick_s)),
+        app,
         host=settings.host,
         port=settings.port,
         shutdown_timeout=10,

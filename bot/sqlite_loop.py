@@ -94,8 +94,14 @@ class _Connection:
         self._conn.create_function(*args, **kwargs)
 
     async def commit(self) -> None:
-        if self._conn.in_transaction:  # something to write: the disk is waited on off the loop
-            await asyncio.to_thread(self._conn.commit)
+        if not self._conn.in_transaction:  # nothing was written: nothing to wait for
+            return
+        writing = asyncio.get_running_loop().run_in_executor(None, self._conn.commit)  # the disk, off the loop
+        try:
+            await asyncio.shield(writing)
+        except asyncio.CancelledError:  # the connection is nobody else's (a rollback) until the commit is over
+            await asyncio.wait([writing])
+            raise
 
     async def rollback(self) -> None:
         self._conn.rollback()
