@@ -15,6 +15,7 @@ import sqlalchemy as sa
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from bot import timeline
 from bot.config import SEVERITIES, Config
 from bot.errors import UserError
 from bot.models import AlertGroup, Incident, IncidentStatus, Role, RoleAssignment, TimelineEvent
@@ -142,7 +143,8 @@ async def _set_role(
     now: datetime,
     new: bool = False,
 ) -> TimelineEvent:
-    """`new`: the incident was opened in this transaction, so it has no role to end."""
+    """`new`: the incident was opened in this transaction, so it has no role to end, and the event is written with
+    the declaration's other rows (one flush for all of them)."""
     for assignment in [] if new else await _current_roles(session, incident_id):
         if assignment.role == role:
             assignment.ended_at = now
@@ -151,15 +153,12 @@ async def _set_role(
         session.add(
             RoleAssignment(incident_id=incident_id, role=role, user_id=user, assigned_by=actor, assigned_at=now)
         )
-    return await record(
-        session,
-        incident_id=incident_id,
-        actor=actor,
-        kind=EventKind.ROLE_ASSIGNED,
-        at=now,
-        role=role,
-        users=users,
+    event = timeline.add(
+        session, incident_id=incident_id, actor=actor, kind=EventKind.ROLE_ASSIGNED, at=now, role=role, users=users
     )
+    if not new:
+        await session.flush()  # callers post it: it needs its id
+    return event
 
 
 async def declare(
@@ -208,7 +207,7 @@ async def declare(
     session.add(incident)
     await session.flush()
     incident_id = _id(incident)
-    await record(
+    timeline.add(  # written with the roles and the outbox row below, in one flush
         session,
         incident_id=incident_id,
         actor=declared_by,
