@@ -86,3 +86,17 @@ async def test_alert_like_text_pings_nobody(bot: Bot) -> None:
             assert "<!channel>" not in raw and "<!here" not in raw and "<!everyone>" not in raw
     assert "@channel cams &amp; lights @here <@U0002|bob>" in json.dumps(channel.message(channel.pins[0]).blocks)
     assert "<https://grafana.example/d/x|this>" in channel.messages[-1].blocks[0]["text"]["text"]
+
+
+async def test_bookmarks_are_looked_up_only_where_some_may_be_there_already(bot: Bot) -> None:
+    """A channel just created has no bookmarks, so none are listed; a retry after a partial failure lists them and
+    adds only what is missing."""
+    bot.emulator.fail("bookmarks.add", "ratelimited", times=1, retry_after=1)
+    _, first = await declare(bot)
+    assert sorted(b["title"] for b in first.bookmarks) == ["Dashboard", "Runbook"]  # each once
+    assert len(bot.emulator.calls_to("bookmarks.list")) == 1  # the retry looked
+
+    _, second = await declare(bot, "declare sev3 cv-detector second look")
+    assert second.id != first.id
+    assert sorted(b["title"] for b in second.bookmarks) == ["Dashboard", "Runbook"]
+    assert len(bot.emulator.calls_to("bookmarks.list")) == 1  # a channel just created: nothing to look up

@@ -65,7 +65,7 @@ class SurfaceBase:
     async def _invite(self, channel_id: str, users: list[str]) -> None:
         raise NotImplementedError
 
-    async def _bookmarks(self, incident_id: int) -> None:
+    async def _bookmarks(self, incident_id: int, *, fresh: bool = False) -> None:
         raise NotImplementedError
 
     async def _announce_declared(self, incident_id: int) -> None:

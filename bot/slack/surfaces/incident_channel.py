@@ -40,6 +40,7 @@ class IncidentChannel(SurfaceBase):
         incident = snap.incident
         channel_id = incident.channel_id
         seq = incident.channel_seq
+        created = False  # by this very call: then it has no bookmarks yet, and there is nothing to look up
         for _ in range(MAX_NAME_TRIES):
             if channel_id is not None:
                 break
@@ -48,8 +49,8 @@ class IncidentChannel(SurfaceBase):
             )
             await self._save(incident_id, channel_name=name, channel_seq=seq)
             try:
-                created = await self.client.conversations_create(name=name, is_private=False)
-                channel_id = str(created["channel"]["id"])
+                answer = await self.client.conversations_create(name=name, is_private=False)
+                channel_id, created = str(answer["channel"]["id"]), True
             except SlackApiError as exc:
                 if slack_error(exc) != "name_taken":
                     raise
@@ -65,7 +66,7 @@ class IncidentChannel(SurfaceBase):
         steps = {
             "invite": self._invite(channel_id, invite),
             "refresh": self._refresh(incident_id),
-            "bookmarks": self._bookmarks(incident_id),
+            "bookmarks": self._bookmarks(incident_id, fresh=created),
             "announce": self._announce_declared(incident_id),
         }
         outcomes = await asyncio.gather(*steps.values(), return_exceptions=True)
@@ -164,7 +165,9 @@ class IncidentChannel(SurfaceBase):
                     raise
             await self._save(incident.id, card_pinned=True)
 
-    async def _bookmarks(self, incident_id: int) -> None:
+    async def _bookmarks(self, incident_id: int, *, fresh: bool = False) -> None:
+        """The runbook and dashboard links, each once: a channel adopted or opened by an earlier try may have some
+        already, so they are looked up first; one this call just created (`fresh`) has none."""
         snap = await self._load(incident_id)
         incident = snap.incident
         model = self.config.model(incident.model)
@@ -175,8 +178,10 @@ class IncidentChannel(SurfaceBase):
         links = [(title, link) for title, link in (("Runbook", model.runbook), ("Dashboard", model.dashboard)) if link]
         if not links:
             return
-        existing = await self.client.bookmarks_list(channel_id=incident.channel_id)
-        have = {str(b["link"]) for b in existing.get("bookmarks") or []}
+        have: set[str] = set()
+        if not fresh:
+            existing = await self.client.bookmarks_list(channel_id=incident.channel_id)
+            have = {str(b["link"]) for b in existing.get("bookmarks") or []}
         await asyncio.gather(
             *(
                 self.client.bookmarks_add(channel_id=incident.channel_id, title=title, type="link", link=link)
