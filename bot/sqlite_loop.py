@@ -77,7 +77,9 @@ class _Cursor:
 
 
 class _Connection:
-    """The part of `aiosqlite.Connection` the dialect uses (`_connection` is what it checks for "still open")."""
+    """The part of `aiosqlite.Connection` the dialect uses (`_connection` is what it checks for "still open"). Setting
+    an isolation level through the dialect reaches into aiosqlite's own thread queue, which this has not: sevbot
+    never sets one."""
 
     def __init__(self, connection: sqlite3.Connection) -> None:
         self._conn = connection
@@ -89,9 +91,6 @@ class _Connection:
 
     def cursor(self) -> _Cursor:
         return _Cursor(self._conn.cursor())
-
-    async def execute(self, sql: str, parameters: Sequence[Any] | dict[str, Any] | None = None) -> _Cursor:
-        return await self.cursor().execute(sql, parameters)
 
     async def create_function(self, *args: Any, **kwargs: Any) -> None:
         self._conn.create_function(*args, **kwargs)
@@ -110,13 +109,13 @@ class _Connection:
         self._conn.rollback()
 
     async def close(self) -> None:
+        self.stop()
+
+    def stop(self) -> None:
+        """Closed at once (the dialect's forced close; `close` does the same, having nothing to wait for)."""
         if self._connection is not None:
             self._connection = None
             self._conn.close()
-
-    def stop(self) -> None:
-        self._connection = None
-        self._conn.close()
 
 
 def connector(path: str) -> Callable[[], Awaitable[_Connection]]:

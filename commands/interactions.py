@@ -92,7 +92,7 @@ async def _attempt(
     services: Services, work: Work, body: dict[str, Any], client: AsyncWebClient
 ) -> dict[str, Any] | None:
     """Do the work; what to say to whoever clicked (`respond`'s arguments), if anything. A refusal may be on the
-    timeline too (who tried to act), so the outbox is woken either way."""
+    timeline too (who tried to act), so callers wake the outbox whatever the outcome."""
     try:
         answer = await work(services, body, client)
     except UserError as exc:
