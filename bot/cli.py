@@ -55,7 +55,7 @@ def _config(path: Path, *, required: bool) -> Config:
 
 
 def check(config_path: str | None, online: bool) -> int:
-    from bot.preflight import reach
+    from bot.runtime.preflight import reach
 
     settings = _settings()
     path = Path(config_path) if config_path else settings.sevbot_config
@@ -84,7 +84,7 @@ def check(config_path: str | None, online: bool) -> int:
 def serve() -> int:
     from aiohttp import web
 
-    from bot.server import ServerOptions, create_web_app, settle_heap
+    from bot.runtime.server import ServerOptions, create_web_app, settle_heap
 
     settings = _settings()
     problems = settings.problems(serving=True)
@@ -108,7 +108,7 @@ def serve() -> int:
 
 
 def db_upgrade() -> int:
-    from bot.migrate import upgrade
+    from bot.runtime.migrate import upgrade
 
     settings = _settings()
     upgrade(settings.database_url)
@@ -117,13 +117,13 @@ def db_upgrade() -> int:
 
 
 def demo(out: str | None = None) -> int:
-    from bot.demo import run_demo
+    from bot.tryout.demo import run_demo
 
     return asyncio.run(run_demo(Path(out) if out else None))
 
 
 def sandbox(host: str, port: int) -> int:
-    from bot.sandbox_web import run_sandbox
+    from bot.tryout.sandbox_web import run_sandbox
 
     return asyncio.run(run_sandbox(host=host, port=port))
 

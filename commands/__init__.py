@@ -15,7 +15,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.containment import Refused
 from bot.errors import UserError
-from bot.services import Services
+from bot.runtime.services import Services
 from commands import (
     ack,
     action,

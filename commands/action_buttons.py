@@ -16,7 +16,7 @@ from bot import containment
 from bot.alerts import groups
 from bot.containment import ActionKind, ActionStatus, Refused
 from bot.errors import UserError
-from bot.services import Services
+from bot.runtime.services import Services
 from bot.slack.blocks import action_plan, as_dicts
 from bot.slack.ids import ActionId
 from commands.contain import answer, start

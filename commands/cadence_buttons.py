@@ -8,8 +8,8 @@ from typing import Any
 from slack_bolt.async_app import AsyncApp
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot import cadence
-from bot.services import Services
+from bot.incidents import cadence
+from bot.runtime.services import Services
 from bot.slack.ids import ActionId
 from commands.interactions import Answer, button_id, clicked_ts, handler, incident_from, value_of
 

@@ -8,11 +8,12 @@ from typing import Any
 from slack_bolt.async_app import AsyncApp
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot import incidents, update_draft
+from bot import incidents
 from bot.containment import ActionKind
 from bot.errors import UserError
+from bot.incidents import update_draft
 from bot.models import Role
-from bot.services import Services
+from bot.runtime.services import Services
 from bot.slack.blocks import resolve_modal, update_modal
 from bot.slack.ids import ActionId
 from commands.contain import answer, start
@@ -40,7 +41,7 @@ async def acknowledge(services: Services, body: dict[str, Any], client: AsyncWeb
 
 
 async def open_update_form(services: Services, body: dict[str, Any], client: AsyncWebClient) -> None:
-    """The form opens on the playbook's checklist, drafted from the records (`bot.update_draft`)."""
+    """The form opens on the playbook's checklist, drafted from the records (`bot.incidents.update_draft`)."""
     async with services.db.session_scope() as session:
         incident = await incident_from(session, value_of(body))
         if incident.status == "resolved":

@@ -1,5 +1,5 @@
 """What `rollback`, `fallback`, `canary` and `review` share: the domain decides the incident and who may act
-(`bot.containment_target.ask`); the platform is asked after the ack; the plan comes back privately with
+(`bot.containment.target.ask`); the platform is asked after the ack; the plan comes back privately with
 Confirm / Cancel."""
 
 from __future__ import annotations
@@ -8,10 +8,10 @@ from typing import Any
 
 from bot import containment, serving
 from bot.containment import ActionKind, ActionStatus, Refused
-from bot.containment_target import Asked
-from bot.containment_target import ask as ask_domain
+from bot.containment.target import Asked
+from bot.containment.target import ask as ask_domain
 from bot.errors import UserError
-from bot.services import Services
+from bot.runtime.services import Services
 from commands.invocation import Invocation
 
 __all__ = ["answer", "ask", "backend_name", "start"]

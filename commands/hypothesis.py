@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from bot import hypotheses, mrkdwn
+from bot import mrkdwn
 from bot.errors import UserError
-from bot.hypotheses import Outcome
+from bot.incidents import hypotheses
+from bot.incidents.hypotheses import Outcome
 from commands.arguments import first_word
 from commands.invocation import Invocation
 

@@ -22,7 +22,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from bot.containment import Refused
 from bot.errors import UserError
 from bot.models import Incident
-from bot.services import Services
+from bot.runtime.services import Services
 
 __all__ = [
     "Answer",

@@ -14,7 +14,7 @@ from bot import incidents, mrkdwn
 from bot.alerts import groups
 from bot.errors import UserError
 from bot.models import Incident
-from bot.services import Services
+from bot.runtime.services import Services
 from bot.slack.ids import ActionId, BlockId, CallbackId
 from commands.interactions import button_id
 

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from bot import postmortem
 from bot.errors import UserError
+from bot.reports import postmortem
 from commands.invocation import Invocation
 
 NAME = "postmortem"

@@ -8,9 +8,10 @@ from typing import Any
 from slack_bolt.async_app import AsyncApp
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot import incidents, mrkdwn, postmortem
+from bot import incidents, mrkdwn
 from bot.errors import UserError
-from bot.services import Services
+from bot.reports import postmortem
+from bot.runtime.services import Services
 from bot.slack.ids import ActionId, CallbackId
 from commands.interactions import clicked_ts, handler, incident_from, value_of
 

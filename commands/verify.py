@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from bot import containment
 from bot.errors import UserError
-from bot.outbox import OutboxKind, enqueue
+from bot.runtime.outbox import OutboxKind, enqueue
 from commands.invocation import Invocation
 
 NAME = "verify"

@@ -7,10 +7,10 @@ from contextlib import asynccontextmanager
 from typing import Any
 
 from bot.config import Config, parse_config
-from bot.emulator import SlackEmulator
-from bot.emulator.sandbox import ALERT_TOKEN, TOKEN, Sandbox, eventually, sandbox
-from bot.emulator.webhooks import am_alert, am_payload
-from bot.server import ServerOptions
+from bot.runtime.server import ServerOptions
+from bot.tryout.emulator import SlackEmulator
+from bot.tryout.emulator.sandbox import ALERT_TOKEN, TOKEN, Sandbox, eventually, sandbox
+from bot.tryout.emulator.webhooks import am_alert, am_payload
 
 __all__ = ["ALERT_TOKEN", "CONFIG", "Bot", "am_alert", "am_payload", "eventually", "make_emulator", "running_bot"]
 
@@ -82,7 +82,7 @@ def seen(bot: Bot, channel_id: str) -> list[str]:
 
 def card_text(bot: Bot, channel_id: str) -> str:
     """The pinned incident card, as a person reads it."""
-    from bot.emulator import render_message
+    from bot.tryout.emulator import render_message
 
     channel = bot.ws.channels[channel_id]
     assert len(channel.pins) == 1, f"expected one pinned card, found {len(channel.pins)}"

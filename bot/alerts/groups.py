@@ -8,9 +8,9 @@ from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.errors import UserError
+from bot.incidents.timeline import EventKind, record
 from bot.models import Alert, AlertGroup, AlertGroupStatus, Incident
-from bot.outbox import OutboxKind, enqueue, group_subject
-from bot.timeline import EventKind, record
+from bot.runtime.outbox import OutboxKind, enqueue, group_subject
 
 __all__ = ["acknowledge_group", "check_active", "declared_from_group", "dismiss_group", "get_group"]
 

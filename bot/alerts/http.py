@@ -13,7 +13,7 @@ from pydantic import BaseModel, ValidationError
 
 from bot.alerts.intake import IntakeError
 from bot.alerts.sources import AlertmanagerPayload, GenericPayload, GrafanaPayload
-from bot.services import MAX_BODY, SERVICES
+from bot.runtime.services import MAX_BODY, SERVICES
 
 __all__ = ["SOURCES", "add_routes"]
 

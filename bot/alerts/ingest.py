@@ -17,14 +17,15 @@ import sqlalchemy as sa
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot import incidents, mrkdwn, timeline
+from bot import incidents, mrkdwn
 from bot.alerts.facts import facts_for
 from bot.alerts.sources import NormalizedAlert
 from bot.alerts.storms import join_storm, storm_subject
 from bot.config import Config
+from bot.incidents import timeline
+from bot.incidents.timeline import EventKind
 from bot.models import Alert, AlertGroup, AlertGroupStatus, Incident, IncidentStatus
-from bot.outbox import OutboxKind, enqueue, group_subject
-from bot.timeline import EventKind
+from bot.runtime.outbox import OutboxKind, enqueue, group_subject
 from bot.triage import triage
 
 __all__ = ["IngestResult", "ingest", "ingest_many"]

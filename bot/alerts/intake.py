@@ -17,8 +17,8 @@ from bot.alerts.ingest import IngestResult, ingest_many
 from bot.alerts.sources import NormalizedAlert
 from bot.clock import Clock
 from bot.config import Config
-from bot.db import Database
-from bot.metrics import Metrics
+from bot.runtime.db import Database
+from bot.runtime.telemetry import Metrics
 
 __all__ = ["Intake", "IntakeError"]
 

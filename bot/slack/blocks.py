@@ -22,12 +22,12 @@ from slack_sdk.models.blocks import (
 from slack_sdk.models.views import View
 
 from bot.config import SEVERITIES, Config
-from bot.hypotheses import Hypothesis
 from bot.incidents import IncidentSnapshot
+from bot.incidents.hypotheses import Hypothesis
+from bot.incidents.update_draft import UpdateDraft
 from bot.models import AlertGroup, AlertGroupStatus, IncidentStatus
 from bot.slack.ids import ActionId, BlockId, CallbackId
 from bot.texts import Texts
-from bot.update_draft import UpdateDraft
 
 __all__ = [
     "alert_card",
@@ -183,9 +183,9 @@ def declare_modal(
 
 
 def update_modal(snap: IncidentSnapshot, *, draft: UpdateDraft | None = None) -> View:
-    """The communication template's fields, drafted (`bot.update_draft`): the top line says the owner, the start of
-    impact and when the next update is due; "What changed" starts from the hypotheses tried and the verification;
-    scope and mitigation from what was written, else from the alerts and the containment run."""
+    """The communication template's fields, drafted (`bot.incidents.update_draft`): the top line says the owner, the
+    start of impact and when the next update is due; "What changed" starts from the hypotheses tried and the
+    verification; scope and mitigation from what was written, else from the alerts and the containment run."""
     incident = snap.incident
     title = f"*{incident.severity} · INC-{incident.id}* — status {incident.status}"
     return View(

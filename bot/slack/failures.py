@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from slack_sdk.errors import SlackApiError
 
-from bot.outbox import Failure, NotReady
+from bot.runtime.outbox import Failure, NotReady
 from bot.slack.client import RateLimited, retry_after
 
 __all__ = ["TRANSIENT_ERRORS", "WORKSPACE_ERRORS", "failure", "permanent", "slack_error"]

@@ -8,7 +8,7 @@ import logging
 from functools import cached_property
 
 from bot.models import OutboxMessage
-from bot.outbox import MISSED, Failure, OutboxKind, Route
+from bot.runtime.outbox import MISSED, Failure, OutboxKind, Route
 from bot.slack import failures
 from bot.slack.surfaces.alert_cards import AlertCards
 from bot.slack.surfaces.containment import ContainmentPlans

@@ -13,7 +13,7 @@ import pytest
 
 from bot.clock import ManualClock
 from bot.config import parse_config
-from bot.server import ServerOptions
+from bot.runtime.server import ServerOptions
 from tests.harness import CONFIG, Bot, am_alert, am_payload, eventually, post_alert, running_bot, timeline
 
 START = datetime(2026, 11, 22, 3, 0, tzinfo=UTC)

@@ -85,7 +85,7 @@ async def test_an_unknown_model_word_is_part_of_the_title(bot: Bot) -> None:
 async def test_second_incident_of_the_day_and_a_taken_name(bot: Bot) -> None:
     await declare(bot, "declare sev3 first thing")
     # Someone made the channel the next incident would get; the bot moves on to the next number.
-    from bot.naming import channel_name
+    from bot.incidents.naming import channel_name
 
     now = bot.services.clock.now()
     squatted = channel_name(prefix="inc", day=now, seq=2, title="second thing")

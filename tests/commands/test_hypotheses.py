@@ -3,7 +3,7 @@ channel, the card and the form show, and what is refused."""
 
 from __future__ import annotations
 
-from bot.timeline import EventKind, record
+from bot.incidents.timeline import EventKind, record
 from tests.harness import Bot, card_text, declare, timeline
 
 

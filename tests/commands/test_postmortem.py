@@ -7,8 +7,8 @@ import copy
 from pathlib import Path
 
 from bot.config import parse_config
-from bot.emulator import render_message
-from bot.emulator.state import Message
+from bot.tryout.emulator import render_message
+from bot.tryout.emulator.state import Message
 from tests.harness import CONFIG, Bot, eventually, running_bot, timeline
 
 

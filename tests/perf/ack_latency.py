@@ -19,7 +19,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
-from bot.server import ServerOptions
+from bot.runtime.server import ServerOptions
 from tests.harness import make_emulator, running_bot
 
 SLACK_LATENCY_S = 0.3

@@ -17,13 +17,13 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
-from bot import postmortem
-from bot.db import Database
-from bot.migrate import upgrade_async
+from bot.incidents.timeline import EventKind
 from bot.models import Incident, RoleAssignment, TimelineEvent
+from bot.reports import postmortem
+from bot.runtime.db import Database
+from bot.runtime.migrate import upgrade_async
 from bot.settings import to_async_url
 from bot.texts import Texts
-from bot.timeline import EventKind
 
 START = datetime(2026, 11, 22, 3, 0, tzinfo=UTC)
 

@@ -31,11 +31,12 @@ import yaml
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
-from bot.emulator import SlackEmulator
-from bot.emulator.driver import SlackDriver
-from bot.emulator.sandbox import ALERT_TOKEN, SIGNING_SECRET
-from tests.harness import CONFIG, make_emulator
 from tests.test_replicas import Replica
+
+from bot.tryout.emulator import SlackEmulator
+from bot.tryout.emulator.driver import SlackDriver
+from bot.tryout.emulator.sandbox import ALERT_TOKEN, SIGNING_SECRET
+from tests.harness import CONFIG, make_emulator
 
 LATENCY_S = 0.1
 CRITICAL_PATH_S = 3 * LATENCY_S

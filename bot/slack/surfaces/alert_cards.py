@@ -9,7 +9,7 @@ from typing import Any
 from sqlmodel import select
 
 from bot.alerts import storms
-from bot.containment_target import containment_done, in_place, what_happened
+from bot.containment.target import containment_done, in_place, what_happened
 from bot.models import Alert, AlertGroup, AlertStorm, Incident
 from bot.serving import Capability
 from bot.slack.blocks import (

@@ -15,17 +15,17 @@ from bot import serving
 from bot.clock import Clock
 from bot.config import Config
 from bot.containment import BackendFactory
-from bot.db import Database
 from bot.incidents import IncidentSnapshot, snapshot
+from bot.incidents.timeline import EventKind, record_and_post
 from bot.models import Incident, TimelineEvent
-from bot.outbox import MISSED, NotReady
+from bot.runtime.db import Database
+from bot.runtime.outbox import MISSED, NotReady
 from bot.slack.blocks import (
     as_dicts,
     text_blocks,
 )
 from bot.slack.failures import slack_error
 from bot.texts import Texts
-from bot.timeline import EventKind, record_and_post
 
 __all__ = ["SurfaceBase"]
 

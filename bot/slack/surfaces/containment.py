@@ -1,5 +1,5 @@
 """The Slack side of containment: the private plan (or the versions to pick from) that the domain prepared
-(`bot.containment`), running a confirmed action, and a verification (`bot.verify`)."""
+(`bot.containment`), running a confirmed action, and a verification (`bot.containment.verification`)."""
 
 from __future__ import annotations
 
@@ -7,13 +7,13 @@ import logging
 from typing import Any
 
 from bot import containment
+from bot.containment.verification import record_verification
 from bot.slack.blocks import (
     action_choices,
     action_plan,
     as_dicts,
 )
 from bot.slack.surfaces.base import SurfaceBase
-from bot.verify import record_verification
 
 __all__ = ["ContainmentPlans"]
 

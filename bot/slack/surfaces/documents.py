@@ -10,15 +10,15 @@ from typing import Any
 
 from slack_sdk.errors import SlackApiError
 
-from bot import chart, incident_chart, postmortem
+from bot.incidents.timeline import EventKind
 from bot.models import Incident, TimelineEvent
+from bot.reports import chart, incident_chart, postmortem
 from bot.slack.blocks import (
     as_dicts,
     resolution,
 )
 from bot.slack.failures import slack_error
 from bot.slack.surfaces.base import SurfaceBase
-from bot.timeline import EventKind
 
 __all__ = ["Documents"]
 

@@ -12,11 +12,12 @@ from typing import Any
 from slack_sdk.errors import SlackApiError
 from sqlmodel import select
 
-from bot import hypotheses, incidents
-from bot.containment_target import in_place
+from bot import incidents
+from bot.containment.target import in_place
+from bot.incidents import hypotheses
+from bot.incidents.naming import channel_name
 from bot.models import Incident
-from bot.naming import channel_name
-from bot.outbox import NotReady
+from bot.runtime.outbox import NotReady
 from bot.serving import Capability
 from bot.slack.blocks import (
     as_dicts,

@@ -9,10 +9,11 @@ from typing import Any
 from slack_sdk.errors import SlackApiError
 from sqlmodel import col, select
 
-from bot.cadence import SNOOZE_MINUTES
 from bot.incidents import IncidentSnapshot
+from bot.incidents.cadence import SNOOZE_MINUTES
+from bot.incidents.timeline import EventKind
 from bot.models import Alert, Role, TimelineEvent
-from bot.outbox import NotReady
+from bot.runtime.outbox import NotReady
 from bot.slack.blocks import (
     as_dicts,
     reminder,
@@ -21,7 +22,6 @@ from bot.slack.blocks import (
 )
 from bot.slack.failures import slack_error
 from bot.slack.surfaces.base import SurfaceBase
-from bot.timeline import EventKind
 
 __all__ = ["Messages"]
 

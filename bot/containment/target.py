@@ -1,0 +1,209 @@
+"""Which incident a containment acts on, and whether the person asking may: one decision for every path
+(`/incident rollback|fallback|canary|review`, the alert card's *Roll back*, the incident card's buttons).
+
+The order: the incident whose channel this is; else the model's open incident; else the open incident the alert
+card became; else one declared now from the model's open alert group (the group is marked declared). A stale
+button — its incident resolved, its group resolved or dismissed — never spawns an incident: the person is told what
+happened instead. Who may act is decided before anything is declared, so a refused person opens nothing.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from bot import incidents
+from bot.access import Directory, Verdict, may_contain
+from bot.alerts import groups
+from bot.config import Config
+from bot.containment import ActionKind, ActionStatus, model_config, open_incident_for, request
+from bot.errors import UserError
+from bot.models import Action, AlertGroup, AlertGroupStatus, Incident, IncidentStatus
+from bot.runtime.outbox import OutboxKind, enqueue
+from bot.texts import format_time
+
+__all__ = [
+    "Asked",
+    "ask",
+    "containment_done",
+    "in_place",
+    "what_happened",
+]
+
+
+@dataclass(frozen=True, kw_only=True)
+class Asked:
+    action: Action
+    incident: Incident | None
+    declared: bool
+    verdict: Verdict
+
+
+async def what_happened(session: AsyncSession, incident: Incident) -> str:
+    """ "INC-1 was resolved at 04:47 UTC; cv-detector was rolled back 2.0.0 → 1.8.2 by <@U0004> at 03:20 UTC"."""
+    said = f"INC-{incident.id} was resolved"
+    if incident.resolved_at is not None:
+        said += f" at {format_time(incident.resolved_at)}"
+    done = await containment_done(session, incident)
+    return said + (f"; {'; '.join(done)}" if done else "")
+
+
+async def containment_done(session: AsyncSession, incident: Incident) -> list[str]:
+    """Each containment action that succeeded on the incident, who confirmed it and when, in order."""
+    done = await session.exec(
+        select(Action)
+        .where(Action.incident_id == incident.id, Action.status == ActionStatus.SUCCEEDED)
+        .order_by(col(Action.id))
+    )
+    return [_move(action) for action in done.all()]
+
+
+async def in_place(session: AsyncSession, incident: Incident) -> frozenset[str]:
+    """The containment in place for the incident ("rollback", "fallback"): a card that offered it again would
+    repeat it (a second rollback goes further back than the last known good version)."""
+    done = await session.exec(
+        select(Action)
+        .where(Action.incident_id == incident.id, Action.status == ActionStatus.SUCCEEDED)
+        .order_by(col(Action.id))
+    )
+    state: dict[str, bool] = {}
+    for action in done.all():
+        if action.kind == ActionKind.ROLLBACK:
+            state["rollback"] = True
+        elif action.kind == ActionKind.FALLBACK:
+            state["fallback"] = bool(action.params.get("on", True))
+    return frozenset(kind for kind, on in state.items() if on)
+
+
+def _move_of(kind: ActionKind, params: dict[str, Any]) -> str | None:
+    """The move `in_place` names for a request ("rollback", "fallback" switched on), or None."""
+    if kind == ActionKind.ROLLBACK:
+        return "rollback"
+    if kind == ActionKind.FALLBACK and bool(params.get("on", True)):
+        return "fallback"
+    return None
+
+
+def _move(action: Action) -> str:
+    who = f" by <@{action.confirmed_by}>" if action.confirmed_by else ""
+    when = f" at {format_time(action.finished_at)}" if action.finished_at else ""
+    if action.kind == ActionKind.ROLLBACK:
+        return f"{action.model} was rolled back {action.version_before} → {action.version_after}{who}{when}"
+    return f"{action.params.get('summary') or f'{action.kind} of {action.model}'}{who}{when}"
+
+
+async def _stale(session: AsyncSession, group: AlertGroup) -> str | None:
+    """Why a card's button no longer leads anywhere, or None if it still does."""
+    if group.incident_id is not None:
+        incident = await session.get(Incident, group.incident_id)
+        if incident is not None and incident.status == IncidentStatus.RESOLVED:
+            return f"This alert became INC-{incident.id}, which is over: {await what_happened(session, incident)}."
+        return None
+    if group.status == AlertGroupStatus.DISMISSED:
+        return f"This alert was dismissed as noise by <@{group.acted_by}>: {group.reason or 'no reason given'}."
+    if group.status == AlertGroupStatus.RESOLVED:
+        return "Every alert on this card has resolved since; nothing is firing to act on."
+    return None
+
+
+async def _open_group(session: AsyncSession, model: str) -> AlertGroup | None:
+    found = await session.exec(
+        select(AlertGroup)
+        .where(AlertGroup.model == model, col(AlertGroup.status).in_(groups.ACTIVE))
+        .order_by(col(AlertGroup.id).desc())
+    )
+    return found.first()
+
+
+async def _target(
+    session: AsyncSession, *, model: str, channel: str, group: AlertGroup | None
+) -> tuple[Incident | None, AlertGroup | None]:
+    here = await incidents.by_channel(session, channel)
+    if here is not None:
+        if here.status == IncidentStatus.RESOLVED:
+            raise UserError(f"{await what_happened(session, here)}. Declare a new incident to act again.")
+        return here, None
+    if group is not None:
+        stale = await _stale(session, group)
+        if stale:
+            raise UserError(stale)
+    found = await open_incident_for(session, model)
+    if found is not None:
+        return found, None
+    if group is not None and group.incident_id is not None:
+        became = await session.get(Incident, group.incident_id)
+        if became is not None:
+            return became, None
+    group = group or await _open_group(session, model)
+    if group is None:
+        raise UserError(
+            f"`{model}` has no open incident and no firing alert to declare one from. "
+            f"Declare one first: `/incident declare <sev1..sev4> {model} <title>`."
+        )
+    return None, group
+
+
+async def ask(
+    session: AsyncSession,
+    *,
+    config: Config,
+    directory: Directory,
+    now: datetime,
+    model: str,
+    kind: ActionKind,
+    user: str,
+    channel: str,
+    params: dict[str, Any],
+    group_id: int | None = None,
+    from_card: bool = False,
+) -> Asked:
+    """Decide the incident, check who asks, declare if need be (only for someone entitled), store the request.
+    `from_card`: a card's button (alert or incident card), which never repeats containment already in place — the
+    card stops offering it, and a click on a copy that has not caught up is answered the same way.
+
+    A refusal is stored (on the incident's timeline when there is one) and returned; the caller tells the person."""
+    model_config(config, model)
+    group = await groups.get_group(session, group_id) if group_id is not None else None
+    incident, from_group = await _target(session, model=model, channel=channel, group=group)
+    if from_card and incident is not None and _move_of(kind, params) in await in_place(session, incident):
+        done = "; ".join(await containment_done(session, incident))
+        raise UserError(
+            f"Already done in INC-{incident.id}: {done}. A card does not do it again; "
+            f"to go further, say so: `/incident {kind} {model} …`."
+        )
+    verdict = await may_contain(session, config=config, directory=directory, model=model, incident=incident, user=user)
+    declared = False
+    if verdict.allowed and incident is None:
+        assert from_group is not None
+        incident = await incidents.declare(
+            session,
+            config=config,
+            now=now,
+            severity=from_group.severity,
+            title=from_group.title,
+            model=model,
+            declared_by=user,
+            triage=from_group.triage,
+        )
+        await groups.declared_from_group(session, group=from_group, incident=incident, now=now)
+        declared = True
+    elif verdict.allowed and incident is not None and incident.id is not None and channel == incident.channel_id:
+        # someone acting from the incident's channel is part of it: in the channel before their plan is shown there
+        await enqueue(session, kind=OutboxKind.INVITE, incident_id=incident.id, now=now, users=[user])
+    action = await request(
+        session,
+        config=config,
+        now=now,
+        incident=incident,
+        model=model,
+        kind=kind,
+        user=user,
+        channel=channel,
+        params=params,
+        allowed=verdict.allowed,
+    )
+    return Asked(action=action, incident=incident, declared=declared, verdict=verdict)

@@ -1,0 +1,75 @@
+"""Timeline events: every change to an incident, written before anything is told to Slack."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from bot.models import TimelineEvent
+from bot.runtime.outbox import OutboxKind, enqueue
+
+__all__ = ["EventKind", "add", "events", "record", "record_and_post"]
+
+
+class EventKind(StrEnum):
+    DECLARED = "declared"
+    ROLE_ASSIGNED = "role_assigned"
+    ACKNOWLEDGED = "acknowledged"
+    STATUS_UPDATE = "status_update"
+    NOTE = "note"
+    STATUS_CHANGED = "status_changed"
+    SEVERITY_CHANGED = "severity_changed"
+    RESOLVED = "resolved"
+    ALERT = "alert"
+    ACTION = "action"
+    VERIFICATION = "verification"
+    REMINDER = "reminder"
+    SNOOZED = "snoozed"
+    ESCALATED = "escalated"
+    ACTION_ITEM = "action_item"
+    HYPOTHESIS = "hypothesis"  # proposed: numbered in the order proposed
+    HYPOTHESIS_SETTLED = "hypothesis_settled"  # confirmed or ruled out, with why
+    SLACK_REFUSED = "slack_refused"  # a step Slack refused for good (a workspace policy, a missing scope)
+
+
+async def record(
+    session: AsyncSession, *, incident_id: int, actor: str, kind: EventKind, at: datetime, **data: Any
+) -> TimelineEvent:
+    """Adds the event and flushes, so it has its id."""
+    event = add(session, incident_id=incident_id, actor=actor, kind=kind, at=at, **data)
+    await session.flush()
+    return event
+
+
+async def record_and_post(
+    session: AsyncSession, *, incident_id: int, actor: str, kind: EventKind, at: datetime, **data: Any
+) -> TimelineEvent:
+    """Records the event and, in the same transaction, queues its message for the incident channel."""
+    event = await record(session, incident_id=incident_id, actor=actor, kind=kind, at=at, **data)
+    await enqueue(
+        session, kind=OutboxKind.POST_EVENT, incident_id=incident_id, now=at, target="incident", event_id=event.id
+    )
+    return event
+
+
+def add(
+    session: AsyncSession, *, incident_id: int, actor: str, kind: EventKind, at: datetime, **data: Any
+) -> TimelineEvent:
+    """Adds the event to the transaction without a round trip; it is written with the next flush."""
+    event = TimelineEvent(incident_id=incident_id, actor=actor, kind=kind, at=at, data=data)
+    session.add(event)
+    return event
+
+
+async def events(session: AsyncSession, *, incident_id: int) -> Sequence[TimelineEvent]:
+    result = await session.exec(
+        select(TimelineEvent)
+        .where(TimelineEvent.incident_id == incident_id)
+        .order_by(col(TimelineEvent.at), col(TimelineEvent.id))
+    )
+    return result.all()

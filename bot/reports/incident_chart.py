@@ -1,0 +1,99 @@
+"""What a verification's chart shows, read from the database: the verdict's series, the SLO, the deploy, the first
+alert, the declaration, each containment action, the verification window and, for a localized incident, which slices
+were in breach when (from their alerts). Drawing is `bot.reports.chart`'s."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from bot.alerts.facts import facts_for, natural_key
+from bot.incidents.timeline import EventKind
+from bot.models import Alert, Incident, TimelineEvent
+from bot.reports.chart import ChartSpec, Marker, SliceRow
+
+__all__ = ["spec"]
+
+LEAD = timedelta(minutes=10)  # shown before the earliest moment that matters (the deploy, the breach)
+
+
+def _charted_verdict(event: TimelineEvent) -> dict[str, Any] | None:
+    """The verdict a verification's chart draws: the first SLO with a series."""
+    return next((v for v in event.data.get("verdicts", []) if v.get("series")), None)
+
+
+def _hm(at: datetime) -> str:
+    return at.astimezone(UTC).strftime("%H:%M")
+
+
+async def spec(session: AsyncSession, *, incident_id: int, event_id: int) -> ChartSpec | None:
+    """The chart of verification `event_id`, or None when it has no series to draw."""
+    incident = await session.get(Incident, incident_id)
+    event = await session.get(TimelineEvent, event_id)
+    if incident is None or event is None:
+        return None
+    verdict = _charted_verdict(event)
+    if verdict is None:
+        return None
+    actions = (
+        await session.exec(
+            select(TimelineEvent)
+            .where(TimelineEvent.incident_id == incident_id, TimelineEvent.kind == EventKind.ACTION)
+            .order_by(col(TimelineEvent.at))
+        )
+    ).all()
+    alerts = (await session.exec(select(Alert).where(Alert.incident_id == incident_id))).all()
+    end = event.at
+    facts = facts_for(alerts, model=None, now=end)  # the deploy, the breach start, the slices: triage's reading
+    markers: list[Marker] = []
+    if facts.deployed_at is not None:
+        deployed = facts.deployed_at
+        markers.append(Marker(at=deployed.timestamp(), label=f"deploy ({_hm(deployed)})", kind="deploy"))
+    if alerts:
+        first = min(a.received_at for a in alerts)
+        markers.append(Marker(at=first.timestamp(), label=f"first alert ({_hm(first)})", kind="alert"))
+    markers.append(
+        Marker(at=incident.declared_at.timestamp(), label=f"declared ({_hm(incident.declared_at)})", kind="declared")
+    )
+    for action in actions:
+        if action.data.get("status") != "succeeded" or action.at > end:
+            continue
+        change = f" {action.data.get('before')} → {action.data.get('after')}" if action.data.get("after") else ""
+        label = f"{action.data.get('action', 'action')}{change} ({_hm(action.at)})"
+        markers.append(Marker(at=action.at.timestamp(), label=label, kind="action"))
+    earliest = min(t for t in (facts.deployed_at, facts.breach_started, incident.declared_at) if t is not None)
+    begin = earliest - max(LEAD, (end - earliest) * 0.08)
+    window_s = float(verdict.get("window_s") or 0)
+    series = [(float(t), float(v)) for t, v in verdict["series"]]
+    return ChartSpec(
+        title=f"{event.data.get('model') or incident.model} {verdict['metric']} across INC-{incident_id}",
+        metric=str(verdict["metric"]),
+        series=series,
+        start=begin.timestamp(),
+        end=end.timestamp(),
+        bound=str(verdict.get("bound") or ""),
+        limit=verdict.get("limit"),
+        markers=markers,
+        window=(end.timestamp() - window_s, end.timestamp()) if window_s else None,
+        slices=_slices(alerts, end),
+        slices_total=facts.slices_total,
+    )
+
+
+def _slices(alerts: list[Alert] | Any, end: datetime) -> list[SliceRow]:
+    """Each alerted slice with the spans it was in breach: firing from its start until it resolved (or now)."""
+    spans: dict[str, list[tuple[float, float]]] = {}
+    for alert in alerts:
+        name = alert.details.get("slice_value")
+        if not name:
+            continue
+        began = alert.starts_at or alert.received_at
+        if alert.status == "resolved":
+            ended = alert.ends_at or alert.updated_at
+        else:
+            ended = end
+        spans.setdefault(str(name), []).append((began.timestamp(), min(ended, end).timestamp()))
+    return [SliceRow(name=name, spans=spans[name]) for name in sorted(spans, key=natural_key)]

@@ -1,0 +1,244 @@
+"""Works through the outbox: due rows, oldest first; different subjects (incidents, alert cards, actions) at once,
+up to `concurrency` rows in flight; one subject's rows strictly in order (a row is not due while an earlier row
+of its subject is undone, and a row in flight is leased).
+
+Due rows are claimed with a lease in one statement (an UPDATE only one replica can win; on PostgreSQL, `FOR UPDATE
+SKIP LOCKED` lets replicas claim side by side without waiting on each other), done, then marked done. Transient
+failures — 429 (rescheduled after that method's `Retry-After`, without sleeping in the worker), 5xx, timeouts,
+dropped connections — back off and are tried again: a Slack outage delays messages, it does not drop them. A
+permanent refusal (`restricted_action`, `missing_scope`, `invalid_arguments`, `not_in_channel`…) is set aside at
+once with its reason, logged and counted, so later rows proceed; where people would miss the step, the incident
+channel is told what could not be done. Failures of the whole workspace (a bad token) are never set aside.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Awaitable, Callable
+from datetime import datetime, timedelta
+
+import sqlalchemy as sa
+from sqlmodel import col, select, update
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from bot.clock import Clock
+from bot.models import OutboxMessage
+from bot.runtime.db import BACKGROUND, Database
+from bot.runtime.outbox import COALESCING, Performer
+
+__all__ = ["Dispatcher"]
+
+log = logging.getLogger(__name__)
+
+
+def _backoff(attempts: int) -> timedelta:
+    return timedelta(seconds=min(2 ** max(attempts - 1, 0), 300))
+
+
+class Dispatcher:
+    def __init__(
+        self,
+        *,
+        db: Database,
+        publisher: Performer,
+        clock: Clock,
+        lease: timedelta = timedelta(seconds=120),
+        poll_s: float = 1.0,
+        max_attempts: int = 8,
+        batch: int = 20,
+        concurrency: int = 8,
+        on_set_aside: Callable[[OutboxMessage, str], Awaitable[None]] | None = None,
+    ) -> None:
+        self.db = db
+        self.publisher = publisher
+        self.clock = clock
+        self.lease = lease
+        self.poll_s = poll_s
+        self.max_attempts = max_attempts
+        self.batch = batch
+        self.concurrency = max(1, concurrency)
+        self.on_set_aside = on_set_aside  # tells the channel / counts it (the server wires this)
+        self._wake = asyncio.Event()
+        self.idle = asyncio.Event()
+
+    def wake(self) -> None:
+        self._wake.set()
+
+    async def run_forever(self) -> None:
+        BACKGROUND.set(True)  # this task's transactions, and its rows', wait behind requests'
+        while True:
+            try:
+                done = await self.drain()
+            except Exception:
+                log.exception("outbox pass failed; trying again")
+                done = 0
+            if done == 0:
+                self.idle.set()
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._wake.wait(), timeout=self.poll_s)
+                self._wake.clear()
+                self.idle.clear()
+
+    async def release_leases(self) -> int:
+        """At start on SQLite, where this is the only process: rows a killed predecessor had in flight are taken up at
+        once instead of after their lease (on PostgreSQL another replica may hold them, so leases run out instead)."""
+        async with self.db.session_scope() as session:
+            result = await session.exec(
+                update(OutboxMessage)
+                .where(col(OutboxMessage.done_at).is_(None), col(OutboxMessage.lease_until).is_not(None))
+                .values(lease_until=None)
+            )
+            return int(result.rowcount or 0)
+
+    async def drain(self) -> int:
+        """Do every row that is due now, several subjects at once; returns how many were tried."""
+        tried = 0
+        running: set[asyncio.Task[None]] = set()
+        try:
+            while True:
+                self._wake.clear()  # a row queued from here on wakes the wait below
+                if len(running) < self.concurrency:
+                    for message in await self._claim_due(self.concurrency - len(running)):
+                        tried += 1
+                        running.add(asyncio.create_task(self._perform(message), name=f"outbox-{message.id}"))
+                if not running:
+                    return tried
+                woken = asyncio.create_task(self._wake.wait())
+                try:
+                    done, _ = await asyncio.wait({*running, woken}, return_when=asyncio.FIRST_COMPLETED)
+                finally:
+                    woken.cancel()
+                running -= done
+        finally:
+            for task in running:  # cancelled (shutdown): their leases expire and another pass takes them
+                task.cancel()
+            if running:  # let each roll its transaction back and return its connection before the loop goes
+                await asyncio.gather(*running, return_exceptions=True)
+
+    async def pending(self) -> int:
+        """Rows owed now, or being retried; a row scheduled for later (a verification an hour after a rollback)
+        counts once it falls due."""
+        async with self.db.session_scope() as session:
+            result = await session.exec(
+                select(sa.func.count())
+                .select_from(OutboxMessage)
+                .where(
+                    col(OutboxMessage.done_at).is_(None),
+                    col(OutboxMessage.failed).is_(False),
+                    sa.or_(col(OutboxMessage.next_attempt_at) <= self.clock.now(), col(OutboxMessage.attempts) > 0),
+                )
+            )
+            return result.one()
+
+    async def _claim_due(self, room: int) -> list[OutboxMessage]:
+        """Claim up to `room` rows that are due, oldest first, in one statement: each is leased to this process.
+        A row is due when its time has come, nobody holds its lease and no earlier row of its subject is undone. On
+        PostgreSQL the rows another replica is claiming at that moment are skipped (`FOR UPDATE SKIP LOCKED`), not
+        waited for; whichever claims a row first holds it, so each row is done by one replica."""
+        now = self.clock.now()
+        earlier = sa.orm.aliased(OutboxMessage)
+        blocked = (
+            select(earlier.id)
+            .where(
+                earlier.subject == OutboxMessage.subject,
+                col(earlier.subject) != "",
+                col(earlier.id) < OutboxMessage.id,
+                col(earlier.done_at).is_(None),
+                col(earlier.failed).is_(False),
+            )
+            .exists()
+        )
+        due = (
+            select(OutboxMessage.id)
+            .where(
+                col(OutboxMessage.done_at).is_(None),
+                col(OutboxMessage.failed).is_(False),
+                col(OutboxMessage.next_attempt_at) <= now,
+                sa.or_(col(OutboxMessage.lease_until).is_(None), col(OutboxMessage.lease_until) < now),
+                ~blocked,
+            )
+            .order_by(col(OutboxMessage.id))
+            .limit(min(room, self.batch))
+            .with_for_update(skip_locked=True)  # nothing on SQLite, where one process runs
+        )
+        claim = (
+            update(OutboxMessage)
+            .where(col(OutboxMessage.id).in_(due.scalar_subquery()))
+            .values(lease_until=now + self.lease)
+            .returning(OutboxMessage)
+            .execution_options(synchronize_session=False)
+        )
+        async with self.db.session_scope() as session:
+            claimed = (await session.exec(claim)).scalars().all()
+        return sorted(claimed, key=lambda message: message.id or 0)
+
+    async def _perform(self, message: OutboxMessage) -> None:
+        if message.kind in COALESCING and message.subject:
+            await self._coalesce(message)
+        try:
+            await self.publisher.perform(message)
+        except Exception as exc:
+            await self._failed(message, exc)
+            return
+        async with self.db.session_scope() as session:
+            await self._finish(session, message, done=True)
+
+    async def _coalesce(self, message: OutboxMessage) -> None:
+        """A refresh renders its subject as it is now, so the same refreshes queued behind it are done by it."""
+        async with self.db.session_scope() as session:
+            await session.exec(
+                update(OutboxMessage)
+                .where(
+                    col(OutboxMessage.subject) == message.subject,
+                    col(OutboxMessage.kind) == message.kind,
+                    col(OutboxMessage.id) > message.id,
+                    col(OutboxMessage.done_at).is_(None),
+                    col(OutboxMessage.lease_until).is_(None),
+                )
+                .values(done_at=self.clock.now())
+            )
+
+    async def _failed(self, message: OutboxMessage, exc: Exception) -> None:
+        failure = self.publisher.failure(exc)  # the Slack side says what kind of failure it was
+        error = failure.reason
+        attempts = message.attempts + 1
+        give_up = failure.permanent or (attempts >= self.max_attempts and not failure.workspace and not failure.waiting)
+        delay = timedelta(seconds=failure.retry_after_s) if failure.retry_after_s else _backoff(attempts)
+        level = logging.ERROR if give_up else logging.WARNING
+        log.log(
+            level,
+            "outbox %s #%s (INC-%s) failed, attempt %d: %s%s",
+            message.kind,
+            message.id,
+            message.incident_id,
+            attempts,
+            error,
+            " — giving up" if give_up else f" — retry in {delay}",
+        )
+        async with self.db.session_scope() as session:
+            await session.exec(
+                update(OutboxMessage)
+                .where(col(OutboxMessage.id) == message.id)
+                .values(
+                    attempts=attempts,
+                    last_error=error[:2000],
+                    lease_until=None,
+                    failed=give_up,
+                    next_attempt_at=self.clock.now() + delay,
+                )
+            )
+        if give_up and self.on_set_aside is not None:
+            try:
+                await self.on_set_aside(message, error)
+            except Exception:
+                log.exception("telling the channel about outbox row #%s failed", message.id)
+
+    async def _finish(self, session: AsyncSession, message: OutboxMessage, *, done: bool) -> None:
+        now: datetime = self.clock.now()
+        await session.exec(
+            update(OutboxMessage)
+            .where(col(OutboxMessage.id) == message.id)
+            .values(done_at=now if done else None, lease_until=None, attempts=message.attempts + 1)
+        )

@@ -1,0 +1,118 @@
+"""The outbox: Slack work owed, written in the same transaction as the change it reports.
+
+The dispatcher (`bot.runtime.dispatcher`) claims due rows with a lease, so several replicas never do the same row
+at once, and works through each incident's rows in order.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+from typing import Any, Protocol
+
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from bot.models import OutboxMessage
+
+__all__ = [
+    "COALESCING",
+    "MISSED",
+    "Failure",
+    "NotReady",
+    "OutboxKind",
+    "Performer",
+    "Route",
+    "enqueue",
+    "group_subject",
+    "incident_subject",
+]
+
+
+class OutboxKind(StrEnum):
+    OPEN_CHANNEL = "open_channel"  # create the incident channel (idempotent), invite the first members
+    INVITE = "invite"  # invite users to the incident channel
+    REFRESH = "refresh"  # post or update the pinned card and the topic from the incident's current state
+    BOOKMARKS = "bookmarks"  # runbook and dashboard bookmarks
+    POST_EVENT = "post_event"  # post a timeline event's message to the incident or announcements channel
+    ALERT_DIGEST = "alert_digest"  # the one threaded summary of an incident's alerts, posted or updated
+    ALERT_CARD = "alert_card"  # an alert group's card in the alerts channel, posted or updated
+    STORM_CARD = "storm_card"  # an alert storm's one card and its thread listing the groups
+    PLAN_ACTION = "plan_action"  # ask the serving platform what is live; show the plan with Confirm / Cancel
+    RUN_ACTION = "run_action"  # run a confirmed containment action once; its result is a timeline event
+    VERIFY = "verify"  # check a model's SLOs against the metrics backend; the verdicts are a timeline event
+    CHART = "chart"  # upload a verification's chart (PNG) to the incident channel
+    ESCALATE = "escalate"  # the direct message of an escalation step to one person it names
+    POSTMORTEM = "postmortem"  # render the postmortem from the timeline, upload it with the chart, summarise
+
+
+class NotReady(Exception):
+    """A step waits for an earlier one (the channel does not exist yet); retried later."""
+
+
+@dataclass(frozen=True, kw_only=True)
+class Failure:
+    """Why a row failed, as the side that did the work (Slack's) understands it; the dispatcher decides from this
+    alone when to try again."""
+
+    reason: str  # for the log and the row's last_error: "Slack said restricted_action"
+    retry_after_s: float | None = None  # wait at least this long (a rate limit)
+    waiting: bool = False  # waits for something that will come (a rate limit's end, an earlier step): never given up
+    permanent: bool = False  # a refusal a retry will not change: set the row aside at once
+    workspace: bool = False  # the whole workspace fails (a bad token): never set aside, keep trying
+
+
+Route = Callable[[OutboxMessage], Awaitable[None]]
+
+
+class Performer(Protocol):
+    """Does outbox rows (the Slack side): one handler per kind, and how to read a failure."""
+
+    async def perform(self, message: OutboxMessage) -> None: ...
+
+    def failure(self, exc: Exception) -> Failure: ...
+
+
+# These render the current state when they run, so one run does every such row queued behind it.
+COALESCING = frozenset({OutboxKind.REFRESH, OutboxKind.ALERT_DIGEST, OutboxKind.ALERT_CARD, OutboxKind.STORM_CARD})
+
+
+def incident_subject(incident_id: int) -> str:
+    return f"incident:{incident_id}"
+
+
+def group_subject(group_id: int) -> str:
+    return f"alert-group:{group_id}"
+
+
+async def enqueue(
+    session: AsyncSession,
+    *,
+    kind: OutboxKind,
+    now: datetime,
+    incident_id: int | None = None,
+    subject: str | None = None,
+    at: datetime | None = None,
+    **payload: Any,
+) -> OutboxMessage:
+    """Rows of one subject (by default the incident) are done in order; `subject` names another, e.g. a card.
+    `at` schedules the row for later (it is done once it falls due, even after a restart)."""
+    if subject is None:
+        subject = incident_subject(incident_id) if incident_id is not None else ""
+    message = OutboxMessage(
+        incident_id=incident_id, subject=subject, kind=kind, payload=payload, created_at=now, next_attempt_at=at or now
+    )
+    session.add(message)
+    await session.flush()
+    return message
+
+
+MISSED: dict[
+    str, str
+] = {  # steps people would notice were missing: the channel is told when Slack refuses them for good
+    "bookmarks": "add the runbook and dashboard bookmarks",
+    "invite": "invite everyone to the channel",
+    "open_channel": "finish opening the channel",
+    "refresh": "update the incident card or the topic",
+}

@@ -1,0 +1,264 @@
+"""`sevbot demo`: the embedded default. No Slack account and nothing to install: the Slack emulator, SQLite in
+a temporary folder, and one scripted night played through the bot's real HTTP server (Alertmanager's webhook,
+signed slash commands, button clicks and forms), then printed as the people in those channels would read it."""
+
+from __future__ import annotations
+
+import logging
+import tempfile
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from bot.clock import ManualClock
+from bot.config import Config, parse_config
+from bot.runtime.server import ServerOptions
+from bot.serving.simulated import SimulatedBackend
+from bot.tryout.emulator import SlackEmulator, render_channel, render_message
+from bot.tryout.emulator.sandbox import Sandbox, sandbox
+from bot.tryout.emulator.webhooks import camera_alerts
+
+__all__ = ["DEMO_CONFIG", "run_demo"]
+
+PEOPLE = {
+    "U0001": "alice",
+    "U0002": "bob",
+    "U0003": "carol",
+    "U0004": "dave",
+    "U0005": "erin",
+    "U0009": "mona",  # the ML platform manager: the first escalation step
+    "U0010": "dan",  # the director: the second
+}
+DEMO_CONFIG = {
+    "channels": {"alerts": "ml-alerts", "announcements": "incidents"},
+    "incident_channel_prefix": "inc",
+    "responders": ["U0005"],
+    "escalation": [{"after": "10m", "notify": ["U0009"]}, {"after": "20m", "notify": ["U0010"]}],
+    "models": {
+        "cv-detector": {
+            "owners": ["U0003"],
+            "oncall": ["U0004"],
+            "serving": {"backend": "simulated", "quality": {"2.0.0": 0.38, "1.8.2": 0.61}},
+            "metrics": {"backend": "simulated"},
+            "fallback": "cv-detector-lite",
+            "slos": {"map": {"min": 0.55, "window": "60m"}},
+            "runbook": "https://wiki.example/runbooks/cv-detector",
+            "dashboard": "https://grafana.example/d/cv-detector",
+        },
+        "ranker": {"owners": ["U0002"], "serving": {"backend": "simulated"}},
+    },
+}
+
+
+class Script:
+    def __init__(self, box: Sandbox, clock: ManualClock) -> None:
+        self.box = box
+        self.clock = clock
+
+    async def at(self, minutes: int) -> None:
+        """Move the clock; sevbot's scheduler looks at what fell due (reminders, escalation) as it would."""
+        self.clock.set(START + timedelta(minutes=minutes))
+        before = {c.id: len(c.messages) for c in self.box.ws.channels.values()}
+        if not await self.box.services.cadence.tick():
+            return
+        await self.box.settled()
+        for channel in list(self.box.ws.channels.values()):
+            for message in channel.messages[before.get(channel.id, 0) :]:
+                where = f"a DM to @{PEOPLE.get(channel.name, channel.name)}" if channel.is_im else f"#{channel.name}"
+                said = render_message(self.box.ws, message).splitlines()[1].strip()
+                print(f"  {self.clock.now():%H:%M} UTC  sevbot in {where}: {said}")
+
+    def post(self, who: str, channel: str, text: str) -> str:
+        """Someone writes in a channel (a person's message: it goes to Slack, not through sevbot)."""
+        self.say(who, text)
+        return self.box.ws.post_as(who, channel, text)
+
+    def say(self, who: str, what: str) -> None:
+        print(f"  {self.clock.now():%H:%M} UTC  @{PEOPLE[who]}: {what}")
+
+    async def slash(self, who: str, channel: str, text: str) -> None:
+        self.say(who, f"/incident {text}")
+        reply = await self.box.driver.slash(who, channel, text)
+        if reply.ephemeral_text:
+            print(f"             (only @{PEOPLE[who]} sees) {reply.ephemeral_text.splitlines()[0]}")
+        await self.box.settled()
+
+    async def click(self, who: str, channel: str, action: str, label: str, *, ts: str | None = None) -> None:
+        where = "on the incident card" if ts is None else f"in #{self.box.ws.channels[channel].name}"
+        self.say(who, f"clicks [{label}] {where}")
+        await self.box.driver.click(who, channel, ts or self.box.ws.channels[channel].pins[0], action)
+        await self.box.settled()
+
+    async def alertmanager(self, status: str, cameras: range, value: float) -> None:
+        print(f"  {self.clock.now():%H:%M} UTC  Alertmanager → POST /alerts/alertmanager: {len(cameras)} {status}")
+        code, answer = await self.box.post_alert("alertmanager", _am_payload(status, cameras, value))
+        print(f"             {code} {answer}")
+        await self.box.settled()
+
+    async def monitor(self, body: dict[str, object]) -> None:
+        print(f"  {self.clock.now():%H:%M} UTC  drift monitor → POST /alerts/generic: {body['model']} {body['metric']}")
+        code, answer = await self.box.post_alert("generic", body)
+        print(f"             {code} {answer}")
+        await self.box.settled()
+
+
+START = datetime(2026, 11, 22, 3, 12, tzinfo=UTC)
+
+
+def _am_payload(status: str, cameras: range, value: float) -> dict[str, object]:
+    """Per-camera mAP alerts of cv-detector, 2.0.0 having gone live at 02:40."""
+    return camera_alerts(
+        status,
+        cameras,
+        value,
+        starts_at="2026-11-22T02:55:00Z",
+        ends_at="2026-11-22T03:15:00Z",
+        deployed_at="2026-11-22T02:40:00Z",
+    )
+
+
+async def play(box: Sandbox, clock: ManualClock) -> str:
+    s = Script(box, clock)
+    general, alerts = box.channel("general").id, box.channel("ml-alerts").id
+    print("The night, as it was played:\n")
+    await s.at(-7)
+    await s.alertmanager("firing", range(23, 39), 0.38)
+    channel = box.incident_channels()[0].id
+    await s.at(-6)
+    await s.monitor(
+        {
+            "model": "ranker",
+            "metric": "score_psi",
+            "name": "RankerScoreDrift",
+            "summary": "ranker score drift",
+            "histograms": {"baseline": [120, 340, 310, 160, 70], "current": [60, 210, 330, 250, 150]},
+        }
+    )
+    await s.at(-4)
+    await s.click("U0002", alerts, "alert_dismiss", "Dismiss as noise", ts=box.ws.channels[alerts].messages[-1].ts)
+    view = await box.opened_view("Dismiss as noise")
+    await box.driver.submit("U0002", view, {"reason": "the weekly catalogue refresh shifts scores; expected"})
+    await box.settled()
+    await s.at(-1)
+    await s.click("U0004", alerts, "alert_rollback", "Roll back cv-detector", ts=box.ws.channels[alerts].messages[0].ts)
+    plan = [m for m in box.ws.channels[alerts].messages if m.ephemeral_to == "U0004" and "Confirm" in str(m.blocks)][-1]
+    print(f"             (only @dave sees) {plan.text.splitlines()[0]}")
+    await s.click("U0004", alerts, "action_confirm", "Confirm", ts=plan.ts)
+    await s.at(0)
+    await s.alertmanager("firing", range(23, 41), 0.38)
+    await s.slash("U0004", general, "list")
+    await s.at(3)  # rolled back, but nobody has acknowledged: the first escalation step
+    await s.click("U0002", channel, "incident_take_command", "I'll be commander")
+    await s.slash("U0002", channel, "role comms <@U0005|erin>")
+    await s.at(4)  # the rollback shows: the per-camera rule stops firing and Alertmanager says so
+    await s.alertmanager("resolved", range(23, 41), 0.61)
+    await s.at(5)
+    await s.slash("U0004", channel, "hypothesis a camera firmware push on site B")
+    await s.slash("U0003", channel, "hypothesis 2.0.0 was trained without night IR frames")
+    await s.at(6)
+    await s.slash("U0004", channel, "hypothesis 1 ruled-out site B firmware unchanged since October")
+    await s.slash(
+        "U0003",
+        channel,
+        "note rca 2.0.0 (live 02:40) was trained without night IR frames; cams 23-40 switch to IR at night",
+    )
+    await s.at(7)
+    said = s.post("U0003", channel, "IR switch-over on site B is at 02:50, five minutes before the first alert")
+    s.say("U0002", "Add to timeline (message shortcut) on that message")
+    await box.driver.message_shortcut("U0002", channel, said, "add_to_timeline")
+    await box.settled()
+    await s.slash(
+        "U0002", channel, "hypothesis 2 confirmed 2.0.0's training set has no IR frames; site B goes IR at 02:50"
+    )
+    await s.slash("U0002", channel, "status identified")
+    await s.at(9)
+    await s.slash("U0002", channel, "severity sev1 site B's night shift runs on these cameras: treat as customer-wide")
+    await s.at(12)
+    await s.slash("U0002", channel, "verify")
+    await s.at(24)  # SEV1 since 03:21: an update every 15 min
+    await s.at(26)
+    s.say("U0002", "clicks [Post update] on the reminder and fills in the pre-filled form")
+    reminder = [m for m in box.ws.channels[channel].messages if m.text.startswith(":alarm_clock:")][-1]
+    await box.driver.click("U0002", channel, reminder.ts, "incident_post_update")
+    view = await box.opened_view("Post an update")
+    await box.driver.submit(
+        "U0002",
+        view,
+        {
+            "text": "cv-detector rolled back to 1.8.2 at 03:11; mAP back to 0.61 on cams 23-40 and holding.",
+            "impact": "Missed detections on 18 of 40 cameras from 02:55",
+            "scope": "cameras 23-40 (site B)",
+            "mitigation": "rollback to 1.8.2 (sevbot, from the alert card)",
+        },
+    )
+    await box.settled()
+    await s.at(34)
+    await s.slash("U0002", channel, "status monitoring")
+    await s.at(42)
+    reminder = [m for m in box.ws.channels[channel].messages if m.text.startswith(":alarm_clock:")][-1]
+    await s.click("U0005", channel, "incident_snooze_60", "Snooze 60 min", ts=reminder.ts)
+    await s.at(78)
+    await box.settled()  # the verification sevbot scheduled an SLO window after the rollback is due
+    await s.at(84)  # the ledger: 2.0.0 is known bad, 1.8.2 known good since its verification
+    await s.slash("U0003", channel, "rollback cv-detector to 2.0.0")
+    plan = [m for m in box.ws.channels[channel].messages if m.ephemeral_to == "U0003" and "Confirm" in str(m.blocks)][
+        -1
+    ]
+    for line in plan.text.splitlines()[:2]:
+        print(f"             (only @carol sees) {line}")
+    await s.click("U0003", channel, "action_cancel", "Cancel", ts=plan.ts)
+    await s.at(90)
+    await s.slash("U0003", channel, "action add a night-IR slice to the canary checks <@U0003|carol>")
+    await s.slash("U0002", channel, "action pin preprocessing and model versions together <@U0004|dave>")
+    await s.at(95)
+    await s.slash("U0002", channel, "resolve mAP ≥ 0.55 on all cameras for 60 min after the rollback to 1.8.2")
+    await s.at(97)
+    notice = box.ws.channels[channel].messages[-1]
+    await s.click("U0002", channel, "incident_postmortem", "Write the postmortem", ts=notice.ts)
+    return channel
+
+
+async def run_demo(out: Path | None = None) -> int:
+    """Play the night and print it; with `out`, also leave the postmortem, every chart and the transcript there."""
+    logging.getLogger().setLevel(logging.WARNING)
+    clock = ManualClock(START)
+    SimulatedBackend.reset(clock.now)  # the simulated model service starts at 2.0.0 each run, on the demo's clock
+    emulator = SlackEmulator(now=lambda: clock.now().timestamp())
+    for user_id, name in PEOPLE.items():
+        emulator.workspace.add_user(user_id, name)
+    for name in ("general", "ml-alerts", "incidents"):
+        emulator.workspace.add_channel(name, members=list(PEOPLE))
+    config: Config = parse_config(DEMO_CONFIG, source="demo configuration")
+    with tempfile.TemporaryDirectory(prefix="sevbot-demo-") as folder:
+        url = f"sqlite:///{Path(folder) / 'sevbot.db'}"
+        options = ServerOptions(clock=clock, poll_s=0.05, tick_s=0)  # Script.at ticks as the clock moves
+        async with sandbox(database_url=url, config=config, emulator=emulator, options=options) as box:
+            channel = await play(box, clock)
+            rule = "\n" + "=" * 100 + "\n"
+            parts = [
+                f"{rule}What #ml-alerts shows:\n\n{render_channel(box.ws, box.channel('ml-alerts').id)}",
+                f"{rule}What the incident channel shows:\n\n{render_channel(box.ws, channel)}",
+                f"{rule}What #incidents shows:\n\n{render_channel(box.ws, box.channel('incidents').id)}",
+            ]
+            postmortem = next(f for f in box.ws.files.values() if str(f["name"]).endswith("-postmortem.md"))
+            document = bytes(postmortem["content"]).decode()
+            parts.append(f"{rule}The postmortem draft ({postmortem['name']}, uploaded to the channel):\n\n{document}")
+            transcript = "\n".join(parts)
+            print(transcript)
+            if out is not None:
+                written = _leave(out, transcript, [f for f in box.ws.files.values() if f["content"] is not None])
+                print(f"\nLeft in {out}: {', '.join(written)}")
+    return 0
+
+
+def _leave(out: Path, transcript: str, files: list[dict[str, object]]) -> list[str]:
+    """The transcript and every file uploaded during the night (the postmortem, each chart), by their names."""
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "transcript.txt").write_text(transcript + "\n")
+    written = ["transcript.txt"]
+    for item in files:
+        name = Path(str(item["name"])).name  # a file's own name only: nothing lands outside `out`
+        content = item["content"]
+        assert isinstance(content, bytes | bytearray)
+        (out / name).write_bytes(bytes(content))
+        written.append(name)
+    return written

@@ -1,0 +1,66 @@
+"""manifest.yml is a valid Slack app manifest, and its command and scopes match what the code uses."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import jsonschema
+import yaml
+
+import commands
+
+ROOT = Path(__file__).resolve().parents[2]
+SCHEMA = ROOT / "tests" / "data" / "slack-manifest.schema.json"  # Slack's app-manifest JSON Schema, vendored
+
+# Bot scope each Web API method needs (Slack's method pages); a method missing here fails the test.
+SCOPES = {
+    "auth_test": None,
+    "views_open": None,
+    "conversations_create": "channels:manage",
+    "conversations_invite": "channels:manage",
+    "conversations_setTopic": "channels:manage",
+    "conversations_list": "channels:read",
+    "conversations_join": "channels:join",
+    "chat_postMessage": "chat:write",
+    "chat_update": "chat:write",
+    "chat_postEphemeral": "chat:write",
+    "pins_add": "pins:write",
+    "bookmarks_add": "bookmarks:write",
+    "bookmarks_list": "bookmarks:read",
+    "files_upload_v2": "files:write",
+    "files_info": "files:read",  # a chart's permalink, for the postmortem
+    "users_info": "users:read",  # files.getUploadURLExternal + files.completeUploadExternal
+    "usergroups_users_list": "usergroups:read",  # responders given as user groups
+}
+
+
+def _manifest() -> dict:  # type: ignore[type-arg]
+    return yaml.safe_load((ROOT / "manifest.yml").read_text())
+
+
+def _methods_called() -> set[str]:
+    found: set[str] = set()
+    for folder in ("bot", "commands"):
+        for path in (ROOT / folder).rglob("*.py"):
+            if "emulator" in path.parts or "serving" in path.parts:  # serving: platform clients, not Slack
+                continue
+            found |= set(re.findall(r"client\.([a-z]+_[A-Za-z0-9_]+)\(", path.read_text()))
+    return found
+
+
+def test_manifest_is_valid_against_slacks_schema() -> None:
+    schema = json.loads(SCHEMA.read_text())
+    jsonschema.validate(_manifest(), schema)
+
+
+def test_manifest_command_and_scopes_match_the_code() -> None:
+    manifest = _manifest()
+    assert [c["command"] for c in manifest["features"]["slash_commands"]] == ["/incident"]
+    called = _methods_called()
+    unknown = called - SCOPES.keys()
+    assert not unknown, f"add these methods' scopes to the table: {unknown}"
+    needed = {SCOPES[m] for m in called if SCOPES[m]} | {"commands"}
+    assert set(manifest["oauth_config"]["scopes"]["bot"]) == needed
+    assert commands.SUBCOMMANDS  # the slash command has subcommands to route to

@@ -1,0 +1,79 @@
+"""`sevbot demo`, the main job: it runs to the end and shows what each part of sevbot did."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+from matplotlib import image as mpimg
+
+from bot.tryout.demo import run_demo
+
+GOLDEN = Path(__file__).parents[1] / "golden" / "postmortem_demo.md"
+
+
+async def test_the_demo_plays_the_night_through(capsys: pytest.CaptureFixture[str]) -> None:
+    assert await run_demo() == 0
+    out = capsys.readouterr().out
+    # Alerts in, triaged, declared automatically; the drift card dismissed with a reason.
+    assert "202 {'alerts': {'new': 16, 'updated': 0, 'resolved': 0}, 'incidents': [1], 'declared': [1]" in out
+    assert "localized: 16 of 40 cameras (40 %)" in out
+    assert "roll back `cv-detector` first — deployed 15 min before the breach" in out
+    assert ":white_check_mark: Declared automatically as *INC-1* → #inc-20261122-1-cv-detector-map-below-slo" in out
+    assert ":no_entry_sign: Dismissed as noise by @bob at 03:08 UTC: the weekly catalogue refresh" in out
+    # Contained from the alert card, through the (simulated) model service, after a private confirmation.
+    assert "*Rollback on the simulated model service:* cv-detector: 2.0.0 (data b4f7a10" in out
+    assert ":rewind: `cv-detector` rolled back on the simulated model service: 2.0.0 → *1.8.2* (by @dave)." in out
+    # Verified: too early by hand, then recovered an SLO window after the rollback, unasked.
+    assert ":x: map 0.600: 48 % of the last 1 h inside ≥ 0.55 — not recovered" in out
+    assert (
+        ":white_check_mark: map 0.600 ≥ 0.55 for 1 h — recovered, ready to resolve (better than the breach, p < 0.001)"
+        in out
+    )
+    # one chart with each verification, uploaded once: the postmortem links to them
+    assert out.count("📎 cv-detector map across INC-1 (verification at ") == 2
+    assert "— [chart](https://emulator.slack.test/files/" in out
+    # Hypotheses tried: one ruled out, one confirmed; the severity change says why.
+    assert "Hypothesis 1 *ruled out* by @dave: a camera firmware push on site B — site B firmware unchanged" in out
+    assert "Hypothesis 2 *confirmed* by @bob: 2.0.0 was trained without night IR frames" in out
+    assert "Severity changed from SEV2 to *SEV1* by @bob: site B's night shift runs on these cameras" in out
+    # The people's side: commander, roles, update, severity, resolution, announcements.
+    assert "topic: SEV1 · resolved · IC @bob" in out
+    assert "*sevbot's triage said SEV2, because:*" in out
+    assert "*Alerts on this incident:* 0 firing, 18 resolved" in out
+    assert "*Resolved: INC-1 cv-detector mAP below SLO on some cameras* (SEV1" in out
+    # The cadence and the escalation of silence, on the demo's clock.
+    assert "03:15 UTC  sevbot in a DM to @mona: :rotating_light: *SEV2 INC-1: nobody has acknowledged it" in out
+    assert "Done so far: cv-detector was rolled back 2.0.0 → 1.8.2 by @dave at 03:11 UTC." in out
+    # The version ledger: 2.0.0 known bad, 1.8.2 known good once verified; going back to 2.0.0 is flagged in red.
+    assert "1.8.2 (data a91c3e0, commit 4be1f0c, created 22 d 19 h ago, known good: verified in INC-1)" in out
+    assert ":red_circle: *2.0.0 is known bad: rolled back in INC-1 (cv-detector mAP below SLO" in out
+    # The alert card says what became of it, with no button left to act on a resolved incident.
+    assert ":checkered_flag: INC-1 was resolved at 04:47 UTC; cv-detector was rolled back 2.0.0 → 1.8.2" in out
+    assert "0 firing, 16 resolved" in out
+    reminded = "UTC  sevbot in #inc-20261122-1-cv-detector-map-below-slo-on-some-cameras: :alarm_clock:"
+    assert "03:36 " + reminded + " An update is due now (SEV1: every 15 min)." in out
+    assert ":zzz: Snoozed by @erin until 04:54 UTC; the next reminder comes then." in out
+    assert out.count(reminded) == 2  # at 03:36, again at 03:54; snoozed past the resolution: no third
+    assert "Note from @bob (a message by @carol, added to the timeline): IR switch-over on site B" in out
+    assert "Traceback" not in out
+    # The postmortem, drafted from the timeline, is the golden file (UPDATE_GOLDEN=1 rewrites it after a change).
+    document = out.split("uploaded to the channel):\n\n", 1)[1]
+    if os.environ.get("UPDATE_GOLDEN"):
+        GOLDEN.write_text(document)
+    assert document == GOLDEN.read_text()
+
+
+async def test_the_demo_leaves_its_postmortem_charts_and_transcript(tmp_path: Path) -> None:
+    out = tmp_path / "night"
+    assert await run_demo(out) == 0
+    names = sorted(p.name for p in out.iterdir())
+    charts = [n for n in names if n.endswith(".png")]
+    assert "transcript.txt" in names and "INC-1-postmortem.md" in names and len(charts) == 2
+    assert (out / "INC-1-postmortem.md").read_text().rstrip() == GOLDEN.read_text().rstrip()
+    assert "What the incident channel shows:" in (out / "transcript.txt").read_text()
+    for chart in charts:
+        image = mpimg.imread(out / chart)
+        assert image.shape[1] == 1000 and image.shape[0] > 420  # the metric, and the cameras in breach below it
+        assert (image[:, :, :3] < 0.9).any(axis=2).mean() > 0.02  # not blank
