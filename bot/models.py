@@ -151,6 +151,11 @@ class Alert(SQLModel, table=True):
     group_id: int | None = Field(default=None, foreign_key="alert_groups.id", index=True)
 
 
+class AlertStatus(StrEnum):
+    FIRING = "firing"
+    RESOLVED = "resolved"
+
+
 class AlertGroupStatus(StrEnum):
     OPEN = "open"
     ACKNOWLEDGED = "acknowledged"

@@ -48,7 +48,7 @@ async def open_update_form(services: Services, body: dict[str, Any], client: Asy
             raise UserError(f"INC-{incident.id} is already resolved.")
         snap = await incidents.snapshot(session, incident)
         people = {p for p in (snap.commander, *await update_draft.people(session, incident)) if p}
-    names = {p: await services.publisher.user_name(p) for p in sorted(people)}  # cached; not inside a transaction
+    names = {p: await services.publisher.poster.user_name(p) for p in sorted(people)}  # cached; not in a transaction
     async with services.db.session_scope() as session:
         drafted = await update_draft.draft(
             session,

@@ -11,9 +11,10 @@ from enum import StrEnum
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot.models import VersionMark
+from bot.models import LiveVersion, VersionMark
+from bot.serving import ServingState
 
-__all__ = ["Ledger", "Mark", "ledger", "mark"]
+__all__ = ["Ledger", "Mark", "ledger", "mark", "remember_live"]
 
 
 class Mark(StrEnum):
@@ -72,3 +73,17 @@ async def mark(
             marked_at=now,
         )
     )
+
+
+async def remember_live(session: AsyncSession, model: str, state: ServingState, now: datetime) -> None:
+    """What the platform serves now, seen at `now`: where \"the previous version\" comes from when it does not say."""
+    if state.live is None:
+        return
+    found = (
+        await session.exec(select(LiveVersion).where(LiveVersion.model == model, LiveVersion.version == state.live))
+    ).first()
+    if found is None:
+        session.add(LiveVersion(model=model, version=state.live, first_seen_at=now, last_seen_at=now))
+    else:
+        found.last_seen_at = now
+        session.add(found)

@@ -20,7 +20,9 @@ from bot import incidents
 from bot.access import Directory, Verdict, may_contain
 from bot.alerts import groups
 from bot.config import Config
-from bot.containment import ActionKind, ActionStatus, model_config, open_incident_for, request
+from bot.containment.actions import ActionKind, ActionStatus, model_config, open_incident_for
+from bot.containment.confirm import request
+from bot.containment.offers import in_place, move_of
 from bot.errors import UserError
 from bot.models import Action, AlertGroup, AlertGroupStatus, Incident, IncidentStatus
 from bot.runtime.outbox import OutboxKind, enqueue
@@ -30,7 +32,6 @@ __all__ = [
     "Asked",
     "ask",
     "containment_done",
-    "in_place",
     "what_happened",
 ]
 
@@ -60,32 +61,6 @@ async def containment_done(session: AsyncSession, incident: Incident) -> list[st
         .order_by(col(Action.id))
     )
     return [_move(action) for action in done.all()]
-
-
-async def in_place(session: AsyncSession, incident: Incident) -> frozenset[str]:
-    """The containment in place for the incident ("rollback", "fallback"): a card that offered it again would
-    repeat it (a second rollback goes further back than the last known good version)."""
-    done = await session.exec(
-        select(Action)
-        .where(Action.incident_id == incident.id, Action.status == ActionStatus.SUCCEEDED)
-        .order_by(col(Action.id))
-    )
-    state: dict[str, bool] = {}
-    for action in done.all():
-        if action.kind == ActionKind.ROLLBACK:
-            state["rollback"] = True
-        elif action.kind == ActionKind.FALLBACK:
-            state["fallback"] = bool(action.params.get("on", True))
-    return frozenset(kind for kind, on in state.items() if on)
-
-
-def _move_of(kind: ActionKind, params: dict[str, Any]) -> str | None:
-    """The move `in_place` names for a request ("rollback", "fallback" switched on), or None."""
-    if kind == ActionKind.ROLLBACK:
-        return "rollback"
-    if kind == ActionKind.FALLBACK and bool(params.get("on", True)):
-        return "fallback"
-    return None
 
 
 def _move(action: Action) -> str:
@@ -169,7 +144,7 @@ async def ask(
     model_config(config, model)
     group = await groups.get_group(session, group_id) if group_id is not None else None
     incident, from_group = await _target(session, model=model, channel=channel, group=group)
-    if from_card and incident is not None and _move_of(kind, params) in await in_place(session, incident):
+    if from_card and incident is not None and move_of(kind, params) in await in_place(session, incident):
         done = "; ".join(await containment_done(session, incident))
         raise UserError(
             f"Already done in INC-{incident.id}: {done}. A card does not do it again; "

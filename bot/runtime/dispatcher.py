@@ -26,7 +26,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from bot.clock import Clock
 from bot.models import OutboxMessage
 from bot.runtime.db import BACKGROUND, Database
-from bot.runtime.outbox import COALESCING, Performer
+from bot.runtime.outbox import COALESCING, Failure, OutboxKind, Route, Routes
 
 __all__ = ["Dispatcher"]
 
@@ -42,7 +42,7 @@ class Dispatcher:
         self,
         *,
         db: Database,
-        publisher: Performer,
+        routes: Routes,
         clock: Clock,
         lease: timedelta = timedelta(seconds=120),
         poll_s: float = 1.0,
@@ -52,7 +52,7 @@ class Dispatcher:
         on_set_aside: Callable[[OutboxMessage, str], Awaitable[None]] | None = None,
     ) -> None:
         self.db = db
-        self.publisher = publisher
+        self.routes = routes
         self.clock = clock
         self.lease = lease
         self.poll_s = poll_s
@@ -177,10 +177,11 @@ class Dispatcher:
     async def _perform(self, message: OutboxMessage) -> None:
         if message.kind in COALESCING and message.subject:
             await self._coalesce(message)
+        route = self._route(message)
         try:
-            await self.publisher.perform(message)
+            await route.do(message)
         except Exception as exc:
-            await self._failed(message, exc)
+            await self._failed(message, route, exc)
             return
         async with self.db.session_scope() as session:
             await self._finish(session, message, done=True)
@@ -200,8 +201,14 @@ class Dispatcher:
                 .values(done_at=self.clock.now())
             )
 
-    async def _failed(self, message: OutboxMessage, exc: Exception) -> None:
-        failure = self.publisher.failure(exc)  # the Slack side says what kind of failure it was
+    def _route(self, message: OutboxMessage) -> Route:
+        try:
+            return self.routes[OutboxKind(message.kind)]  # every kind has one (tests/runtime/test_outbox_routes.py)
+        except (ValueError, KeyError):
+            return Route(do=_unknown, failure=lambda exc: Failure(reason=str(exc), permanent=True))
+
+    async def _failed(self, message: OutboxMessage, route: Route, exc: Exception) -> None:
+        failure = route.failure(exc)  # the side that did the work says what kind of failure it was
         error = failure.reason
         attempts = message.attempts + 1
         give_up = failure.permanent or (attempts >= self.max_attempts and not failure.workspace and not failure.waiting)
@@ -242,3 +249,7 @@ class Dispatcher:
             .where(col(OutboxMessage.id) == message.id)
             .values(done_at=now if done else None, lease_until=None, attempts=message.attempts + 1)
         )
+
+
+async def _unknown(message: OutboxMessage) -> None:
+    raise ValueError(f"no route for outbox kind {message.kind!r}")

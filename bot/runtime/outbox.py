@@ -1,16 +1,19 @@
-"""The outbox: Slack work owed, written in the same transaction as the change it reports.
+"""The outbox: work owed, written in the same transaction as the change that owes it — Slack posts, and the
+domain's own jobs (planning, running and verifying containment).
 
-The dispatcher (`bot.runtime.dispatcher`) claims due rows with a lease, so several replicas never do the same row
-at once, and works through each incident's rows in order.
+The route table (`Routes`) says, for each kind of row, who does it and how its failures are read: the domain's jobs
+go to the domain (`bot.containment.jobs`), what people see goes to the Slack surfaces (`bot.slack.routes`). The
+dispatcher (`bot.runtime.dispatcher`) claims due rows with a lease, so several replicas never do the same row at
+once, and works through each subject's rows in order.
 """
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
-from typing import Any, Protocol
+from typing import Any
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -22,11 +25,12 @@ __all__ = [
     "Failure",
     "NotReady",
     "OutboxKind",
-    "Performer",
     "Route",
+    "Routes",
     "enqueue",
     "group_subject",
     "incident_subject",
+    "job_failure",
 ]
 
 
@@ -39,9 +43,10 @@ class OutboxKind(StrEnum):
     ALERT_DIGEST = "alert_digest"  # the one threaded summary of an incident's alerts, posted or updated
     ALERT_CARD = "alert_card"  # an alert group's card in the alerts channel, posted or updated
     STORM_CARD = "storm_card"  # an alert storm's one card and its thread listing the groups
-    PLAN_ACTION = "plan_action"  # ask the serving platform what is live; show the plan with Confirm / Cancel
-    RUN_ACTION = "run_action"  # run a confirmed containment action once; its result is a timeline event
-    VERIFY = "verify"  # check a model's SLOs against the metrics backend; the verdicts are a timeline event
+    PLAN_ACTION = "plan_action"  # ask the serving platform what is live and work out the plan (domain)
+    SHOW_PLAN = "show_plan"  # show the person who asked the plan with Confirm / Cancel, or the versions to pick from
+    RUN_ACTION = "run_action"  # run a confirmed containment action once; its result is a timeline event (domain)
+    VERIFY = "verify"  # check a model's SLOs against the metrics backend; the verdicts are a timeline event (domain)
     CHART = "chart"  # upload a verification's chart (PNG) to the incident channel
     ESCALATE = "escalate"  # the direct message of an escalation step to one person it names
     POSTMORTEM = "postmortem"  # render the postmortem from the timeline, upload it with the chart, summarise
@@ -63,15 +68,25 @@ class Failure:
     workspace: bool = False  # the whole workspace fails (a bad token): never set aside, keep trying
 
 
-Route = Callable[[OutboxMessage], Awaitable[None]]
+@dataclass(frozen=True, kw_only=True)
+class Route:
+    """How one kind of row is done (`do`), and how the side that does it reads its failures (`failure`): the
+    dispatcher decides from that `Failure` alone when to try again."""
+
+    do: Callable[[OutboxMessage], Awaitable[None]]
+    failure: Callable[[Exception], Failure]
 
 
-class Performer(Protocol):
-    """Does outbox rows (the Slack side): one handler per kind, and how to read a failure."""
+Routes = Mapping[OutboxKind, Route]
 
-    async def perform(self, message: OutboxMessage) -> None: ...
 
-    def failure(self, exc: Exception) -> Failure: ...
+def job_failure(exc: Exception) -> Failure:
+    """A domain job's failure: one waiting for an earlier step waits; anything else (the database, a platform that
+    did not answer) is tried again with backoff. The jobs record what people must hear (a failed plan or run) on the
+    timeline themselves, so nothing they raise is a refusal."""
+    if isinstance(exc, NotReady):
+        return Failure(reason=f"NotReady: {exc}", waiting=True)
+    return Failure(reason=f"{type(exc).__name__}: {exc}")
 
 
 # These render the current state when they run, so one run does every such row queued behind it.

@@ -21,6 +21,7 @@ from bot.alerts.http import add_routes as add_alert_routes
 from bot.alerts.intake import Intake
 from bot.clock import Clock, SystemClock
 from bot.config import Config
+from bot.containment.jobs import ContainmentJobs
 from bot.incidents.cadence import Cadence
 from bot.models import OutboxMessage
 from bot.runtime.app import build_app
@@ -79,9 +80,10 @@ def _lifecycle(settings: Settings, config: Config, opts: ServerOptions):  # type
             client=outbox_client(settings, session=http), db=db, config=config, texts=texts, clock=clock
         )
         metrics = Metrics()
+        jobs = ContainmentJobs(db=db, config=config, clock=clock)
         dispatcher = Dispatcher(
             db=db,
-            publisher=publisher,
+            routes={**jobs.routes(), **publisher.routes()},
             clock=clock,
             poll_s=opts.poll_s,
             concurrency=settings.sevbot_outbox_concurrency,
@@ -149,7 +151,7 @@ async def settle_heap(app: web.Application) -> None:
 
 
 def _set_aside(publisher: Publisher, metrics: Metrics):  # type: ignore[no-untyped-def]
-    publisher.on_refused = lambda step: metrics.outbox_set_aside.labels(kind=step).inc()
+    publisher.count_refused(lambda step: metrics.outbox_set_aside.labels(kind=step).inc())
 
     async def set_aside(message: OutboxMessage, error: str) -> None:
         if message.kind not in MISSED:  # the others are counted where they are reported

@@ -16,7 +16,7 @@ from bot.models import OutboxMessage
 from bot.runtime.db import Database
 from bot.runtime.dispatcher import Dispatcher
 from bot.runtime.migrate import upgrade_async
-from bot.runtime.outbox import Failure, OutboxKind, enqueue, group_subject
+from bot.runtime.outbox import Failure, OutboxKind, Route, enqueue, group_subject
 from bot.settings import to_async_url
 
 SUBJECTS = 12
@@ -45,6 +45,10 @@ class Recorder:
     def failure(self, exc: Exception) -> Failure:
         return Failure(reason=str(exc))
 
+    @property
+    def routes(self) -> dict[OutboxKind, Route]:
+        return {OutboxKind.POST_EVENT: Route(do=self.perform, failure=self.failure)}
+
 
 async def _write_rows(db: Database) -> dict[str, list[int]]:
     """Rows of many subjects, interleaved as they would be written by many incidents' changes."""
@@ -67,7 +71,7 @@ async def test_two_replicas_with_parallel_workers_do_each_row_once_in_order(post
     done: list[tuple[str, int, str]] = []
     recorders = [Recorder(f"replica-{n}", done, seed=n) for n in range(2)]
     dispatchers = [
-        Dispatcher(db=db, publisher=recorder, clock=SystemClock(), concurrency=8)
+        Dispatcher(db=db, routes=recorder.routes, clock=SystemClock(), concurrency=8)
         for db, recorder in zip(databases, recorders, strict=True)
     ]
     try:
@@ -97,7 +101,7 @@ async def test_one_worker_on_sqlite_keeps_order_with_rows_in_flight(tmp_path: Pa
     db = Database(url=to_async_url(url))
     done: list[tuple[str, int, str]] = []
     recorder = Recorder("only", done, seed=7)
-    dispatcher = Dispatcher(db=db, publisher=recorder, clock=SystemClock(), concurrency=8)
+    dispatcher = Dispatcher(db=db, routes=recorder.routes, clock=SystemClock(), concurrency=8)
     try:
         written = await _write_rows(db)
         assert await dispatcher.drain() == SUBJECTS * ROWS_PER_SUBJECT

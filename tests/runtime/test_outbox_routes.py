@@ -6,6 +6,7 @@ from typing import Any
 
 from bot.clock import SystemClock
 from bot.config import Config
+from bot.containment.jobs import ContainmentJobs
 from bot.runtime.outbox import OutboxKind
 from bot.slack.publisher import Publisher
 from bot.texts import Texts
@@ -14,4 +15,14 @@ from bot.texts import Texts
 def test_every_kind_of_row_has_its_route() -> None:
     nothing: Any = None  # the table is built without touching Slack or the database
     publisher = Publisher(client=nothing, db=nothing, config=Config(), texts=Texts(), clock=SystemClock())
-    assert set(publisher.routes) == set(OutboxKind)
+    jobs = ContainmentJobs(db=nothing, config=Config(), clock=SystemClock())
+    slack, domain = publisher.routes(), jobs.routes()
+    assert set(slack) | set(domain) == set(OutboxKind)
+    assert not set(slack) & set(domain), "a kind of row is done by one side only"
+
+
+def test_domain_jobs_never_pass_through_slack() -> None:
+    """Planning, running and verifying containment are the domain's: no Slack surface does them."""
+    nothing: Any = None
+    jobs = ContainmentJobs(db=nothing, config=Config(), clock=SystemClock())
+    assert set(jobs.routes()) == {OutboxKind.PLAN_ACTION, OutboxKind.RUN_ACTION, OutboxKind.VERIFY}

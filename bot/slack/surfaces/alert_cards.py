@@ -9,23 +9,24 @@ from typing import Any
 from sqlmodel import select
 
 from bot.alerts import storms
-from bot.containment.target import containment_done, in_place, what_happened
-from bot.models import Alert, AlertGroup, AlertStorm, Incident
-from bot.serving import Capability
+from bot.containment import ActionKind
+from bot.containment.offers import offered
+from bot.containment.target import containment_done, what_happened
+from bot.models import Alert, AlertGroup, AlertStorm, Incident, IncidentStatus
 from bot.slack.blocks import (
     alert_card,
     as_dicts,
     text_blocks,
 )
-from bot.slack.surfaces.base import SurfaceBase
+from bot.slack.surfaces.base import Surface
 
 __all__ = ["AlertCards"]
 
 log = logging.getLogger(__name__)
 
 
-class AlertCards(SurfaceBase):
-    async def _alert_card(self, group_id: int) -> None:
+class AlertCards(Surface):
+    async def group_card(self, group_id: int) -> None:
         target = self.config.channels.alerts
         if not target:
             return
@@ -34,14 +35,20 @@ class AlertCards(SurfaceBase):
             if group is None:
                 raise ValueError(f"alert group {group_id} does not exist")
         if group.storm_id is not None and group.card_ts is None:  # shown in its storm's card instead
-            await self._storm_card(group.storm_id)
+            await self.storm_card(group.storm_id)
             return
         async with self.db.session_scope() as session:
             sample = (await session.exec(select(Alert).where(Alert.group_id == group_id).limit(1))).first()
             incident = await session.get(Incident, group.incident_id) if group.incident_id else None
             done = await containment_done(session, incident) if incident else []
-            placed = await in_place(session, incident) if incident else frozenset()
-            over = await what_happened(session, incident) if incident and incident.status == "resolved" else None
+            contain = await offered(
+                session, config=self.config, model=group.model, triage=group.triage, incident=incident
+            )
+            over = (
+                await what_happened(session, incident)
+                if incident and incident.status == IncidentStatus.RESOLVED
+                else None
+            )
         links = [
             (label, str(sample.details[key]))
             for label, key in (("Source", "generator_url"), ("Runbook", "runbook_url"))
@@ -54,18 +61,16 @@ class AlertCards(SurfaceBase):
                 links=links,
                 auto=bool(incident and incident.auto_declared),
                 channel_id=incident.channel_id if incident else None,
-                rollback=self._offers_rollback(group)
-                and (incident is None or incident.status != "resolved")
-                and "rollback" not in placed,
+                rollback=ActionKind.ROLLBACK in contain,
                 unknown=self.config.model(group.model) is None,
                 done=done,
                 over=over,
             )
         )
         fallback = f"{group.severity} alert: {group.firing} firing"
-        channel = await self.channel_id(target)
+        channel = await self.poster.channel_id(target)
         if group.card_ts is None:
-            ts = await self.post_blocks(channel, fallback, blocks)
+            ts = await self.poster.post_blocks(channel, fallback, blocks)
             async with self.db.session_scope() as session:
                 stored = await session.get(AlertGroup, group_id)
                 assert stored is not None
@@ -74,7 +79,7 @@ class AlertCards(SurfaceBase):
         else:
             await self.client.chat_update(channel=channel, ts=group.card_ts, text=fallback, blocks=blocks)
 
-    async def _storm_card(self, storm_id: int, per_page: int = 40) -> None:
+    async def storm_card(self, storm_id: int, per_page: int = 40) -> None:
         """The storm's one card, updated in place, and its groups listed in the thread a page per message (the last
         page and any new one are redrawn; earlier pages are full and keep their groups)."""
         target = self.config.channels.alerts
@@ -82,11 +87,11 @@ class AlertCards(SurfaceBase):
             return
         async with self.db.session_scope() as session:
             seen = await storms.view(session, storm_id)
-        channel = await self.channel_id(target)
+        channel = await self.poster.channel_id(target)
         text = self.texts.render("storm_card.md.j2", v=seen)
         card_ts = seen.storm.card_ts
         if card_ts is None:
-            card_ts = await self.post(channel, text)
+            card_ts = await self.poster.post(channel, text)
             await self._save_storm(storm_id, card_ts=card_ts)
         else:
             await self.client.chat_update(
@@ -101,7 +106,7 @@ class AlertCards(SurfaceBase):
                     channel=channel, ts=thread[index], text=page[:3000], blocks=as_dicts(text_blocks(page))
                 )
             else:
-                thread.append(await self.post(channel, page, thread_ts=card_ts))
+                thread.append(await self.poster.post(channel, page, thread_ts=card_ts))
                 await self._save_storm(storm_id, thread=list(thread))
 
     async def _save_storm(self, storm_id: int, **fields: Any) -> None:
@@ -111,9 +116,3 @@ class AlertCards(SurfaceBase):
             for name, value in fields.items():
                 setattr(storm, name, value)
             session.add(storm)
-
-    def _offers_rollback(self, group: AlertGroup) -> bool:
-        model = self.config.model(group.model)
-        if model is None or not any(a.get("code") == "rollback_first" for a in group.triage.get("actions", [])):
-            return False
-        return Capability.ROLLBACK in self.backend_for(group.model or "", model).capabilities

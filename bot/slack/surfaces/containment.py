@@ -1,68 +1,55 @@
-"""The Slack side of containment: the private plan (or the versions to pick from) that the domain prepared
-(`bot.containment`), running a confirmed action, and a verification (`bot.containment.verification`)."""
+"""The Slack side of containment: the private plan the domain prepared (`bot.containment.plan`), with Confirm /
+Cancel, the versions to pick from, or why it cannot be done — read from the action as it is stored."""
 
 from __future__ import annotations
 
 import logging
-from typing import Any
 
-from bot import containment
-from bot.containment.verification import record_verification
-from bot.slack.blocks import (
-    action_choices,
-    action_plan,
-    as_dicts,
-)
-from bot.slack.surfaces.base import SurfaceBase
+from bot.containment import ActionStatus, Candidate
+from bot.models import Action
+from bot.slack.blocks import action_choices, action_plan, as_dicts
+from bot.slack.surfaces.base import Surface
 
 __all__ = ["ContainmentPlans"]
 
 log = logging.getLogger(__name__)
 
 
-class ContainmentPlans(SurfaceBase):
-    async def _plan_action(self, action_id: int) -> None:
-        prepared = await containment.prepare(
-            self.db, config=self.config, clock=self.clock, backend_for=self.backend_for, action_id=action_id
-        )
-        if prepared is None:
-            return
-        action = prepared.action
+class ContainmentPlans(Surface):
+    async def show_plan(self, action_id: int) -> None:
+        async with self.db.session_scope() as session:
+            action = await session.get(Action, action_id)
+        if action is None:
+            raise ValueError(f"action {action_id} does not exist")
         backend_name = action.params.get("backend_name", action.backend)
-        if prepared.candidates:
+        if action.status == ActionStatus.CHOOSING:
+            offered = [
+                Candidate(version, note)
+                for version, note in zip(
+                    action.params.get("candidates") or [], action.params.get("candidate_notes") or [], strict=False
+                )
+            ]
             text = self.texts.render(
-                "action_choose.md.j2", action=action, candidates=prepared.candidates, backend_name=backend_name
+                "action_choose.md.j2", action=action, candidates=offered, backend_name=backend_name
             )
-            blocks = as_dicts(action_choices(text, action.id or 0, [c.version for c in prepared.candidates]))
-            await self.client.chat_postEphemeral(
-                channel=str(action.params["channel"]), user=action.requested_by, text=text[:3000], blocks=blocks
+            blocks = as_dicts(action_choices(text, action_id, [c.version for c in offered]))
+        elif action.status == ActionStatus.FAILED and action.error and not action.confirmed_by:
+            text = self.texts.render(
+                "action_plan.md.j2", action=action, summary="", error=action.error, backend_name=backend_name
             )
+            blocks = as_dicts(action_plan(text, None))
+        elif action.status == ActionStatus.PENDING:
+            text = self.texts.render(
+                "action_plan.md.j2",
+                action=action,
+                summary=action.params.get("summary", ""),
+                error=None,
+                backend_name=backend_name,
+                known_bad=str(action.params.get("known_bad") or ""),
+            )
+            blocks = as_dicts(action_plan(text, action_id))
+        else:  # already confirmed, cancelled or run from another copy: nothing left to show
             return
-        text = self.texts.render(
-            "action_plan.md.j2",
-            action=action,
-            summary=prepared.summary,
-            error=prepared.error,
-            backend_name=backend_name,
-            known_bad=prepared.known_bad,
-        )
-        blocks = as_dicts(action_plan(text, None if prepared.error else action.id))
         await self.client.chat_postEphemeral(
             channel=str(action.params["channel"]), user=action.requested_by, text=text[:3000], blocks=blocks
-        )
-
-    async def _run_action(self, action_id: int) -> None:
-        await containment.execute(
-            self.db, config=self.config, clock=self.clock, backend_for=self.backend_for, action_id=action_id
-        )
-
-    async def _verify(self, incident_id: int, payload: dict[str, Any]) -> None:
-        await record_verification(
-            self.db,
-            config=self.config,
-            clock=self.clock,
-            incident_id=incident_id,
-            model=payload.get("model"),
-            asked_by=payload.get("asked_by"),
-            after_action=payload.get("after_action"),
         )

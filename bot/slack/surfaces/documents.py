@@ -18,15 +18,16 @@ from bot.slack.blocks import (
     resolution,
 )
 from bot.slack.failures import slack_error
-from bot.slack.surfaces.base import SurfaceBase
+from bot.slack.surfaces.base import Surface
+from bot.slack.surfaces.messages import render_event
 
 __all__ = ["Documents"]
 
 log = logging.getLogger(__name__)
 
 
-class Documents(SurfaceBase):
-    async def _postmortem(self, incident_id: int, payload: dict[str, Any]) -> None:
+class Documents(Surface):
+    async def write_postmortem(self, incident_id: int, payload: dict[str, Any]) -> None:
         """One step of the postmortem, each its own outbox row so a retry repeats only its own step: each
         verification's chart up with its permalink (normally it already is), the Markdown file linking them (after
         marking the resolution notice whose button asked, an edit safe to repeat), the short summary."""
@@ -43,13 +44,13 @@ class Documents(SurfaceBase):
         elif step == postmortem.Step.CHART:  # each verification's chart is up (normally already) and has its link
             for event in pm.verifications:
                 if event.id is not None and not (event.data.get("chart") or {}).get("permalink"):
-                    await self._chart(incident_id, event.id)
+                    await self.upload_chart(incident_id, event.id)
         else:
             summary = self.texts.render("postmortem_summary.md.j2", pm=pm, i=incident, asked_by=asked_by)
-            await self.post(channel, summary)
+            await self.poster.post(channel, summary)
 
     async def _postmortem_document(self, channel: str, incident: Incident, pm: postmortem.Postmortem) -> None:
-        names = {u: await self.user_name(u) for u in sorted(pm.people)}
+        names = {u: await self.poster.user_name(u) for u in sorted(pm.people)}
         document = postmortem.render(self.texts, pm, names=names, now=self.clock.now())
         await self.client.files_upload_v2(
             channel=channel,
@@ -64,7 +65,7 @@ class Documents(SurfaceBase):
         resolved = next((e for e in reversed(pm.events) if e.kind == EventKind.RESOLVED), None)
         if resolved is None:
             return
-        notice = self.render_event(await self._load(incident_id), resolved)
+        notice = render_event(self.texts, await self._load(incident_id), resolved)
         drafted = self.texts.render("postmortem_drafted.md.j2", asked_by=asked_by, at=self.clock.now())
         blocks = as_dicts(resolution(notice, incident_id, drafted=drafted))
         try:
@@ -73,7 +74,7 @@ class Documents(SurfaceBase):
             if slack_error(exc) != "message_not_found":  # someone deleted the notice: the draft still goes up
                 raise
 
-    async def _chart(self, incident_id: int, event_id: int) -> None:
+    async def upload_chart(self, incident_id: int, event_id: int) -> None:
         """A verification's chart, uploaded once: the file and its permalink are kept on the verification's event, so
         a retried row does not upload it again and the postmortem links to it."""
         channel = await self._channel_of(incident_id)

@@ -13,18 +13,18 @@ from slack_sdk.errors import SlackApiError
 from sqlmodel import select
 
 from bot import incidents
-from bot.containment.target import in_place
+from bot.containment.offers import offered
 from bot.incidents import hypotheses
 from bot.incidents.naming import channel_name
 from bot.models import Incident
 from bot.runtime.outbox import NotReady
-from bot.serving import Capability
 from bot.slack.blocks import (
     as_dicts,
     incident_card,
 )
 from bot.slack.failures import permanent, slack_error
-from bot.slack.surfaces.base import SurfaceBase
+from bot.slack.surfaces.base import Surface, SurfaceContext
+from bot.slack.surfaces.messages import Messages
 
 __all__ = ["IncidentChannel"]
 
@@ -35,8 +35,13 @@ OPTIONAL_STEPS = {"bookmarks", "announce", "invite"}  # a permanent refusal of t
 INVITE_SKIPPABLE = {"user_not_found", "user_is_restricted", "user_is_bot", "user_disabled", "already_in_channel"}
 
 
-class IncidentChannel(SurfaceBase):
-    async def _open_channel(self, incident_id: int, invite: list[str]) -> None:
+class IncidentChannel(Surface):
+    def __init__(self, context: SurfaceContext, *, messages: Messages) -> None:
+        super().__init__(context)
+        self.messages = messages  # the announcement goes out with the channel
+        self._topics: dict[str, str] = {}  # the topic this process last set per channel: an unchanged one is not set
+
+    async def open_channel(self, incident_id: int, invite: list[str]) -> None:
         snap = await self._load(incident_id)
         incident = snap.incident
         channel_id = incident.channel_id
@@ -65,10 +70,10 @@ class IncidentChannel(SurfaceBase):
         if channel_id is None:
             raise RuntimeError(f"no free channel name for INC-{incident_id} after {MAX_NAME_TRIES} tries")
         steps = {
-            "invite": self._invite(channel_id, invite),
-            "refresh": self._refresh(incident_id),
-            "bookmarks": self._bookmarks(incident_id, fresh=created),
-            "announce": self._announce_declared(incident_id),
+            "invite": self.invite(channel_id, invite),
+            "refresh": self.refresh(incident_id),
+            "bookmarks": self.bookmarks(incident_id, fresh=created),
+            "announce": self.messages.announce_declared(incident_id),
         }
         outcomes = await asyncio.gather(*steps.values(), return_exceptions=True)
         failed = {name: exc for name, exc in zip(steps, outcomes, strict=True) if isinstance(exc, BaseException)}
@@ -81,8 +86,8 @@ class IncidentChannel(SurfaceBase):
 
     async def _adoptable(self, name: str, incident: Incident) -> str | None:
         """A channel of this name that we created for this incident before a crash or a lost response."""
-        found = await self._find_channel(name)
-        if found is None or found.get("creator") != await self.bot_user():
+        found = await self.poster.find_channel(name)
+        if found is None or found.get("creator") != await self.poster.bot_user():
             return None
         if float(found.get("created", 0)) < (incident.declared_at - ADOPT_WINDOW).timestamp():
             return None
@@ -90,9 +95,9 @@ class IncidentChannel(SurfaceBase):
             claimed = (await session.exec(select(Incident.id).where(Incident.channel_id == found["id"]))).first()
         return None if claimed is not None else str(found["id"])
 
-    async def _invite(self, channel_id: str, users: list[str]) -> None:
+    async def invite(self, channel_id: str, users: list[str]) -> None:
         """Everyone in one call; if Slack refuses the batch for one person (already in, deactivated…), one by one."""
-        me = await self.bot_user()
+        me = await self.poster.bot_user()
         wanted = [user for user in dict.fromkeys(users) if user != me]
         if not wanted:
             return
@@ -114,14 +119,14 @@ class IncidentChannel(SurfaceBase):
                     continue
                 raise
 
-    async def _refresh(self, incident_id: int) -> None:
+    async def refresh(self, incident_id: int) -> None:
         async with self.db.session_scope() as session:  # all the card shows, read in one transaction
             found = await session.get(Incident, incident_id)
             if found is None:
                 raise ValueError(f"incident {incident_id} does not exist")
             snap = await incidents.snapshot(session, found)
             tried = await hypotheses.of(session, incident_id)
-            placed = await in_place(session, found)
+            contain = await offered(session, config=self.config, model=found.model, triage=found.triage, incident=found)
         incident = snap.incident
         if incident.channel_id is None:
             raise NotReady(f"INC-{incident_id} has no channel yet")
@@ -130,7 +135,7 @@ class IncidentChannel(SurfaceBase):
                 snap,
                 texts=self.texts,
                 config=self.config,
-                contain=tuple(move for move in self._recommended(snap.incident) if move not in placed),
+                contain=tuple(str(kind) for kind in contain),
                 hypotheses=[h for h in tried if h.open],
             )
         )
@@ -166,7 +171,7 @@ class IncidentChannel(SurfaceBase):
                     raise
             await self._save(incident.id, card_pinned=True)
 
-    async def _bookmarks(self, incident_id: int, *, fresh: bool = False) -> None:
+    async def bookmarks(self, incident_id: int, *, fresh: bool = False) -> None:
         """The runbook and dashboard links, each once: a channel adopted or opened by an earlier try may have some
         already, so they are looked up first; one this call just created (`fresh`) has none."""
         snap = await self._load(incident_id)
@@ -191,17 +196,3 @@ class IncidentChannel(SurfaceBase):
             )
         )
         await self._save(incident_id, bookmarked=True)
-
-    def _recommended(self, incident: Incident) -> tuple[str, ...]:
-        """Containment the incident's triage recommends that its model's platform can do."""
-        model = self.config.model(incident.model)
-        if model is None or incident.status == "resolved":
-            return ()
-        codes = {a.get("code") for a in (incident.triage or {}).get("actions", [])}
-        can = self.backend_for(incident.model or "", model).capabilities
-        offered = []
-        if codes & {"rollback_first", "rollback_now"} and Capability.ROLLBACK in can:
-            offered.append("rollback")
-        if "fallback" in codes and model.fallback and Capability.FALLBACK in can:
-            offered.append("fallback")
-        return tuple(offered)

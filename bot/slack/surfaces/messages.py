@@ -12,7 +12,7 @@ from sqlmodel import col, select
 from bot.incidents import IncidentSnapshot
 from bot.incidents.cadence import SNOOZE_MINUTES
 from bot.incidents.timeline import EventKind
-from bot.models import Alert, Role, TimelineEvent
+from bot.models import Alert, AlertStatus, Role, TimelineEvent
 from bot.runtime.outbox import NotReady
 from bot.slack.blocks import (
     as_dicts,
@@ -21,24 +21,25 @@ from bot.slack.blocks import (
     text_blocks,
 )
 from bot.slack.failures import slack_error
-from bot.slack.surfaces.base import SurfaceBase
+from bot.slack.surfaces.base import Surface
+from bot.texts import Texts
 
-__all__ = ["Messages"]
+__all__ = ["Messages", "render_event"]
 
 log = logging.getLogger(__name__)
 
 
-class Messages(SurfaceBase):
-    async def _escalate(self, incident_id: int, event_id: int, user: str) -> None:
+class Messages(Surface):
+    async def escalate(self, incident_id: int, event_id: int, user: str) -> None:
         """The direct message of an escalation step to one of the people it names."""
         snap = await self._load(incident_id)
         async with self.db.session_scope() as session:
             event = await session.get(TimelineEvent, event_id)
         assert event is not None
         text = self.texts.render("escalation_dm.md.j2", snap=snap, i=snap.incident, data=event.data)
-        await self.post(user, text)
+        await self.poster.post(user, text)
 
-    async def _alert_digest(self, incident_id: int) -> None:
+    async def alert_digest(self, incident_id: int) -> None:
         snap = await self._load(incident_id)
         incident = snap.incident
         if incident.channel_id is None or incident.card_ts is None:
@@ -49,12 +50,12 @@ class Messages(SurfaceBase):
             ).all()
         text = self.texts.render(
             "alert_digest.md.j2",
-            firing=[a for a in alerts if a.status == "firing"],
-            resolved=[a for a in alerts if a.status == "resolved"],
+            firing=[a for a in alerts if a.status == AlertStatus.FIRING],
+            resolved=[a for a in alerts if a.status == AlertStatus.RESOLVED],
             now=self.clock.now(),
         )
         if incident.alert_digest_ts is None:
-            ts = await self.post(incident.channel_id, text, thread_ts=incident.card_ts)
+            ts = await self.poster.post(incident.channel_id, text, thread_ts=incident.card_ts)
             await self._save(incident_id, alert_digest_ts=ts)
         else:
             await self.client.chat_update(
@@ -64,7 +65,7 @@ class Messages(SurfaceBase):
                 blocks=as_dicts(text_blocks(text)),
             )
 
-    async def _post_event(self, incident_id: int, payload: dict[str, Any]) -> None:
+    async def post_event(self, incident_id: int, payload: dict[str, Any]) -> None:
         snap = await self._load(incident_id)
         if payload.get("target") == "announcements":
             await self._announce(snap, str(payload["message"]))
@@ -75,19 +76,19 @@ class Messages(SurfaceBase):
             event = await session.get(TimelineEvent, int(payload["event_id"]))
         if event is None:
             raise ValueError(f"timeline event {payload['event_id']} does not exist")
-        text = self.render_event(snap, event)
+        text = render_event(self.texts, snap, event)
         if event.kind in (EventKind.REMINDER, EventKind.STATUS_UPDATE, EventKind.RESOLVED):
             await self._retire_reminder(incident_id, snap, event)  # first: an edit is safe to repeat, a post is not
         if event.kind == EventKind.REMINDER:
             blocks = as_dicts(reminder(text, event.incident_id, SNOOZE_MINUTES))
-            ts = await self.post_blocks(snap.incident.channel_id, text[:3000], blocks)
+            ts = await self.poster.post_blocks(snap.incident.channel_id, text[:3000], blocks)
             await self._save(incident_id, reminder_ts=ts)
             return
         if event.kind == EventKind.RESOLVED:
             blocks = as_dicts(resolution(text, event.incident_id))
-            await self.post_blocks(snap.incident.channel_id, text[:3000], blocks)
+            await self.poster.post_blocks(snap.incident.channel_id, text[:3000], blocks)
             return
-        await self.post(snap.incident.channel_id, text)
+        await self.poster.post(snap.incident.channel_id, text)
 
     async def _retire_reminder(self, incident_id: int, snap: IncidentSnapshot, event: TimelineEvent) -> None:
         """The last reminder's buttons go once it is answered (an update), resolved, or followed by a newer one."""
@@ -102,16 +103,7 @@ class Messages(SurfaceBase):
                 raise
         await self._save(incident_id, reminder_ts=None)
 
-    def render_event(self, snap: IncidentSnapshot, event: TimelineEvent) -> str:
-        context = {"snap": snap, "i": snap.incident, "event": event, "data": event.data}
-        if event.kind == EventKind.STATUS_UPDATE:
-            return self.texts.render("status_update.md.j2", **context)
-        if event.kind == EventKind.RESOLVED:
-            return self.texts.render("resolution.md.j2", **context)
-        role = event.data.get("role")
-        return self.texts.render("timeline_event.md.j2", role_label=Role(role).label if role else "", **context)
-
-    async def _announce_declared(self, incident_id: int) -> None:
+    async def announce_declared(self, incident_id: int) -> None:
         snap = await self._load(incident_id)
         if snap.incident.announcement_ts is None:
             await self._announce(snap, EventKind.DECLARED)
@@ -123,7 +115,18 @@ class Messages(SurfaceBase):
         if snap.incident.channel_id is None:
             raise NotReady(f"INC-{snap.incident.id} has no channel yet")
         text = self.texts.render("announcement.md.j2", snap=snap, kind=kind)
-        ts = await self.post(await self.channel_id(target), text)
+        ts = await self.poster.post(await self.poster.channel_id(target), text)
         if kind == EventKind.DECLARED:
             assert snap.incident.id is not None
             await self._save(snap.incident.id, announcement_ts=ts)
+
+
+def render_event(texts: Texts, snap: IncidentSnapshot, event: TimelineEvent) -> str:
+    """A timeline event as its message in the incident channel."""
+    context = {"snap": snap, "i": snap.incident, "event": event, "data": event.data}
+    if event.kind == EventKind.STATUS_UPDATE:
+        return texts.render("status_update.md.j2", **context)
+    if event.kind == EventKind.RESOLVED:
+        return texts.render("resolution.md.j2", **context)
+    role = event.data.get("role")
+    return texts.render("timeline_event.md.j2", role_label=Role(role).label if role else "", **context)

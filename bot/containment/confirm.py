@@ -1,0 +1,205 @@
+"""The state machine people drive: a request is stored (refused ones too), then a candidate picked, Confirm (one
+wins, however often it is clicked) or Cancel — each only by someone the one access rule lets act."""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime
+from typing import Any
+
+from sqlmodel import col, update
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from bot.access import Directory, may_cancel, may_contain
+from bot.config import Config
+from bot.containment.actions import ActionKind, ActionStatus, Refused, model_config, queue
+from bot.errors import UserError
+from bot.incidents.timeline import EventKind, record
+from bot.models import Action, Incident
+from bot.runtime.outbox import OutboxKind
+
+__all__ = ["cancel", "confirm", "pick", "request"]
+
+log = logging.getLogger(__name__)
+
+
+async def request(
+    session: AsyncSession,
+    *,
+    config: Config,
+    now: datetime,
+    incident: Incident | None,
+    model: str,
+    kind: ActionKind,
+    user: str,
+    channel: str,
+    params: dict[str, Any],
+    allowed: bool,
+) -> Action:
+    """Store the request (who may ask is `bot.access`'s to say); a refused one is stored and recorded too, on the
+    incident's timeline when there is one, and the caller tells the person."""
+    settings = model_config(config, model)
+    action = Action(
+        incident_id=incident.id if incident else None,
+        kind=kind,
+        model=model,
+        backend=settings.serving.backend,
+        status=ActionStatus.PLANNING if allowed else ActionStatus.REFUSED,
+        requested_by=user,
+        requested_at=now,
+        params={**params, "channel": channel},
+    )
+    session.add(action)
+    await session.flush()
+    if not allowed:
+        await _refused(session, action, incident, user=user, step="request", now=now)
+        return action
+    await queue(session, action, OutboxKind.PLAN_ACTION, now)
+    return action
+
+
+async def pick(
+    session: AsyncSession,
+    *,
+    config: Config,
+    directory: Directory,
+    action_id: int,
+    version: str,
+    user: str,
+    now: datetime,
+) -> Action | Refused:
+    """A candidate picked: the usual plan follows (asked of the platform again, then Confirm / Cancel)."""
+    action, incident = await _pending(session, action_id)
+    verdict = await may_contain(
+        session, config=config, directory=directory, model=action.model, incident=incident, user=user
+    )
+    if not verdict.allowed:
+        await _refused(session, action, incident, user=user, step="pick", now=now)
+        return Refused(
+            verdict, what="pick the version to roll back", model=action.model, incident_id=action.incident_id
+        )
+    if version not in (action.params.get("candidates") or []):
+        raise UserError(f"{version} was not one of the versions offered.")
+    won = await session.exec(
+        update(Action)
+        .where(col(Action.id) == action_id, col(Action.status) == ActionStatus.CHOOSING)
+        .values(status=ActionStatus.PLANNING, params={**action.params, "to": version, "picked_by": user})
+    )
+    await session.refresh(action)
+    if won.rowcount != 1:
+        raise UserError(_already(action))
+    await queue(session, action, OutboxKind.PLAN_ACTION, now)
+    return action
+
+
+async def confirm(
+    session: AsyncSession, *, config: Config, directory: Directory, action_id: int, user: str, now: datetime
+) -> Action | Refused:
+    """The one Confirm that counts: pending → running, exactly once, and only by someone entitled. A refusal is
+    recorded and returned (not raised, so the caller's transaction keeps the record); the caller tells the person."""
+    action, incident = await _pending(session, action_id)
+    verdict = await may_contain(
+        session, config=config, directory=directory, model=action.model, incident=incident, user=user
+    )
+    if not verdict.allowed:
+        await _refused(session, action, incident, user=user, step="confirm", now=now)
+        return Refused(
+            verdict, what=f"confirm this {action.kind} of", model=action.model, incident_id=action.incident_id
+        )
+    if action.params.get("known_bad") and not action.params.get("bad_confirmed_by"):
+        first = await session.exec(  # the first Confirm only acknowledges the warning
+            update(Action)
+            .where(col(Action.id) == action_id, col(Action.status) == ActionStatus.PENDING)
+            .values(params={**action.params, "bad_confirmed_by": user})
+        )
+        await session.refresh(action)
+        if first.rowcount != 1:
+            raise UserError(_already(action))
+        return action
+    won = await session.exec(
+        update(Action)
+        .where(col(Action.id) == action_id, col(Action.status) == ActionStatus.PENDING)
+        .values(status=ActionStatus.RUNNING, confirmed_by=user)
+    )
+    if won.rowcount != 1:
+        await session.refresh(action)
+        raise UserError(_already(action))
+    await session.refresh(action)
+    await queue(session, action, OutboxKind.RUN_ACTION, now)
+    return action
+
+
+async def cancel(
+    session: AsyncSession, *, config: Config, directory: Directory, action_id: int, user: str, now: datetime
+) -> Action | Refused:
+    """Withdrawn by whoever asked for it, or by someone entitled to act; a refusal as for `confirm`."""
+    action, incident = await _pending(session, action_id)
+    verdict = await may_cancel(
+        session,
+        config=config,
+        directory=directory,
+        model=action.model,
+        incident=incident,
+        user=user,
+        requested_by=action.requested_by,
+    )
+    if not verdict.allowed:
+        await _refused(session, action, incident, user=user, step="cancel", now=now)
+        return Refused(
+            verdict,
+            what=f"cancel this {action.kind} of",
+            requested_by=action.requested_by,
+            model=action.model,
+            incident_id=action.incident_id,
+        )
+    won = await session.exec(
+        update(Action)
+        .where(col(Action.id) == action_id, col(Action.status).in_((ActionStatus.PENDING, ActionStatus.CHOOSING)))
+        .values(status=ActionStatus.CANCELLED, confirmed_by=user, finished_at=now)
+    )
+    await session.refresh(action)
+    if won.rowcount != 1:
+        raise UserError(_already(action))
+    return action
+
+
+async def _pending(session: AsyncSession, action_id: int) -> tuple[Action, Incident | None]:
+    action = await session.get(Action, action_id) if 0 < action_id < 2**63 else None
+    if action is None:
+        raise UserError("This action no longer exists.")
+    if action.status not in (ActionStatus.PENDING, ActionStatus.CHOOSING):
+        raise UserError(_already(action))
+    incident = await session.get(Incident, action.incident_id) if action.incident_id else None
+    return action, incident
+
+
+async def _refused(
+    session: AsyncSession, action: Action, incident: Incident | None, *, user: str, step: str, now: datetime
+) -> None:
+    """A refused request, Confirm, Cancel or pick, on the incident's timeline (logged when there is no incident)."""
+    if incident is None or incident.id is None:
+        log.info("refused %s of action %s by %s", step, action.id, user)
+        return
+    await record(
+        session,
+        incident_id=incident.id,
+        actor=user,
+        kind=EventKind.ACTION,
+        at=now,
+        action_id=action.id,
+        action=action.kind,
+        model=action.model,
+        status=ActionStatus.REFUSED,
+        step=step,
+        by=user,
+    )
+
+
+def _already(action: Action) -> str:
+    who = f"<@{action.confirmed_by}>" if action.confirmed_by else "someone"
+    return {
+        ActionStatus.RUNNING: f"{who} already confirmed this; it is running.",
+        ActionStatus.SUCCEEDED: f"{who} already confirmed this; it is done.",
+        ActionStatus.FAILED: "This action already ran and failed; ask again to retry.",
+        ActionStatus.CANCELLED: f"{who} cancelled this.",
+    }.get(ActionStatus(action.status), f"This action is {action.status}.")

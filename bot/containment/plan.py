@@ -1,0 +1,176 @@
+"""Planning an action after the ack: ask the platform what is live, remember it, work out the plan (or the
+versions to pick from when nobody knows the previous one), and queue it to be shown to the person who asked."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from datetime import datetime
+from typing import Any
+
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from bot.clock import Clock
+from bot.config import Config, ModelConfig
+from bot.containment.actions import CAPABILITY, ActionKind, ActionStatus, BackendFactory, model_config
+from bot.containment.ledger import Ledger, ledger, remember_live
+from bot.containment.run import finish
+from bot.models import Action, LiveVersion
+from bot.runtime.db import Database
+from bot.runtime.outbox import OutboxKind, enqueue
+from bot.serving import ServingError, ServingState
+from bot.texts import format_duration
+
+__all__ = ["Candidate", "candidates", "prepare"]
+
+
+@dataclass(frozen=True)
+class Candidate:
+    version: str
+    description: str  # lineage, age, ledger mark
+
+
+def _describe_version(state: ServingState, name: str | None, now: datetime, marks: Ledger | None = None) -> str:
+    version = state.version(name)
+    notes = [version.lineage()] if version is not None and version.lineage() else []
+    if version is not None and version.created_at is not None:
+        notes.append(f"created {format_duration(now - version.created_at)} ago")
+    if marks is not None and marks.note(name):
+        notes.append(marks.note(name))
+    if version is None and not notes:
+        return name or "nothing"
+    return f"{name} ({', '.join(notes)})" if notes else str(name)
+
+
+def candidates(state: ServingState, marks: Ledger, now: datetime, *, most: int = 3) -> tuple[Candidate, ...]:
+    """The newest versions below the live one (known-bad ones last), to pick from when nobody knows the previous."""
+    ordered = list(state.versions)
+    if all(v.created_at is not None for v in ordered):
+        ordered.sort(key=lambda v: v.created_at)  # type: ignore[arg-type,return-value]
+    names = [v.version for v in ordered]
+    below = names[: names.index(state.live)] if state.live in names else [n for n in names if n != state.live]
+    below.reverse()
+    below.sort(key=marks.is_bad)  # stable: newest first, known bad after the rest
+    return tuple(Candidate(name, _describe_version(state, name, now, marks)) for name in below[:most])
+
+
+async def _previous(session: AsyncSession, model: str, state: ServingState, marks: Ledger) -> str | None:
+    """The platform's previous version, else the last one sevbot saw live — never a version known bad."""
+    if state.previous and not marks.is_bad(state.previous):
+        return state.previous
+    seen = await session.exec(
+        select(LiveVersion)
+        .where(LiveVersion.model == model, LiveVersion.version != (state.live or ""))
+        .order_by(col(LiveVersion.last_seen_at).desc())
+    )
+    return next((row.version for row in seen.all() if not marks.is_bad(row.version)), None)
+
+
+def _plan(
+    kind: ActionKind,
+    model: str,
+    settings: ModelConfig,
+    state: ServingState,
+    params: dict[str, Any],
+    now: datetime,
+    marks: Ledger,
+) -> tuple[str, dict[str, Any]]:
+    """The sentence shown before confirming, and what `execute` needs. Raises ServingError when it cannot be."""
+    before = state.live
+    if kind == ActionKind.ROLLBACK:
+        to = params.get("to") or state.previous
+        if not to:
+            raise ServingError(
+                f"neither the platform nor sevbot's records say which version of {model} was live before "
+                f"{before}: name one with `/incident rollback {model} to <version>`"
+            )
+        if state.version(to) is None and state.lists_all_versions:
+            known = ", ".join(v.version for v in state.versions) or "none"
+            raise ServingError(f"{model} has no version {to} (versions: {known})")
+        if to == before:
+            raise ServingError(f"{to} is already live")
+        summary = (
+            f"{model}: {_describe_version(state, before, now, marks)} → {_describe_version(state, to, now, marks)}"
+        )
+        return summary, {"to": to, "known_bad": marks.note(to) if marks.is_bad(to) else ""}
+    if kind == ActionKind.FALLBACK:
+        on = bool(params.get("on", True))
+        target = f"fallback `{settings.fallback}`" if settings.fallback else "its fallback"
+        what = f"switch {model} to {target}" if on else f"switch {model} back from {target} to {before}"
+        return what, {"on": on}
+    if kind == ActionKind.CANARY:
+        percent = float(params["percent"])
+        was = f"{state.canary_percent:g} %" if state.canary_percent is not None else "unknown"
+        verb = "freeze the canary of" if percent == 0 else "set canary traffic of"
+        return f"{verb} {model}: {was} → {percent:g} %", {"percent": percent}
+    on = bool(params.get("on", True))
+    return f"{'route' if on else 'stop routing'} {model}'s low-confidence predictions to human review", {"on": on}
+
+
+async def prepare(db: Database, *, config: Config, clock: Clock, backend_for: BackendFactory, action_id: int) -> None:
+    """Ask the platform what is live and work out the plan (or the versions to pick from), then queue it to be shown
+    to the person who asked; an action no longer planning is left alone. A platform that cannot do it fails the
+    action, and the person is shown why."""
+    async with db.session_scope() as session:
+        action = await session.get(Action, action_id)
+        if action is None or action.status != ActionStatus.PLANNING:
+            return
+        marks = await ledger(session, action.model)
+    settings = model_config(config, action.model)
+    backend = backend_for(action.model, settings)
+    kind = ActionKind(action.kind)
+    try:
+        backend.require(CAPABILITY[kind])
+        state = await backend.describe()
+        async with db.session_scope() as session:
+            await remember_live(session, action.model, state, clock.now())
+            if kind == ActionKind.ROLLBACK and not action.params.get("to"):
+                state = replace(state, previous=await _previous(session, action.model, state, marks))
+        offered: tuple[Candidate, ...] = ()
+        if kind == ActionKind.ROLLBACK and not action.params.get("to") and not state.previous:
+            offered = candidates(state, marks, clock.now())
+        if not offered:
+            summary, plan = _plan(kind, action.model, settings, state, action.params, clock.now(), marks)
+    except ServingError as exc:
+        async with db.session_scope() as session:
+            await _update(session, action_id, params={"backend_name": backend.name})
+        await finish(db, action_id, clock, config, status=ActionStatus.FAILED, error=str(exc), before=None, after=None)
+        async with db.session_scope() as session:
+            await _show(session, action_id, clock.now())
+        return
+    async with db.session_scope() as session:
+        if offered:
+            await _update(
+                session,
+                action_id,
+                status=ActionStatus.CHOOSING,
+                params={
+                    "backend_name": backend.name,
+                    "candidates": [c.version for c in offered],
+                    "candidate_notes": [c.description for c in offered],
+                },
+            )
+        else:
+            await _update(
+                session,
+                action_id,
+                status=ActionStatus.PENDING,
+                version_before=state.live,
+                params={**plan, "summary": summary, "backend_name": backend.name},
+            )
+        await _show(session, action_id, clock.now())
+
+
+async def _update(session: AsyncSession, action_id: int, *, params: dict[str, Any], **fields: Any) -> None:
+    action = await session.get(Action, action_id)
+    assert action is not None
+    action.params = {**action.params, **params}
+    for name, value in fields.items():
+        setattr(action, name, value)
+    session.add(action)
+
+
+async def _show(session: AsyncSession, action_id: int, now: datetime) -> None:
+    """The plan, the versions to pick from, or why it cannot be: shown privately by the Slack side, in the action's
+    own order (after its planning)."""
+    await enqueue(session, kind=OutboxKind.SHOW_PLAN, now=now, subject=f"action:{action_id}", action_id=action_id)

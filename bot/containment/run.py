@@ -1,0 +1,159 @@
+"""Running a confirmed action once, outside any transaction and with a bounded timeout, then finishing it: the
+result on the timeline with the versions before and after, the ledger's mark, the cards refreshed and the
+verification scheduled one SLO window later."""
+
+from __future__ import annotations
+
+from bot import incidents, mrkdwn
+from bot.clock import Clock
+from bot.config import Config
+from bot.containment.actions import ActionKind, ActionStatus, BackendFactory, model_config
+from bot.containment.ledger import Mark, mark, remember_live
+from bot.incidents.timeline import EventKind, record_and_post
+from bot.models import Action, Incident
+from bot.runtime.db import Database
+from bot.runtime.outbox import OutboxKind, enqueue
+from bot.serving import ServingError, ServingState
+
+__all__ = ["execute", "finish"]
+
+
+async def execute(db: Database, *, config: Config, clock: Clock, backend_for: BackendFactory, action_id: int) -> None:
+    """Run a confirmed action once, then record and announce the result."""
+    async with db.session_scope() as session:
+        action = await session.get(Action, action_id)
+        if action is None or action.status != ActionStatus.RUNNING:
+            return
+        interrupted = bool(action.params.get("started_at"))
+        action.params = {**action.params, "started_at": clock.now().isoformat()}
+        session.add(action)
+    backend = backend_for(action.model, model_config(config, action.model))
+    params = action.params
+    if interrupted:
+        try:
+            now_live = (await backend.describe()).live
+        except ServingError as exc:
+            now_live = f"unknown ({exc})"
+        await finish(
+            db,
+            action_id,
+            clock,
+            config,
+            status=ActionStatus.FAILED,
+            error=f"sevbot stopped while this ran; {backend.name} now serves {now_live}. Check, then ask again.",
+            before=action.version_before,
+            after=None,
+        )
+        return
+    try:
+        match ActionKind(action.kind):
+            case ActionKind.ROLLBACK:
+                state = await backend.rollback(str(params["to"]))
+            case ActionKind.FALLBACK:
+                state = await backend.fallback(bool(params["on"]))
+            case ActionKind.CANARY:
+                state = await backend.canary(float(params["percent"]))
+            case ActionKind.REVIEW:
+                state = await backend.review(bool(params["on"]))
+    except ServingError as exc:
+        try:  # a timeout does not say the move did not happen: look, so nobody is told a false "nothing changed"
+            after = (await backend.describe()).live
+        except ServingError:
+            after = None
+        await finish(
+            db,
+            action_id,
+            clock,
+            config,
+            status=ActionStatus.FAILED,
+            error=str(exc),
+            before=action.version_before,
+            after=after,
+        )
+        return
+    async with db.session_scope() as session:
+        await remember_live(session, action.model, state, clock.now())
+    await finish(
+        db,
+        action_id,
+        clock,
+        config,
+        status=ActionStatus.SUCCEEDED,
+        error=None,
+        before=action.version_before,
+        after=state.live,
+        state=state,
+    )
+
+
+async def finish(
+    db: Database,
+    action_id: int,
+    clock: Clock,
+    config: Config,
+    *,
+    status: ActionStatus,
+    error: str | None,
+    before: str | None,
+    after: str | None,
+    state: ServingState | None = None,
+) -> None:
+    now = clock.now()
+    async with db.session_scope() as session:
+        action = await session.get(Action, action_id)
+        assert action is not None
+        action.status, action.error, action.finished_at = status, error, now
+        action.version_before, action.version_after = before, after
+        if state is not None:
+            action.params = {
+                **action.params,
+                "fallback": state.fallback,
+                "canary_percent": state.canary_percent,
+                "review": state.review,
+            }
+        session.add(action)
+        data = {
+            "action_id": action.id,
+            "action": action.kind,
+            "model": action.model,
+            "backend": action.params.get("backend_name", action.backend),
+            "status": status,
+            "before": before,
+            "after": after,
+            "error": error,
+            "confirmed_by": action.confirmed_by,
+            "params": {k: action.params.get(k) for k in ("to", "on", "percent") if k in action.params},
+        }
+        assert action.incident_id is not None, "containment always has an incident (declared first if need be)"
+        if status == ActionStatus.SUCCEEDED and action.kind == ActionKind.ROLLBACK and before and before != after:
+            incident = await session.get(Incident, action.incident_id)
+            await mark(
+                session,
+                model=action.model,
+                version=before,
+                mark=Mark.BAD,
+                now=now,
+                incident_id=action.incident_id,
+                action_id=action.id,
+                reason=mrkdwn.plain(incident.title)[:200] if incident else "",
+                by=action.confirmed_by,
+            )
+        await record_and_post(
+            session, incident_id=action.incident_id, actor=action.requested_by, kind=EventKind.ACTION, at=now, **data
+        )
+        if status == ActionStatus.SUCCEEDED:  # the cards say what was done, and stop offering it
+            await incidents.refresh_alert_cards(session, incident_id=action.incident_id, now=now)
+            await enqueue(session, kind=OutboxKind.REFRESH, incident_id=action.incident_id, now=now)
+        settings = config.model(action.model)
+        if status == ActionStatus.SUCCEEDED and settings is not None and settings.slos:
+            window = max(slo.window for slo in settings.slos.values())
+            await enqueue(  # has it worked? asked once the SLO could have held for its window
+                session,
+                kind=OutboxKind.VERIFY,
+                incident_id=action.incident_id,
+                now=now,
+                subject=f"verify:{action.id}",
+                at=now + window,
+                model=action.model,
+                after_action=action.id,
+            )
