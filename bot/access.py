@@ -12,8 +12,9 @@ everyone, acting on production is not. *Cancel* is for whoever asked for the pla
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass, field
-from typing import Protocol
+from dataclasses import dataclass, field, replace
+from enum import StrEnum
+from typing import Any, Protocol
 
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -40,10 +41,27 @@ class StaticDirectory:
         return self.groups.get(group, frozenset())
 
 
+class Reason(StrEnum):
+    """Why someone may act, or why not (`templates/refused.md.j2` says it)."""
+
+    OWNER = "owner"  # an owner of the model
+    ONCALL = "oncall"  # on-call for the model
+    RESPONDER = "responder"  # a responder in sevbot.yml
+    RESPONDER_GROUP = "responder_group"  # a member of a responder user group (`group`)
+    GIVEN_ROLE = "given_role"  # holds `role` in `incident`, given by `given_by`
+    REQUESTER = "requester"  # who asked for it (cancel)
+    NOT_ENTITLED = "not_entitled"
+
+
 @dataclass(frozen=True, kw_only=True)
 class Verdict:
     allowed: bool
-    because: str  # why allowed ("on-call for cv-detector"), or why not
+    reason: Reason
+    model: str = ""
+    group: str = ""  # the responder group that lets them act
+    role: str = ""  # the role given to them, in `incident`, by `given_by`
+    incident: int | None = None
+    given_by: str = ""
     owners: tuple[str, ...] = ()
     oncall: tuple[str, ...] = ()
     responders: tuple[str, ...] = ()  # user IDs and group IDs as configured
@@ -58,12 +76,13 @@ def _is_group(ref: str) -> bool:
     return ref.startswith("S")
 
 
-async def _responder(config: Config, directory: Directory, user: str) -> str | None:
+async def _responder(config: Config, directory: Directory, user: str) -> dict[str, str] | None:
+    """Why the person is a responder (a Verdict's reason and group), or None."""
     if user in config.responders:
-        return "a responder in sevbot.yml"
+        return {"reason": Reason.RESPONDER, "group": ""}
     for ref in config.responders:
         if _is_group(ref) and user in await directory.members(ref):
-            return f"a member of <!subteam^{ref}>, a responder group"
+            return {"reason": Reason.RESPONDER_GROUP, "group": ref}
     return None
 
 
@@ -114,14 +133,14 @@ async def may_contain(
     settings = config.model(model)
     owners = tuple(settings.owners) if settings else ()
     oncall = tuple(settings.oncall) if settings else ()
-    named = {"owners": owners, "oncall": oncall, "responders": tuple(config.responders)}
+    named: dict[str, Any] = {"owners": owners, "oncall": oncall, "responders": tuple(config.responders), "model": model}
     if user in owners:
-        return Verdict(allowed=True, because=f"an owner of {model}", **named)
+        return Verdict(allowed=True, reason=Reason.OWNER, **named)
     if user in oncall:
-        return Verdict(allowed=True, because=f"on-call for {model}", **named)
+        return Verdict(allowed=True, reason=Reason.ONCALL, **named)
     responder = await _responder(config, directory, user)
     if responder:
-        return Verdict(allowed=True, because=responder, **named)
+        return Verdict(allowed=True, reason=Reason(responder["reason"]), group=responder["group"], **named)
     if incident is not None and incident.id is not None:
         givers = (
             await session.exec(select(RoleAssignment.assigned_by).where(RoleAssignment.incident_id == incident.id))
@@ -130,9 +149,14 @@ async def may_contain(
         role = (await _granted_roles(session, incident, entitled)).get(user)
         if role is not None:
             return Verdict(
-                allowed=True, because=f"{role.role} of INC-{incident.id}, given by <@{role.assigned_by}>", **named
+                allowed=True,
+                reason=Reason.GIVEN_ROLE,
+                role=role.role,
+                incident=incident.id,
+                given_by=role.assigned_by,
+                **named,
             )
-    return Verdict(allowed=False, because="not an owner, on-call, responder or given a role by one", **named)
+    return Verdict(allowed=False, reason=Reason.NOT_ENTITLED, **named)
 
 
 async def may_cancel(
@@ -148,11 +172,5 @@ async def may_cancel(
     """The person who asked may withdraw their own plan; otherwise the containment rule decides."""
     verdict = await may_contain(session, config=config, directory=directory, model=model, incident=incident, user=user)
     if user == requested_by and not verdict.allowed:
-        return Verdict(
-            allowed=True,
-            because="who asked for it",
-            owners=verdict.owners,
-            oncall=verdict.oncall,
-            responders=verdict.responders,
-        )
+        return replace(verdict, allowed=True, reason=Reason.REQUESTER)
     return verdict

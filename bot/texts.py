@@ -15,6 +15,7 @@ from markupsafe import Markup
 
 from bot import mrkdwn, resources
 from bot.clock import utc
+from bot.errors import UserError
 
 __all__ = ["TEMPLATES_DIR", "Texts", "format_duration", "format_near", "format_time"]
 
@@ -125,6 +126,14 @@ class Texts:
 
     def render(self, name: str, **context: Any) -> str:
         return self.env.get_template(name).render(**context).strip()
+
+    def problem(self, error: UserError) -> str:
+        """What a person is told of an error (`user_error.md.j2`), without the usage line."""
+        return self.render("user_error.md.j2", problem=error.problem, **error.values)
+
+    def error(self, error: UserError, *, usage: str | None = None) -> str:
+        """The private answer to an error: the problem, then the usage when there is one."""
+        return self.render("error.md.j2", problem=error.problem, usage=usage, **error.values)
 
     def render_markdown(self, name: str, *, names: dict[str, str], **context: Any) -> str:
         """A Markdown document (not Slack mrkdwn): nothing escaped, people by name, stored text made plain."""

@@ -14,7 +14,7 @@ from slack_bolt.context.ack.async_ack import AsyncAck
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.containment import Refused
-from bot.errors import UserError
+from bot.errors import Problem, UserError
 from bot.runtime.services import Services
 from commands import (
     ack,
@@ -92,13 +92,7 @@ def _incident_command(services: Services):  # type: ignore[no-untyped-def]
         )
         if module is None:
             services.metrics.commands.labels(name="unknown", outcome="refused").inc()
-            await inv.reply(
-                services.texts.render(
-                    "error.md.j2",
-                    message=f"`{name}` is not an /incident command. Try `/incident help`.",
-                    usage=None,
-                )
-            )
+            await inv.reply(services.texts.error(UserError(Problem.UNKNOWN_COMMAND, command=name)))
             return
         try:
             await module.run(inv)
@@ -108,7 +102,7 @@ def _incident_command(services: Services):  # type: ignore[no-untyped-def]
             return
         except UserError as exc:
             services.metrics.commands.labels(name=name, outcome="refused").inc()
-            await inv.error(exc.message, exc.usage if exc.usage is not None else module.USAGE)
+            await inv.error(exc, exc.usage if exc.usage is not None else module.USAGE)
             return
         except Exception:
             services.metrics.commands.labels(name=name, outcome="error").inc()

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from bot import incidents
-from bot.errors import UserError
+from bot.errors import Problem, UserError
 from commands.invocation import Invocation
 
 NAME = "ack"
@@ -13,7 +13,7 @@ SUMMARY = "acknowledge the incident (stops escalation; you become commander if t
 
 async def run(inv: Invocation) -> None:
     if inv.args.strip():
-        raise UserError("`ack` takes no arguments.", usage=USAGE)
+        raise UserError(Problem.TAKES_NO_ARGUMENTS, command="ack", usage=USAGE)
     async with inv.services.db.session_scope() as session:
         incident = await inv.incident_here(session)
         await incidents.acknowledge(session, now=inv.services.clock.now(), incident=incident, user=inv.user)

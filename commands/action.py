@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from bot import incidents, mrkdwn
-from bot.errors import UserError
+from bot.errors import Problem, UserError
 from commands.arguments import user_ref
 from commands.invocation import Invocation
 
@@ -20,7 +20,7 @@ async def run(inv: Invocation) -> None:
         words = words[:-1]
     text = " ".join(words).strip()
     if not text:
-        raise UserError("Say what should be done.", usage=USAGE)
+        raise UserError(Problem.USAGE, need="action_item", usage=USAGE)
     async with inv.services.db.session_scope() as session:
         incident = await inv.incident_here(session)
         await incidents.add_action_item(

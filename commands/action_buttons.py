@@ -15,7 +15,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from bot import containment
 from bot.alerts import groups
 from bot.containment import ActionKind, ActionStatus, Refused
-from bot.errors import UserError
+from bot.errors import Problem, UserError
 from bot.runtime.services import Services
 from bot.slack.blocks import action_plan, as_dicts
 from bot.slack.ids import ActionId
@@ -76,7 +76,7 @@ async def roll_back_from_card(services: Services, body: dict[str, Any], client: 
     async with services.db.session_scope() as session:
         group = await groups.get_group(session, _id(body))
     if group.model is None:
-        raise UserError("This alert names no model to roll back.")
+        raise UserError(Problem.NO_MODEL_NAMED, where="alert")
     asked = await start(
         services,
         model=group.model,

@@ -7,7 +7,7 @@ from typing import TypeVar
 
 from pydantic import BaseModel, ValidationError
 
-from bot.errors import UserError
+from bot.errors import Problem, UserError
 
 __all__ = ["first_word", "parse", "user_ref"]
 
@@ -26,7 +26,7 @@ def user_ref(token: str) -> str:
     """`<@U123|alice>` (how Slack sends a mention) or a bare `U123`."""
     match = _USER.match(token.strip())
     if match is None:
-        raise UserError(f"`{token}` is not a person: mention them, like @alice.")
+        raise UserError(Problem.NOT_A_PERSON, token=token)
     return match.group(1) or match.group(2)
 
 
@@ -36,4 +36,5 @@ def parse(schema: type[M], /, **values: object) -> M:
     except ValidationError as exc:
         first = exc.errors()[0]
         name = ".".join(str(p) for p in first["loc"]) or "arguments"
-        raise UserError(f"{name}: {first['msg'].removeprefix('Value error, ')}") from None
+        detail = first["msg"].removeprefix("Value error, ")
+        raise UserError(Problem.INVALID_ARGUMENT, field=name, detail=detail) from None

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from bot.containment import ActionKind
-from bot.errors import UserError
+from bot.errors import Problem, UserError
 from commands.contain import ask
 from commands.invocation import Invocation
 
@@ -15,11 +15,11 @@ SUMMARY = "set a model's canary traffic (0 freezes the canary); you confirm firs
 async def run(inv: Invocation) -> None:
     words = inv.args.split()
     if len(words) != 2:
-        raise UserError("Say which model and what percent of traffic the canary gets.", usage=USAGE)
+        raise UserError(Problem.USAGE, need="model_percent", usage=USAGE)
     try:
         percent = float(words[1].rstrip("%"))
     except ValueError:
-        raise UserError(f"`{words[1]}` is not a percentage: write a number from 0 to 100.", usage=USAGE) from None
+        raise UserError(Problem.NOT_A_PERCENTAGE, word=words[1], usage=USAGE) from None
     if not 0 <= percent <= 100:
-        raise UserError(f"{percent:g} is not between 0 and 100.", usage=USAGE)
+        raise UserError(Problem.PERCENT_OUT_OF_RANGE, percent=percent, usage=USAGE)
     await ask(inv, model=words[0], kind=ActionKind.CANARY, params={"percent": percent}, usage=USAGE)

@@ -10,9 +10,8 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot import incidents
 from bot.containment import ActionKind
-from bot.errors import UserError
+from bot.errors import Problem, UserError
 from bot.incidents import update_draft
-from bot.models import Role
 from bot.runtime.services import Services
 from bot.slack.blocks import resolve_modal, update_modal
 from bot.slack.ids import ActionId
@@ -23,15 +22,9 @@ __all__ = ["register"]
 
 
 async def take_command(services: Services, body: dict[str, Any], client: AsyncWebClient) -> None:
-    user = body["user"]["id"]
     async with services.db.session_scope() as session:
         incident = await incident_from(session, value_of(body))
-        snap = await incidents.snapshot(session, incident)
-        now = services.clock.now()
-        if snap.commander != user:
-            await incidents.assign_role(session, now=now, incident=incident, role=Role.COMMANDER, user=user, actor=user)
-        if incident.acknowledged_at is None:
-            await incidents.acknowledge(session, now=now, incident=incident, user=user)
+        await incidents.take_command(session, now=services.clock.now(), incident=incident, user=body["user"]["id"])
 
 
 async def acknowledge(services: Services, body: dict[str, Any], client: AsyncWebClient) -> None:
@@ -44,8 +37,7 @@ async def open_update_form(services: Services, body: dict[str, Any], client: Asy
     """The form opens on the playbook's checklist, drafted from the records (`bot.incidents.update_draft`)."""
     async with services.db.session_scope() as session:
         incident = await incident_from(session, value_of(body))
-        if incident.status == "resolved":
-            raise UserError(f"INC-{incident.id} is already resolved.")
+        incidents.check_open(incident)
         snap = await incidents.snapshot(session, incident)
         people = {p for p in (snap.commander, *await update_draft.people(session, incident)) if p}
     names = {p: await services.publisher.poster.user_name(p) for p in sorted(people)}  # cached; not in a transaction
@@ -66,8 +58,7 @@ async def open_update_form(services: Services, body: dict[str, Any], client: Asy
 async def open_resolve_form(services: Services, body: dict[str, Any], client: AsyncWebClient) -> None:
     async with services.db.session_scope() as session:
         incident = await incident_from(session, value_of(body))
-        if incident.status == "resolved":
-            raise UserError(f"INC-{incident.id} is already resolved.")
+        incidents.check_open(incident)
         snap = await incidents.snapshot(session, incident)
     await client.views_open(trigger_id=body["trigger_id"], view=resolve_modal(snap))
 
@@ -76,7 +67,7 @@ async def _contain(services: Services, body: dict[str, Any], kind: ActionKind, p
     async with services.db.session_scope() as session:
         incident = await incident_from(session, value_of(body))
     if not incident.model:
-        raise UserError(f"INC-{incident.id} names no model to act on.")
+        raise UserError(Problem.NO_MODEL_NAMED, where="incident", incident=incident.id)
     asked = await start(
         services,
         model=incident.model,

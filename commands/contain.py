@@ -10,7 +10,7 @@ from bot import containment, serving
 from bot.containment import ActionKind, ActionStatus, Refused
 from bot.containment.target import Asked
 from bot.containment.target import ask as ask_domain
-from bot.errors import UserError
+from bot.errors import Problem, UserError
 from bot.runtime.services import Services
 from commands.invocation import Invocation
 
@@ -51,7 +51,8 @@ def answer(services: Services, asked: Asked) -> str:
     if action.status == ActionStatus.REFUSED:
         raise Refused(
             asked.verdict,
-            what=containment.VERBS[ActionKind(action.kind)],
+            step="request",
+            kind=action.kind,
             model=action.model,
             incident_id=asked.incident.id if asked.incident else None,
         )
@@ -66,7 +67,7 @@ def answer(services: Services, asked: Asked) -> str:
 
 async def ask(inv: Invocation, *, model: str, kind: ActionKind, params: dict[str, Any], usage: str) -> None:
     if not model:
-        raise UserError("Name the model.", usage=usage)
+        raise UserError(Problem.USAGE, need="model", usage=usage)
     asked = await start(inv.services, model=model, kind=kind, user=inv.user, channel=inv.channel, params=params)
     inv.changed()
     await inv.reply(answer(inv.services, asked))

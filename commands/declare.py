@@ -10,6 +10,7 @@ from slack_sdk.errors import SlackApiError
 
 from bot import incidents, mrkdwn
 from bot.config import SEVERITIES
+from bot.errors import Problem, UserError
 from bot.slack.blocks import declare_modal
 from commands.arguments import first_word, parse
 from commands.invocation import Invocation
@@ -45,7 +46,7 @@ async def run(inv: Invocation) -> None:
     model = word if word in config.models else None
     title = after_model if model else rest
     if not title.strip():
-        await inv.error("A title is needed: say what is wrong, in a few words.", USAGE)
+        await inv.error(UserError(Problem.TITLE_NEEDED), USAGE)
         return
     args = parse(DeclareArgs, severity=severity, model=model, title=mrkdwn.from_command(title.strip()))
     async with inv.services.db.session_scope() as session:
@@ -74,7 +75,5 @@ async def _open_form(inv: Invocation) -> None:
         await inv.client.chat_postEphemeral(
             channel=inv.channel,
             user=inv.user,
-            text=inv.render(
-                "error.md.j2", message="Slack would not open the form; declare with arguments instead.", usage=USAGE
-            ),
+            text=inv.services.texts.error(UserError(Problem.FORM_WOULD_NOT_OPEN), usage=USAGE),
         )

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from bot import mrkdwn
-from bot.errors import UserError
+from bot.errors import Problem, UserError
 from bot.incidents import hypotheses
 from bot.incidents.hypotheses import Outcome
 from commands.arguments import first_word
@@ -20,15 +20,11 @@ _OUTCOMES |= {"ruled_out": Outcome.RULED_OUT, "ruledout": Outcome.RULED_OUT, "ru
 async def run(inv: Invocation) -> None:
     word, rest = first_word(inv.args)
     if not word:
-        raise UserError("Say what the hypothesis is, or settle one by its number.", usage=USAGE)
+        raise UserError(Problem.USAGE, need="hypothesis", usage=USAGE)
     outcome_word, why = first_word(rest)
     settling = word.isascii() and word.isdigit() and outcome_word.lower() in _OUTCOMES
     if word.isascii() and word.isdigit() and not settling:
-        raise UserError(
-            f"Settle hypothesis {word} with `confirmed` or `ruled-out`"
-            + (f", not `{outcome_word}`." if outcome_word else "."),
-            usage=USAGE,
-        )
+        raise UserError(Problem.HYPOTHESIS_OUTCOME, number=word, word=outcome_word, usage=USAGE)
     async with inv.services.db.session_scope() as session:
         incident = await inv.incident_here(session)
         if settling:

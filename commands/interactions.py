@@ -20,7 +20,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.containment import Refused
-from bot.errors import UserError
+from bot.errors import Problem, UserError
 from bot.models import Incident
 from bot.runtime.services import Services
 
@@ -55,13 +55,14 @@ def explain(services: Services, exc: UserError) -> str:
     if isinstance(exc, Refused):
         return services.texts.render(
             "refused.md.j2",
-            what=exc.what,
+            step=exc.step,
+            kind=exc.kind,
             model=exc.model,
             verdict=exc.verdict,
             incident_id=exc.incident_id,
             requested_by=exc.requested_by,
         )
-    return services.texts.render("error.md.j2", message=exc.message, usage=None)
+    return services.texts.error(exc)
 
 
 def handler(services: Services, work: Work, *, ack_first: bool = False) -> Handler:
@@ -128,5 +129,5 @@ async def incident_from(session: AsyncSession, value: str, *, where: str = "card
     number = button_id(value)
     incident = await session.get(Incident, number) if number else None
     if incident is None or incident.id is None:
-        raise UserError(f"This {where}'s incident no longer exists.")
+        raise UserError(Problem.INCIDENT_GONE, where=where)
     return incident

@@ -10,7 +10,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot import incidents
-from bot.errors import UserError
+from bot.errors import Problem, UserError
 from bot.models import Incident
 from bot.runtime.services import Services
 
@@ -40,16 +40,13 @@ class Invocation:
         else:
             await self.ack()
 
-    async def error(self, message: str, usage: str | None) -> None:
-        await self.reply(self.render("error.md.j2", message=message, usage=usage))
+    async def error(self, error: UserError, usage: str | None) -> None:
+        await self.reply(self.services.texts.error(error, usage=usage))
 
     async def incident_here(self, session: AsyncSession) -> Incident:
         incident = await incidents.by_channel(session, self.channel)
         if incident is None:
-            raise UserError(
-                f"`/incident {self.name}` works in an incident's channel, and this is not one. "
-                "`/incident list` shows the open incidents."
-            )
+            raise UserError(Problem.NOT_AN_INCIDENT_CHANNEL, command=self.name)
         return incident
 
     def changed(self) -> None:

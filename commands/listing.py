@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from bot import incidents
-from bot.errors import UserError
+from bot.errors import Problem, UserError
 from commands.invocation import Invocation
 
 NAME = "list"
@@ -13,7 +13,7 @@ SUMMARY = "the open incidents (works in any channel)"
 
 async def run(inv: Invocation) -> None:
     if inv.args.strip():
-        raise UserError("`list` takes no arguments.", usage=USAGE)
+        raise UserError(Problem.TAKES_NO_ARGUMENTS, command="list", usage=USAGE)
     async with inv.services.db.session_scope() as session:
         items, total = await incidents.open_snapshots(session)
     await inv.reply(inv.render("incident_list.md.j2", items=items, total=total, now=inv.services.clock.now()))

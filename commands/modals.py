@@ -12,7 +12,7 @@ from slack_bolt.context.ack.async_ack import AsyncAck
 
 from bot import incidents, mrkdwn
 from bot.alerts import groups
-from bot.errors import UserError
+from bot.errors import Problem, UserError
 from bot.models import Incident
 from bot.runtime.services import Services
 from bot.slack.ids import ActionId, BlockId, CallbackId
@@ -26,8 +26,10 @@ Submission = Callable[[Services, str, dict[str, Any]], Awaitable[None]]
 
 
 class FieldError(UserError):
-    def __init__(self, block: BlockId, message: str) -> None:
-        super().__init__(message)
+    """A form field that cannot be taken: said under that field."""
+
+    def __init__(self, block: BlockId, problem: Problem) -> None:
+        super().__init__(problem)
         self.block = block
 
 
@@ -42,7 +44,7 @@ async def _incident(services: Services, session: Any, view: dict[str, Any]) -> I
     raw = view.get("private_metadata", "")
     incident = await session.get(Incident, button_id(raw)) if button_id(raw) else None
     if incident is None:
-        raise UserError("This form's incident no longer exists.")
+        raise UserError(Problem.INCIDENT_GONE, where="form")
     assert isinstance(incident, Incident)
     return incident
 
@@ -51,7 +53,7 @@ async def submit_declare(services: Services, user: str, view: dict[str, Any]) ->
     values = view["state"]["values"]
     title = _value(values, BlockId.TITLE, ActionId.TITLE).strip()
     if not title:
-        raise FieldError(BlockId.TITLE, "Say what is wrong, in a few words.")
+        raise FieldError(BlockId.TITLE, Problem.FORM_TITLE)
     metadata = json.loads(view.get("private_metadata") or "{}")
     async with services.db.session_scope() as session:
         group = await groups.get_group(session, int(metadata["group"])) if metadata.get("group") else None
@@ -73,7 +75,7 @@ async def submit_update(services: Services, user: str, view: dict[str, Any]) -> 
     values = view["state"]["values"]
     text = _value(values, BlockId.TEXT, ActionId.TEXT).strip()
     if not text:
-        raise FieldError(BlockId.TEXT, "Say what changed.")
+        raise FieldError(BlockId.TEXT, Problem.FORM_UPDATE)
     async with services.db.session_scope() as session:
         incident = await _incident(services, session, view)
         await incidents.post_update(
@@ -92,7 +94,7 @@ async def submit_update(services: Services, user: str, view: dict[str, Any]) -> 
 async def submit_resolve(services: Services, user: str, view: dict[str, Any]) -> None:
     summary = _value(view["state"]["values"], BlockId.SUMMARY, ActionId.SUMMARY).strip()
     if not summary:
-        raise FieldError(BlockId.SUMMARY, "Say what happened and what fixed it.")
+        raise FieldError(BlockId.SUMMARY, Problem.FORM_SUMMARY)
     async with services.db.session_scope() as session:
         incident = await _incident(services, session, view)
         await incidents.resolve(
@@ -103,7 +105,7 @@ async def submit_resolve(services: Services, user: str, view: dict[str, Any]) ->
 async def submit_dismiss(services: Services, user: str, view: dict[str, Any]) -> None:
     reason = _value(view["state"]["values"], BlockId.REASON, ActionId.REASON).strip()
     if not reason:
-        raise FieldError(BlockId.REASON, "Say why this is noise.")
+        raise FieldError(BlockId.REASON, Problem.FORM_REASON)
     raw = view.get("private_metadata", "")
     async with services.db.session_scope() as session:
         group = await groups.get_group(session, button_id(raw))
@@ -117,10 +119,10 @@ def _handler(services: Services, work: Submission, default_block: BlockId) -> Ca
         try:
             await work(services, body["user"]["id"], view)
         except FieldError as exc:
-            await ack(response_action="errors", errors={exc.block: exc.message})
+            await ack(response_action="errors", errors={exc.block: mrkdwn.plain(services.texts.problem(exc))})
             return
         except UserError as exc:
-            await ack(response_action="errors", errors={default_block: mrkdwn.plain(exc.message)})
+            await ack(response_action="errors", errors={default_block: mrkdwn.plain(services.texts.problem(exc))})
             return
         except Exception:  # said under the form and logged: Slack gets an answer, never a 500
             log.exception("form submission failed")

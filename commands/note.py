@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from bot import incidents, mrkdwn
-from bot.errors import UserError
+from bot.errors import Problem, UserError
 from commands.arguments import first_word
 from commands.invocation import Invocation
 
@@ -17,7 +17,7 @@ async def run(inv: Invocation) -> None:
     rca = word.lower() == "rca"
     text = rest if rca else inv.args
     if not text.strip():
-        raise UserError("The note is empty.", usage=USAGE)
+        raise UserError(Problem.TEXT_EMPTY, what="note", usage=USAGE)
     async with inv.services.db.session_scope() as session:
         incident = await inv.incident_here(session)
         await incidents.add_note(

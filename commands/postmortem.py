@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.errors import UserError
+from bot.errors import Problem, UserError
 from bot.reports import postmortem
 from commands.invocation import Invocation
 
@@ -13,7 +13,7 @@ SUMMARY = "draft the postmortem from the timeline (a Markdown file, with the met
 
 async def run(inv: Invocation) -> None:
     if inv.args.strip():
-        raise UserError("`postmortem` takes no arguments.", usage=USAGE)
+        raise UserError(Problem.TAKES_NO_ARGUMENTS, command="postmortem", usage=USAGE)
     async with inv.services.db.session_scope() as session:
         incident = await inv.incident_here(session)
         assert incident.id is not None

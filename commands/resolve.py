@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from bot import incidents, mrkdwn
-from bot.errors import UserError
+from bot.errors import Problem, UserError
 from commands.invocation import Invocation
 
 NAME = "resolve"
@@ -13,7 +13,7 @@ SUMMARY = "resolve the incident with a summary of what happened and what fixed i
 
 async def run(inv: Invocation) -> None:
     if not inv.args.strip():
-        raise UserError("A resolution needs a summary: what happened and what fixed it.", usage=USAGE)
+        raise UserError(Problem.USAGE, need="summary", usage=USAGE)
     async with inv.services.db.session_scope() as session:
         incident = await inv.incident_here(session)
         await incidents.resolve(

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from bot.containment import ActionKind
-from bot.errors import UserError
+from bot.errors import Problem, UserError
 from commands.contain import ask
 from commands.invocation import Invocation
 
@@ -15,6 +15,6 @@ SUMMARY = "route a model's low-confidence predictions to human review (`off` sto
 async def run(inv: Invocation) -> None:
     words = inv.args.split()
     if len(words) not in (1, 2) or (len(words) == 2 and words[1].lower() not in ("on", "off")):
-        raise UserError("Say which model, and optionally `on` or `off`.", usage=USAGE)
+        raise UserError(Problem.USAGE, need="model_on_off", usage=USAGE)
     on = len(words) == 1 or words[1].lower() == "on"
     await ask(inv, model=words[0], kind=ActionKind.REVIEW, params={"on": on}, usage=USAGE)

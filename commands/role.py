@@ -5,7 +5,7 @@ from __future__ import annotations
 from pydantic import BaseModel
 
 from bot import incidents
-from bot.errors import UserError
+from bot.errors import Problem, UserError
 from bot.models import Role
 from commands.arguments import first_word, parse, user_ref
 from commands.invocation import Invocation
@@ -24,9 +24,9 @@ async def run(inv: Invocation) -> None:
     role_word, rest = first_word(inv.args)
     person, extra = first_word(rest)
     if not role_word or not person or extra:
-        raise UserError("Name one role and one person.", usage=USAGE)
+        raise UserError(Problem.USAGE, need="role_person", usage=USAGE)
     if role_word.lower() not in {r.value for r in Role}:
-        raise UserError(f"`{role_word}` is not a role: use commander, ops, ml-owner or comms.", usage=USAGE)
+        raise UserError(Problem.NOT_A_ROLE, word=role_word, usage=USAGE)
     args = parse(RoleArgs, role=role_word.lower(), user=user_ref(person))
     async with inv.services.db.session_scope() as session:
         incident = await inv.incident_here(session)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from bot import incidents, mrkdwn
-from bot.errors import UserError
+from bot.errors import Problem, UserError
 from commands.arguments import first_word
 from commands.invocation import Invocation
 
@@ -15,7 +15,7 @@ SUMMARY = "change the severity"
 async def run(inv: Invocation) -> None:
     wanted, why = first_word(inv.args)
     if not wanted:
-        raise UserError("Give the new severity, and why if you can.", usage=USAGE)
+        raise UserError(Problem.USAGE, need="severity", usage=USAGE)
     async with inv.services.db.session_scope() as session:
         incident = await inv.incident_here(session)
         await incidents.change_severity(

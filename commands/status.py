@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from bot import incidents
-from bot.errors import UserError
+from bot.errors import Problem, UserError
 from commands.invocation import Invocation
 
 NAME = "status"
@@ -14,7 +14,7 @@ SUMMARY = "show the incident's state, or set its status"
 async def run(inv: Invocation) -> None:
     wanted = inv.args.strip().lower()
     if " " in wanted:
-        raise UserError("Give one status.", usage=USAGE)
+        raise UserError(Problem.USAGE, need="one_status", usage=USAGE)
     now = inv.services.clock.now()
     async with inv.services.db.session_scope() as session:
         incident = await inv.incident_here(session)

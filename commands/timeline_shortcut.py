@@ -9,7 +9,7 @@ from slack_bolt.async_app import AsyncApp
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot import incidents, mrkdwn
-from bot.errors import UserError
+from bot.errors import Problem, UserError
 from bot.reports import postmortem
 from bot.runtime.services import Services
 from bot.slack.ids import ActionId, CallbackId
@@ -31,9 +31,9 @@ async def add_to_timeline(services: Services, body: dict[str, Any], client: Asyn
     async with services.db.session_scope() as session:
         incident = await incidents.by_channel(session, body["channel"]["id"])
         if incident is None:
-            raise UserError("Add to timeline works on messages in an incident's channel.")
+            raise UserError(Problem.SHORTCUT_OUTSIDE_INCIDENT)
         if not str(message.get("text") or "").strip():
-            raise UserError("That message has no text to add.")
+            raise UserError(Problem.SHORTCUT_NO_TEXT)
         await incidents.add_note(
             session,
             now=services.clock.now(),

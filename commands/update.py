@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from bot import incidents, mrkdwn
-from bot.errors import UserError
+from bot.errors import Problem, UserError
 from commands.invocation import Invocation
 
 NAME = "update"
@@ -13,7 +13,7 @@ SUMMARY = "post a status update (the next one falls due per the severity's caden
 
 async def run(inv: Invocation) -> None:
     if not inv.args.strip():
-        raise UserError("Say what changed: the update's text is empty.", usage=USAGE)
+        raise UserError(Problem.USAGE, need="update", usage=USAGE)
     async with inv.services.db.session_scope() as session:
         incident = await inv.incident_here(session)
         await incidents.post_update(

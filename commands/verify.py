@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from bot import containment
-from bot.errors import UserError
+from bot.errors import Problem, UserError
 from bot.runtime.outbox import OutboxKind, enqueue
 from commands.invocation import Invocation
 
@@ -15,15 +15,15 @@ SUMMARY = "check the model's SLOs over their windows: recovered, not recovered o
 async def run(inv: Invocation) -> None:
     words = inv.args.split()
     if len(words) > 1:
-        raise UserError("`verify` takes at most a model.", usage=USAGE)
+        raise UserError(Problem.USAGE, need="at_most_a_model", usage=USAGE)
     async with inv.services.db.session_scope() as session:
         incident = await inv.incident_here(session)
         model = words[0] if words else incident.model
         if not model:
-            raise UserError("This incident names no model: say which one.", usage=USAGE)
+            raise UserError(Problem.NO_MODEL_NAMED, where="verify", usage=USAGE)
         settings = containment.model_config(inv.services.config, model)
         if not settings.slos:
-            raise UserError(f"`{model}` has no SLOs in sevbot.yml to verify.")
+            raise UserError(Problem.NO_SLOS, model=model)
         await enqueue(
             session,
             kind=OutboxKind.VERIFY,

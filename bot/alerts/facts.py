@@ -13,7 +13,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.clock import utc
 from bot.config import SLO, Config, ModelConfig
-from bot.models import Alert, Incident
+from bot.models import Alert, AlertStatus, Incident
 from bot.triage import Facts, psi, sustained_breach
 from bot.triage.kinds import KINDS, kind_of, plural
 
@@ -40,7 +40,7 @@ def _largest(alerts: Sequence[Alert], key: str) -> float | None:
 
 
 def facts_for(alerts: Sequence[Alert], *, model: ModelConfig | None, now: datetime) -> Facts:
-    firing = [a for a in alerts if a.status == "firing"] or list(alerts)
+    firing = [a for a in alerts if a.status == AlertStatus.FIRING] or list(alerts)
     metric = Counter(a.metric for a in firing).most_common(1)[0][0] if firing else None
     about = [a for a in firing if a.metric == metric] or firing
     slo = _slo(metric, model, about)
@@ -126,10 +126,10 @@ def natural_key(value: str) -> list[Any]:
 
 def scope_of(alerts: Sequence[Alert], *, model: ModelConfig | None, now: datetime, shown: int = 12) -> str:
     """What the firing alerts say about scope, for a person to start from: `16 of 40 cameras in breach: cam-23, …`."""
-    if not any(a.status == "firing" for a in alerts):
+    if not any(a.status == AlertStatus.FIRING for a in alerts):
         return ""
     facts = facts_for(alerts, model=model, now=now)
-    firing = [a for a in alerts if a.status == "firing" and a.metric == facts.metric]
+    firing = [a for a in alerts if a.status == AlertStatus.FIRING and a.metric == facts.metric]
     names = sorted({str(a.details["slice_value"]) for a in firing if a.details.get("slice_value")}, key=natural_key)
     if not facts.slices_in_breach:
         return f"{facts.model or 'the model'}: {facts.metric or 'its metric'} on all traffic"

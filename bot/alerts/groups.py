@@ -7,7 +7,7 @@ from datetime import datetime
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot.errors import UserError
+from bot.errors import Problem, UserError
 from bot.incidents.timeline import EventKind, record
 from bot.models import Alert, AlertGroup, AlertGroupStatus, Incident
 from bot.runtime.outbox import OutboxKind, enqueue, group_subject
@@ -20,14 +20,13 @@ ACTIVE = (AlertGroupStatus.OPEN, AlertGroupStatus.ACKNOWLEDGED)
 async def get_group(session: AsyncSession, group_id: int) -> AlertGroup:
     group = await session.get(AlertGroup, group_id) if 0 < group_id < 2**63 else None
     if group is None:
-        raise UserError("This alert card no longer exists.")
+        raise UserError(Problem.ALERT_GONE)
     return group
 
 
 def check_active(group: AlertGroup) -> None:
     if group.status not in ACTIVE:
-        done = {"dismissed": "was dismissed", "declared": f"became INC-{group.incident_id}", "resolved": "has resolved"}
-        raise UserError(f"This alert {done.get(group.status, group.status)} already.")
+        raise UserError(Problem.ALERT_ALREADY, status=group.status, incident=group.incident_id)
 
 
 async def _changed(session: AsyncSession, group: AlertGroup, now: datetime) -> None:
@@ -38,7 +37,7 @@ async def _changed(session: AsyncSession, group: AlertGroup, now: datetime) -> N
 async def acknowledge_group(session: AsyncSession, *, group: AlertGroup, user: str, now: datetime) -> None:
     check_active(group)
     if group.status == AlertGroupStatus.ACKNOWLEDGED:
-        raise UserError(f"<@{group.acted_by}> already acknowledged this alert.")
+        raise UserError(Problem.ALERT_ACKNOWLEDGED, person=group.acted_by)
     group.status, group.acted_by, group.acted_at = AlertGroupStatus.ACKNOWLEDGED, user, now
     await _changed(session, group, now)
 
@@ -47,7 +46,7 @@ async def dismiss_group(session: AsyncSession, *, group: AlertGroup, user: str, 
     check_active(group)
     reason = reason.strip()
     if not reason:
-        raise UserError("Say why this is noise: the reason is kept for tuning the alert.")
+        raise UserError(Problem.DISMISS_NEEDS_REASON)
     group.status, group.acted_by, group.acted_at, group.reason = AlertGroupStatus.DISMISSED, user, now, reason[:1000]
     await _changed(session, group, now)
 

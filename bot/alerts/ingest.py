@@ -24,7 +24,7 @@ from bot.alerts.storms import join_storm, storm_subject
 from bot.config import Config
 from bot.incidents import timeline
 from bot.incidents.timeline import EventKind
-from bot.models import Alert, AlertGroup, AlertGroupStatus, Incident, IncidentStatus
+from bot.models import Alert, AlertGroup, AlertGroupStatus, AlertStatus, Incident, IncidentStatus
 from bot.runtime.outbox import OutboxKind, enqueue, group_subject
 from bot.triage import triage
 
@@ -143,7 +143,7 @@ async def _upsert(
             else:
                 news = row.status != alert.status
                 result.updated += 1
-            if news and alert.status == "resolved":
+            if news and AlertStatus(alert.status) == AlertStatus.RESOLVED:
                 result.resolved += 1
             _fill(row, alert, now)
             session.add(row)
@@ -188,7 +188,7 @@ async def _ingest_key(
         await _recount(session, {row.group_id for row, news in rows if news and row.group_id}, now)
         return
     if group is None:
-        if not any(row.status == "firing" for row, _ in rows):  # resolutions for a card already declared or closed
+        if not any(row.status == AlertStatus.FIRING for row, _ in rows):  # resolutions for a card declared or closed
             await _recount(session, {row.group_id for row, news in rows if news and row.group_id}, now)
             return
         group = AlertGroup(
@@ -214,7 +214,7 @@ async def _ingest_key(
         fallback=model_config.fallback if model_config else None,
     )
     group.severity, group.triage = decided.severity, decided.as_dict()
-    group.firing = sum(a.status == "firing" for a in members)
+    group.firing = sum(a.status == AlertStatus.FIRING for a in members)
     group.resolved = len(members) - group.firing
     group.updated_at = now
     if group.firing == 0:
@@ -238,7 +238,11 @@ async def _ingest_key(
         )
         group.status, group.incident_id = AlertGroupStatus.DECLARED, declared.id
         await _attach(
-            session, incident=declared, rows=[(a, a.status == "firing") for a in members], now=now, digest=False
+            session,
+            incident=declared,
+            rows=[(a, a.status == AlertStatus.FIRING) for a in members],
+            now=now,
+            digest=False,
         )
         for result in results:
             result.declared.append(declared.id)  # type: ignore[arg-type]
@@ -261,7 +265,7 @@ async def _recount(session: AsyncSession, group_ids: set[int | None], now: datet
         if group is None:
             continue
         members = (await session.exec(select(Alert.status).where(Alert.group_id == group_id))).all()
-        group.firing = sum(status == "firing" for status in members)
+        group.firing = sum(status == AlertStatus.FIRING for status in members)
         group.resolved = len(members) - group.firing
         group.updated_at = now
         session.add(group)

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 from bot.containment.actions import (
     CAPABILITY,
-    VERBS,
     ActionKind,
     ActionStatus,
     BackendFactory,
@@ -27,7 +26,6 @@ from bot.containment.run import execute
 
 __all__ = [
     "CAPABILITY",
-    "VERBS",
     "ActionKind",
     "ActionStatus",
     "BackendFactory",

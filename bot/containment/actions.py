@@ -12,14 +12,13 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.access import Verdict
 from bot.config import Config, ModelConfig
-from bot.errors import UserError
+from bot.errors import Problem, UserError
 from bot.models import Action, Incident, IncidentStatus
 from bot.runtime.outbox import OutboxKind, enqueue
 from bot.serving import Backend, Capability
 
 __all__ = [
     "CAPABILITY",
-    "VERBS",
     "ActionKind",
     "ActionStatus",
     "BackendFactory",
@@ -33,14 +32,23 @@ BackendFactory = Callable[[str, ModelConfig], Backend]
 
 
 class Refused(UserError):
-    """Someone not entitled tried to act; the message says who may and how to get access."""
+    """Someone not entitled tried to act (`step`: request, pick, confirm or cancel an action of `kind`); the message
+    (`templates/refused.md.j2`) says who may and how to get access."""
 
     def __init__(
-        self, verdict: Verdict, *, what: str, model: str, incident_id: int | None, requested_by: str | None = None
+        self,
+        verdict: Verdict,
+        *,
+        step: str,
+        kind: str,
+        model: str,
+        incident_id: int | None,
+        requested_by: str | None = None,
     ) -> None:
-        super().__init__(f"You may not {what}.")
+        super().__init__(Problem.REFUSED, step=step, kind=kind, model=model)
         self.verdict = verdict
-        self.what = what
+        self.step = step
+        self.kind = kind
         self.model = model
         self.incident_id = incident_id
         self.requested_by = requested_by
@@ -51,14 +59,6 @@ class ActionKind(StrEnum):
     FALLBACK = "fallback"
     CANARY = "canary"
     REVIEW = "review"
-
-
-VERBS = {
-    ActionKind.ROLLBACK: "roll back",
-    ActionKind.FALLBACK: "switch to the fallback of",
-    ActionKind.CANARY: "change the canary of",
-    ActionKind.REVIEW: "change human review of",
-}
 
 
 class ActionStatus(StrEnum):
@@ -83,8 +83,7 @@ CAPABILITY = {
 def model_config(config: Config, model: str) -> ModelConfig:
     found = config.model(model)
     if found is None:
-        known = ", ".join(f"`{m}`" for m in sorted(config.models)) or "none"
-        raise UserError(f"`{model}` is not a model in sevbot.yml (models: {known}).")
+        raise UserError(Problem.UNKNOWN_MODEL, model=model, known=sorted(config.models))
     return found
 
 

@@ -13,7 +13,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from bot.access import Directory, may_cancel, may_contain
 from bot.config import Config
 from bot.containment.actions import ActionKind, ActionStatus, Refused, model_config, queue
-from bot.errors import UserError
+from bot.errors import Problem, UserError
 from bot.incidents.timeline import EventKind, record
 from bot.models import Action, Incident
 from bot.runtime.outbox import OutboxKind
@@ -75,11 +75,9 @@ async def pick(
     )
     if not verdict.allowed:
         await _refused(session, action, incident, user=user, step="pick", now=now)
-        return Refused(
-            verdict, what="pick the version to roll back", model=action.model, incident_id=action.incident_id
-        )
+        return Refused(verdict, step="pick", kind=action.kind, model=action.model, incident_id=action.incident_id)
     if version not in (action.params.get("candidates") or []):
-        raise UserError(f"{version} was not one of the versions offered.")
+        raise UserError(Problem.NOT_OFFERED, version=version)
     won = await session.exec(
         update(Action)
         .where(col(Action.id) == action_id, col(Action.status) == ActionStatus.CHOOSING)
@@ -87,7 +85,7 @@ async def pick(
     )
     await session.refresh(action)
     if won.rowcount != 1:
-        raise UserError(_already(action))
+        raise _already(action)
     await queue(session, action, OutboxKind.PLAN_ACTION, now)
     return action
 
@@ -103,9 +101,7 @@ async def confirm(
     )
     if not verdict.allowed:
         await _refused(session, action, incident, user=user, step="confirm", now=now)
-        return Refused(
-            verdict, what=f"confirm this {action.kind} of", model=action.model, incident_id=action.incident_id
-        )
+        return Refused(verdict, step="confirm", kind=action.kind, model=action.model, incident_id=action.incident_id)
     if action.params.get("known_bad") and not action.params.get("bad_confirmed_by"):
         first = await session.exec(  # the first Confirm only acknowledges the warning
             update(Action)
@@ -114,7 +110,7 @@ async def confirm(
         )
         await session.refresh(action)
         if first.rowcount != 1:
-            raise UserError(_already(action))
+            raise _already(action)
         return action
     won = await session.exec(
         update(Action)
@@ -123,7 +119,7 @@ async def confirm(
     )
     if won.rowcount != 1:
         await session.refresh(action)
-        raise UserError(_already(action))
+        raise _already(action)
     await session.refresh(action)
     await queue(session, action, OutboxKind.RUN_ACTION, now)
     return action
@@ -147,7 +143,8 @@ async def cancel(
         await _refused(session, action, incident, user=user, step="cancel", now=now)
         return Refused(
             verdict,
-            what=f"cancel this {action.kind} of",
+            step="cancel",
+            kind=action.kind,
             requested_by=action.requested_by,
             model=action.model,
             incident_id=action.incident_id,
@@ -159,16 +156,16 @@ async def cancel(
     )
     await session.refresh(action)
     if won.rowcount != 1:
-        raise UserError(_already(action))
+        raise _already(action)
     return action
 
 
 async def _pending(session: AsyncSession, action_id: int) -> tuple[Action, Incident | None]:
     action = await session.get(Action, action_id) if 0 < action_id < 2**63 else None
     if action is None:
-        raise UserError("This action no longer exists.")
+        raise UserError(Problem.ACTION_GONE)
     if action.status not in (ActionStatus.PENDING, ActionStatus.CHOOSING):
-        raise UserError(_already(action))
+        raise _already(action)
     incident = await session.get(Incident, action.incident_id) if action.incident_id else None
     return action, incident
 
@@ -195,11 +192,6 @@ async def _refused(
     )
 
 
-def _already(action: Action) -> str:
-    who = f"<@{action.confirmed_by}>" if action.confirmed_by else "someone"
-    return {
-        ActionStatus.RUNNING: f"{who} already confirmed this; it is running.",
-        ActionStatus.SUCCEEDED: f"{who} already confirmed this; it is done.",
-        ActionStatus.FAILED: "This action already ran and failed; ask again to retry.",
-        ActionStatus.CANCELLED: f"{who} cancelled this.",
-    }.get(ActionStatus(action.status), f"This action is {action.status}.")
+def _already(action: Action) -> UserError:
+    """Someone else's click got there first: who, and what became of the action."""
+    return UserError(Problem.ACTION_ALREADY, status=str(action.status), person=action.confirmed_by)

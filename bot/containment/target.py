@@ -23,10 +23,9 @@ from bot.config import Config
 from bot.containment.actions import ActionKind, ActionStatus, model_config, open_incident_for
 from bot.containment.confirm import request
 from bot.containment.offers import in_place, move_of
-from bot.errors import UserError
+from bot.errors import Problem, UserError
 from bot.models import Action, AlertGroup, AlertGroupStatus, Incident, IncidentStatus
 from bot.runtime.outbox import OutboxKind, enqueue
-from bot.texts import format_time
 
 __all__ = [
     "Asked",
@@ -44,17 +43,19 @@ class Asked:
     verdict: Verdict
 
 
-async def what_happened(session: AsyncSession, incident: Incident) -> str:
-    """ "INC-1 was resolved at 04:47 UTC; cv-detector was rolled back 2.0.0 → 1.8.2 by <@U0004> at 03:20 UTC"."""
-    said = f"INC-{incident.id} was resolved"
-    if incident.resolved_at is not None:
-        said += f" at {format_time(incident.resolved_at)}"
-    done = await containment_done(session, incident)
-    return said + (f"; {'; '.join(done)}" if done else "")
+async def what_happened(session: AsyncSession, incident: Incident) -> dict[str, Any]:
+    """How an incident ended, as data a template says (`_containment.md.j2`'s `over`): when it was resolved, and
+    each containment action that succeeded."""
+    return {
+        "incident": incident.id,
+        "resolved_at": incident.resolved_at.isoformat() if incident.resolved_at else None,
+        "done": await containment_done(session, incident),
+    }
 
 
-async def containment_done(session: AsyncSession, incident: Incident) -> list[str]:
-    """Each containment action that succeeded on the incident, who confirmed it and when, in order."""
+async def containment_done(session: AsyncSession, incident: Incident) -> list[dict[str, Any]]:
+    """Each containment action that succeeded on the incident, who confirmed it and when, in order (as data: the
+    templates say it, see `_containment.md.j2`'s `move`)."""
     done = await session.exec(
         select(Action)
         .where(Action.incident_id == incident.id, Action.status == ActionStatus.SUCCEEDED)
@@ -63,26 +64,29 @@ async def containment_done(session: AsyncSession, incident: Incident) -> list[st
     return [_move(action) for action in done.all()]
 
 
-def _move(action: Action) -> str:
-    who = f" by <@{action.confirmed_by}>" if action.confirmed_by else ""
-    when = f" at {format_time(action.finished_at)}" if action.finished_at else ""
-    if action.kind == ActionKind.ROLLBACK:
-        return f"{action.model} was rolled back {action.version_before} → {action.version_after}{who}{when}"
-    return f"{action.params.get('summary') or f'{action.kind} of {action.model}'}{who}{when}"
+def _move(action: Action) -> dict[str, Any]:
+    return {
+        "kind": action.kind,
+        "model": action.model,
+        "before": action.version_before,
+        "after": action.version_after,
+        "summary": action.params.get("summary") or "",
+        "by": action.confirmed_by,
+        "at": action.finished_at.isoformat() if action.finished_at else None,
+    }
 
 
-async def _stale(session: AsyncSession, group: AlertGroup) -> str | None:
-    """Why a card's button no longer leads anywhere, or None if it still does."""
+async def _check_not_stale(session: AsyncSession, group: AlertGroup) -> None:
+    """Refuses, saying why, a card's button that no longer leads anywhere."""
     if group.incident_id is not None:
         incident = await session.get(Incident, group.incident_id)
         if incident is not None and incident.status == IncidentStatus.RESOLVED:
-            return f"This alert became INC-{incident.id}, which is over: {await what_happened(session, incident)}."
-        return None
+            raise UserError(Problem.ALERT_BECAME_OVER, over=await what_happened(session, incident))
+        return
     if group.status == AlertGroupStatus.DISMISSED:
-        return f"This alert was dismissed as noise by <@{group.acted_by}>: {group.reason or 'no reason given'}."
+        raise UserError(Problem.ALERT_DISMISSED, person=group.acted_by, reason=group.reason)
     if group.status == AlertGroupStatus.RESOLVED:
-        return "Every alert on this card has resolved since; nothing is firing to act on."
-    return None
+        raise UserError(Problem.ALERT_RESOLVED)
 
 
 async def _open_group(session: AsyncSession, model: str) -> AlertGroup | None:
@@ -100,12 +104,10 @@ async def _target(
     here = await incidents.by_channel(session, channel)
     if here is not None:
         if here.status == IncidentStatus.RESOLVED:
-            raise UserError(f"{await what_happened(session, here)}. Declare a new incident to act again.")
+            raise UserError(Problem.INCIDENT_OVER, over=await what_happened(session, here))
         return here, None
     if group is not None:
-        stale = await _stale(session, group)
-        if stale:
-            raise UserError(stale)
+        await _check_not_stale(session, group)
     found = await open_incident_for(session, model)
     if found is not None:
         return found, None
@@ -115,10 +117,7 @@ async def _target(
             return became, None
     group = group or await _open_group(session, model)
     if group is None:
-        raise UserError(
-            f"`{model}` has no open incident and no firing alert to declare one from. "
-            f"Declare one first: `/incident declare <sev1..sev4> {model} <title>`."
-        )
+        raise UserError(Problem.NOTHING_TO_ACT_ON, model=model)
     return None, group
 
 
@@ -145,11 +144,8 @@ async def ask(
     group = await groups.get_group(session, group_id) if group_id is not None else None
     incident, from_group = await _target(session, model=model, channel=channel, group=group)
     if from_card and incident is not None and move_of(kind, params) in await in_place(session, incident):
-        done = "; ".join(await containment_done(session, incident))
-        raise UserError(
-            f"Already done in INC-{incident.id}: {done}. A card does not do it again; "
-            f"to go further, say so: `/incident {kind} {model} …`."
-        )
+        done = await containment_done(session, incident)
+        raise UserError(Problem.ALREADY_DONE, incident=incident.id, done=done, kind=str(kind), model=model)
     verdict = await may_contain(session, config=config, directory=directory, model=model, incident=incident, user=user)
     declared = False
     if verdict.allowed and incident is None:

@@ -1,31 +1,42 @@
-"""The incident lifecycle: declare, roles, acknowledge, update, note, status, severity, resolve.
+"""Incidents: the lifecycle (declare, roles, acknowledge, take command, update, note, status, severity, resolve), the
+timeline every change writes, the update cadence and escalation, hypotheses, the update form's draft and channel
+names.
 
 Each function takes `*, session` and only flushes: the caller's transaction holds the change, its timeline
-event and the Slack work it implies (the outbox), so either all of it happens or none of it does.
+event and the work it implies (the outbox), so either all of it happens or none of it does.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass
-from datetime import datetime, timedelta
-from typing import Any
-
-import sqlalchemy as sa
-from sqlmodel import col, select
-from sqlmodel.ext.asyncio.session import AsyncSession
-
-from bot.config import SEVERITIES, Config
-from bot.errors import UserError
-from bot.incidents import timeline
-from bot.incidents.timeline import EventKind, record, record_and_post
-from bot.models import AlertGroup, Incident, IncidentStatus, Role, RoleAssignment, TimelineEvent
-from bot.runtime.outbox import OutboxKind, enqueue, group_subject
+from bot.incidents.lifecycle import (
+    acknowledge,
+    add_action_item,
+    add_note,
+    assign_role,
+    change_severity,
+    change_status,
+    declare,
+    post_update,
+    resolve,
+    take_command,
+)
+from bot.incidents.records import (
+    SYSTEM_ACTOR,
+    IncidentSnapshot,
+    by_channel,
+    check_open,
+    check_text,
+    open_incidents,
+    open_snapshots,
+    refresh_alert_cards,
+    snapshot,
+)
 
 __all__ = [
     "SYSTEM_ACTOR",
     "IncidentSnapshot",
     "acknowledge",
+    "add_action_item",
     "add_note",
     "assign_role",
     "by_channel",
@@ -37,441 +48,8 @@ __all__ = [
     "open_incidents",
     "open_snapshots",
     "post_update",
+    "refresh_alert_cards",
     "resolve",
     "snapshot",
+    "take_command",
 ]
-
-SYSTEM_ACTOR = "sevbot"
-MAX_TITLE = 300
-MAX_TEXT = 2900  # leaves room in a 3,000-character section for the words around it
-SETTABLE_STATUSES = (IncidentStatus.INVESTIGATING, IncidentStatus.IDENTIFIED, IncidentStatus.MONITORING)
-
-
-@dataclass(frozen=True, kw_only=True)
-class IncidentSnapshot:
-    incident: Incident
-    roles: dict[Role, list[str]]
-
-    @property
-    def commander(self) -> str | None:
-        holders = self.roles.get(Role.COMMANDER) or []
-        return holders[0] if holders else None
-
-    @property
-    def ref(self) -> str:
-        return f"INC-{self.incident.id}"
-
-
-def _id(incident: Incident) -> int:
-    assert incident.id is not None, "incident not flushed"
-    return incident.id
-
-
-def check_text(text: str, what: str, limit: int = MAX_TEXT) -> str:
-    text = text.strip()
-    if not text:
-        raise UserError(f"The {what} is empty.")
-    if len(text) > limit:
-        raise UserError(f"The {what} is {len(text):,} characters long; the most is {limit:,}.")
-    return text
-
-
-def check_open(incident: Incident) -> None:
-    if incident.status == IncidentStatus.RESOLVED:
-        raise UserError(f"INC-{incident.id} is already resolved.")
-
-
-def _next_update(config: Config, severity: str, now: datetime) -> datetime | None:
-    every = config.policy(severity).update_every
-    return now + every if every else None
-
-
-async def _current_roles(session: AsyncSession, incident_id: int) -> list[RoleAssignment]:
-    result = await session.exec(
-        select(RoleAssignment)
-        .where(RoleAssignment.incident_id == incident_id, col(RoleAssignment.ended_at).is_(None))
-        .order_by(col(RoleAssignment.id))
-    )
-    return list(result.all())
-
-
-async def snapshot(session: AsyncSession, incident: Incident) -> IncidentSnapshot:
-    roles: dict[Role, list[str]] = {}
-    for assignment in await _current_roles(session, _id(incident)):
-        roles.setdefault(Role(assignment.role), []).append(assignment.user_id)
-    return IncidentSnapshot(incident=incident, roles=roles)
-
-
-async def open_snapshots(session: AsyncSession, *, most: int = 50) -> tuple[list[IncidentSnapshot], int]:
-    """The newest open incidents with their roles, and how many are open: three small queries whatever their number
-    (only the `most` newest are loaded)."""
-    is_open = Incident.status != IncidentStatus.RESOLVED
-    total = (await session.exec(select(sa.func.count()).select_from(Incident).where(is_open))).one()
-    newest = await session.exec(select(Incident).where(is_open).order_by(col(Incident.id).desc()).limit(most))
-    shown = list(reversed(newest.all()))
-    roles: dict[int, dict[Role, list[str]]] = {_id(i): {} for i in shown}
-    if shown:
-        current = await session.exec(
-            select(RoleAssignment)
-            .where(col(RoleAssignment.incident_id).in_(list(roles)), col(RoleAssignment.ended_at).is_(None))
-            .order_by(col(RoleAssignment.id))
-        )
-        for assignment in current.all():
-            roles[assignment.incident_id].setdefault(Role(assignment.role), []).append(assignment.user_id)
-    return [IncidentSnapshot(incident=i, roles=roles[_id(i)]) for i in shown], total
-
-
-async def by_channel(session: AsyncSession, channel_id: str) -> Incident | None:
-    result = await session.exec(select(Incident).where(Incident.channel_id == channel_id))
-    return result.first()
-
-
-async def open_incidents(session: AsyncSession) -> Sequence[Incident]:
-    result = await session.exec(
-        select(Incident).where(Incident.status != IncidentStatus.RESOLVED).order_by(col(Incident.id))
-    )
-    return result.all()
-
-
-async def _set_role(
-    session: AsyncSession,
-    *,
-    incident_id: int,
-    role: Role,
-    users: list[str],
-    actor: str,
-    now: datetime,
-    new: bool = False,
-) -> TimelineEvent:
-    """`new`: the incident was opened in this transaction, so it has no role to end, and the event is written with
-    the declaration's other rows (one flush for all of them)."""
-    for assignment in [] if new else await _current_roles(session, incident_id):
-        if assignment.role == role:
-            assignment.ended_at = now
-            session.add(assignment)
-    for user in users:
-        session.add(
-            RoleAssignment(incident_id=incident_id, role=role, user_id=user, assigned_by=actor, assigned_at=now)
-        )
-    event = timeline.add(
-        session, incident_id=incident_id, actor=actor, kind=EventKind.ROLE_ASSIGNED, at=now, role=role, users=users
-    )
-    if not new:
-        await session.flush()  # callers post it: it needs its id
-    return event
-
-
-async def declare(
-    session: AsyncSession,
-    *,
-    config: Config,
-    now: datetime,
-    severity: str,
-    title: str,
-    declared_by: str,
-    model: str | None = None,
-    description: str = "",
-    impact: str = "",
-    auto: bool = False,
-    triage: dict[str, Any] | None = None,
-) -> Incident:
-    """Open an incident: its roles, its first timeline events and the Slack work to announce it."""
-    severity = severity.upper()
-    if severity not in SEVERITIES:
-        raise UserError(f"Unknown severity `{severity.lower()}`: use one of sev1, sev2, sev3, sev4.")
-    model_config = config.model(model)
-    if model is not None and model_config is None:
-        known = ", ".join(sorted(config.models)) or "none configured"
-        raise UserError(f"Unknown model `{model}` (models in the catalog: {known}).")
-    title = check_text(title, "title", MAX_TITLE)
-    day_start = now.replace(hour=0, minute=0, second=0, microsecond=0)
-    same_day = await session.exec(
-        select(sa.func.count()).select_from(Incident).where(col(Incident.declared_at) >= day_start)
-    )
-    incident = Incident(
-        severity=severity,
-        title=title,
-        description=description.strip()[:MAX_TEXT],
-        impact=impact.strip()[:1000],
-        model=model,
-        declared_by=declared_by,
-        auto_declared=auto,
-        triage=triage or {},
-        declared_at=now,
-        next_update_at=_next_update(config, severity, now),
-        channel_seq=same_day.one() + 1,
-        # A person declaring owns it at once; an automatic declaration waits for someone to acknowledge.
-        acknowledged_at=None if auto else now,
-        acknowledged_by=None if auto else declared_by,
-    )
-    session.add(incident)
-    await session.flush()
-    incident_id = _id(incident)
-    timeline.add(  # written with the roles and the outbox row below, in one flush
-        session,
-        incident_id=incident_id,
-        actor=declared_by,
-        kind=EventKind.DECLARED,
-        at=now,
-        severity=severity,
-        title=title,
-        model=model,
-        auto=auto,
-    )
-    members: list[str] = [] if auto else [declared_by]
-    if not auto:
-        await _set_role(
-            session,
-            incident_id=incident_id,
-            role=Role.COMMANDER,
-            users=[declared_by],
-            actor=SYSTEM_ACTOR,
-            now=now,
-            new=True,
-        )
-    if model_config is not None:
-        if model_config.oncall:
-            await _set_role(
-                session,
-                incident_id=incident_id,
-                role=Role.OPS,
-                users=model_config.oncall[:1],
-                actor=SYSTEM_ACTOR,
-                now=now,
-                new=True,
-            )
-        if model_config.owners:
-            await _set_role(
-                session,
-                incident_id=incident_id,
-                role=Role.ML_OWNER,
-                users=list(model_config.owners),
-                actor=SYSTEM_ACTOR,
-                now=now,
-                new=True,
-            )
-        members += [*model_config.owners, *model_config.oncall]
-    invite = list(dict.fromkeys(members))
-    # One row opens the channel; once it exists, the invitations, the card (then its pin), the topic, the
-    # bookmarks and the announcement go to Slack together, each step remembered so a retry repeats none.
-    await enqueue(session, kind=OutboxKind.OPEN_CHANNEL, incident_id=incident_id, now=now, invite=invite)
-    return incident
-
-
-async def _announce(session: AsyncSession, *, incident_id: int, now: datetime, kind: EventKind) -> None:
-    await enqueue(
-        session,
-        kind=OutboxKind.POST_EVENT,
-        incident_id=incident_id,
-        now=now,
-        target="announcements",
-        message=kind,
-    )
-
-
-async def _tell_channel(session: AsyncSession, *, incident_id: int, now: datetime, event_id: int | None) -> None:
-    await enqueue(session, kind=OutboxKind.REFRESH, incident_id=incident_id, now=now)
-    if event_id is not None:
-        await enqueue(
-            session,
-            kind=OutboxKind.POST_EVENT,
-            incident_id=incident_id,
-            now=now,
-            target="incident",
-            event_id=event_id,
-        )
-
-
-async def assign_role(
-    session: AsyncSession, *, now: datetime, incident: Incident, role: Role, user: str, actor: str
-) -> None:
-    check_open(incident)
-    incident_id = _id(incident)
-    current = await snapshot(session, incident)
-    if current.roles.get(role) == [user]:
-        raise UserError(f"<@{user}> is already {role.label} of INC-{incident_id}.")
-    event = await _set_role(session, incident_id=incident_id, role=role, users=[user], actor=actor, now=now)
-    await enqueue(session, kind=OutboxKind.INVITE, incident_id=incident_id, now=now, users=[user])
-    await _tell_channel(session, incident_id=incident_id, now=now, event_id=event.id)
-
-
-async def acknowledge(session: AsyncSession, *, now: datetime, incident: Incident, user: str) -> None:
-    """Someone owns it now. With no commander yet (declared automatically), they become commander."""
-    check_open(incident)
-    incident_id = _id(incident)
-    current = await snapshot(session, incident)
-    if incident.acknowledged_by == user:
-        raise UserError(f"You already acknowledged INC-{incident_id}.")
-    if current.commander is None:
-        await _set_role(session, incident_id=incident_id, role=Role.COMMANDER, users=[user], actor=user, now=now)
-    if incident.acknowledged_at is None:
-        incident.acknowledged_at = now
-    incident.acknowledged_by = user
-    session.add(incident)
-    event = await record(
-        session,
-        incident_id=incident_id,
-        actor=user,
-        kind=EventKind.ACKNOWLEDGED,
-        at=now,
-        became_commander=current.commander is None,
-    )
-    await _tell_channel(session, incident_id=incident_id, now=now, event_id=event.id)
-
-
-async def post_update(
-    session: AsyncSession,
-    *,
-    config: Config,
-    now: datetime,
-    incident: Incident,
-    user: str,
-    text: str,
-    impact: str | None = None,
-    scope: str | None = None,
-    mitigation: str | None = None,
-) -> None:
-    """A status update in the communication template; the next one falls due per the severity's cadence."""
-    check_open(incident)
-    text = check_text(text, "update")
-    for name, value in (("impact", impact), ("scope", scope), ("mitigation", mitigation)):
-        if value is not None:
-            setattr(incident, name, value.strip()[:1000])
-    incident.next_update_at = _next_update(config, incident.severity, now)
-    session.add(incident)
-    event = await record(
-        session,
-        incident_id=_id(incident),
-        actor=user,
-        kind=EventKind.STATUS_UPDATE,
-        at=now,
-        text=text,
-        severity=incident.severity,
-        status=incident.status,
-        impact=incident.impact,
-        scope=incident.scope,
-        mitigation=incident.mitigation,
-        next_update_at=incident.next_update_at.isoformat() if incident.next_update_at else None,
-    )
-    await _tell_channel(session, incident_id=_id(incident), now=now, event_id=event.id)
-
-
-async def add_note(
-    session: AsyncSession,
-    *,
-    now: datetime,
-    incident: Incident,
-    user: str,
-    text: str,
-    rca: bool = False,
-    **origin: Any,
-) -> None:
-    """A note on the timeline; `origin` says where it came from (`from_message` for the message shortcut)."""
-    text = check_text(text, "note")
-    await record_and_post(
-        session, incident_id=_id(incident), actor=user, kind=EventKind.NOTE, at=now, text=text, rca=rca, **origin
-    )
-
-
-async def add_action_item(
-    session: AsyncSession, *, now: datetime, incident: Incident, user: str, text: str, owner: str | None
-) -> None:
-    """A follow-up for the postmortem's action items, with its owner if one is named."""
-    text = check_text(text, "action item", limit=1000)
-    await record_and_post(
-        session, incident_id=_id(incident), actor=user, kind=EventKind.ACTION_ITEM, at=now, text=text, owner=owner
-    )
-
-
-async def change_status(session: AsyncSession, *, now: datetime, incident: Incident, user: str, status: str) -> None:
-    check_open(incident)
-    names = ", ".join(s.value for s in SETTABLE_STATUSES)
-    if status == IncidentStatus.RESOLVED:
-        raise UserError("Use `/incident resolve <summary>` to resolve an incident.")
-    if status not in {s.value for s in SETTABLE_STATUSES}:
-        raise UserError(f"Unknown status `{status}`: use one of {names}.")
-    if incident.status == status:
-        raise UserError(f"INC-{incident.id} is already {status}.")
-    before, incident.status = incident.status, status
-    session.add(incident)
-    event = await record(
-        session,
-        incident_id=_id(incident),
-        actor=user,
-        kind=EventKind.STATUS_CHANGED,
-        at=now,
-        before=before,
-        after=status,
-    )
-    await _tell_channel(session, incident_id=_id(incident), now=now, event_id=event.id)
-
-
-async def change_severity(
-    session: AsyncSession,
-    *,
-    config: Config,
-    now: datetime,
-    incident: Incident,
-    user: str,
-    severity: str,
-    why: str = "",
-) -> None:
-    """A new severity re-plans the update cadence from now; the change is announced with its reason."""
-    check_open(incident)
-    severity = severity.upper()
-    if severity not in SEVERITIES:
-        raise UserError(f"Unknown severity `{severity.lower()}`: use one of sev1, sev2, sev3, sev4.")
-    if incident.severity == severity:
-        raise UserError(f"INC-{incident.id} is already {severity}.")
-    before, incident.severity = incident.severity, severity
-    incident.next_update_at = _next_update(config, severity, now)
-    session.add(incident)
-    event = await record(
-        session,
-        incident_id=_id(incident),
-        actor=user,
-        kind=EventKind.SEVERITY_CHANGED,
-        at=now,
-        before=before,
-        after=severity,
-        why=check_text(why, "reason", limit=500) if why.strip() else "",
-        next_update_at=incident.next_update_at.isoformat() if incident.next_update_at else None,
-    )
-    await _tell_channel(session, incident_id=_id(incident), now=now, event_id=event.id)
-    await _announce(session, incident_id=_id(incident), now=now, kind=EventKind.SEVERITY_CHANGED)
-
-
-async def resolve(session: AsyncSession, *, now: datetime, incident: Incident, user: str, summary: str) -> timedelta:
-    """Close the incident: no more cadence; the resolution goes to the channel and the announcements."""
-    check_open(incident)
-    summary = check_text(summary, "summary")
-    incident.status = IncidentStatus.RESOLVED
-    incident.resolved_at = now
-    incident.resolved_by = user
-    incident.summary = summary
-    incident.next_update_at = None
-    session.add(incident)
-    duration = now - incident.declared_at
-    event = await record(
-        session,
-        incident_id=_id(incident),
-        actor=user,
-        kind=EventKind.RESOLVED,
-        at=now,
-        summary=summary,
-        duration_s=int(duration.total_seconds()),
-    )
-    await _tell_channel(session, incident_id=_id(incident), now=now, event_id=event.id)
-    await _announce(session, incident_id=_id(incident), now=now, kind=EventKind.RESOLVED)
-    await refresh_alert_cards(session, incident_id=_id(incident), now=now)
-    return duration
-
-
-async def refresh_alert_cards(session: AsyncSession, *, incident_id: int, now: datetime) -> None:
-    """The alert cards this incident came from show its state (resolved, what was done) and only valid buttons."""
-    found = await session.exec(select(AlertGroup.id).where(AlertGroup.incident_id == incident_id))
-    for group_id in found.all():
-        if group_id is not None:
-            await enqueue(
-                session, kind=OutboxKind.ALERT_CARD, now=now, subject=group_subject(group_id), group_id=group_id
-            )

@@ -24,7 +24,7 @@ from bot import incidents
 from bot.clock import Clock
 from bot.config import Config
 from bot.containment.target import containment_done
-from bot.errors import UserError
+from bot.errors import Problem, UserError
 from bot.incidents.timeline import EventKind, record_and_post
 from bot.models import Incident, IncidentStatus
 from bot.runtime.db import Database
@@ -156,9 +156,9 @@ async def snooze(
 ) -> datetime:
     """Hold reminders for `minutes`; the reminder clicked (`reminder_ts`) is then edited to say so by the caller."""
     if minutes not in SNOOZE_MINUTES:
-        raise UserError(f"Snooze for {', '.join(map(str, SNOOZE_MINUTES))} minutes.")
+        raise UserError(Problem.SNOOZE_CHOICES, choices=list(SNOOZE_MINUTES))
     if incident.status == IncidentStatus.RESOLVED or incident.next_update_at is None:
-        raise UserError(f"INC-{incident.id} has no update due.")
+        raise UserError(Problem.NO_UPDATE_DUE, incident=incident.id)
     until = now + timedelta(minutes=minutes)
     incident.snoozed_until = until
     if reminder_ts is not None and incident.reminder_ts == reminder_ts:

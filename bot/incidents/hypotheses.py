@@ -12,7 +12,7 @@ from enum import StrEnum
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot.errors import UserError
+from bot.errors import Problem, UserError
 from bot.incidents import check_open, check_text
 from bot.incidents.timeline import EventKind, record_and_post
 from bot.models import Incident, TimelineEvent
@@ -100,15 +100,15 @@ async def settle(
 ) -> Hypothesis:
     incident_id = _open_incident(incident)
     if outcome == Outcome.OPEN:
-        raise UserError("A hypothesis is settled as `confirmed` or `ruled-out`.")
+        raise UserError(Problem.HYPOTHESIS_OUTCOME, number=None, word="")
     known = await of(session, incident_id)
     if not known:
-        raise UserError(f"INC-{incident_id} has no hypotheses yet: add one with `/incident hypothesis <text>`.")
+        raise UserError(Problem.NO_HYPOTHESES, incident=incident_id)
     if not 1 <= number <= len(known):
-        raise UserError(f"INC-{incident_id} has hypotheses 1 to {len(known)}; there is no {number}.")
+        raise UserError(Problem.NO_SUCH_HYPOTHESIS, incident=incident_id, count=len(known), number=number)
     current = known[number - 1]
     if current.outcome == outcome:
-        raise UserError(f"Hypothesis {number} is already {outcome.value}.")
+        raise UserError(Problem.HYPOTHESIS_SETTLED, number=number, outcome=outcome.value)
     why = check_text(why, "reason", limit=MAX_TEXT) if why.strip() else ""  # refused, not cut, when too long
     await record_and_post(
         session,

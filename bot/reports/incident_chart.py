@@ -12,7 +12,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.alerts.facts import facts_for, natural_key
 from bot.incidents.timeline import EventKind
-from bot.models import Alert, Incident, TimelineEvent
+from bot.models import Alert, AlertStatus, Incident, TimelineEvent
 from bot.reports.chart import ChartSpec, Marker, SliceRow
 
 __all__ = ["spec"]
@@ -91,7 +91,7 @@ def _slices(alerts: list[Alert] | Any, end: datetime) -> list[SliceRow]:
         if not name:
             continue
         began = alert.starts_at or alert.received_at
-        if alert.status == "resolved":
+        if alert.status == AlertStatus.RESOLVED:
             ended = alert.ends_at or alert.updated_at
         else:
             ended = end

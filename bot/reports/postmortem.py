@@ -19,7 +19,7 @@ from bot.alerts.facts import facts_for, natural_key
 from bot.incidents import hypotheses, timeline
 from bot.incidents.hypotheses import Hypothesis
 from bot.incidents.timeline import EventKind
-from bot.models import Alert, Incident, RoleAssignment, TimelineEvent
+from bot.models import Alert, AlertStatus, Incident, RoleAssignment, TimelineEvent
 from bot.runtime.outbox import OutboxKind, enqueue
 from bot.texts import Texts
 from bot.triage import Facts
@@ -219,7 +219,7 @@ class Postmortem:
 
     @cached_property
     def alerts(self) -> int:
-        return sum(1 for e in self.events if e.kind == EventKind.ALERT and e.data.get("status") == "firing")
+        return sum(1 for e in self.events if e.kind == EventKind.ALERT and e.data.get("status") == AlertStatus.FIRING)
 
     @cached_property
     def people(self) -> set[str]:

@@ -268,8 +268,8 @@ def alert_card(
     auto: bool,
     rollback: bool = False,
     unknown: bool = False,
-    done: list[str] | None = None,
-    over: str | None = None,
+    done: list[dict[str, Any]] | None = None,
+    over: dict[str, Any] | None = None,
 ) -> list[Block]:
     """`rollback`: a recent deploy is the suspect and the model's platform can roll back: offer the button.
     `unknown`: the model is not in sevbot.yml (or the alerts name none): the card says what to add."""
