@@ -63,6 +63,10 @@ class Problem(StrEnum):
     ACTION_GONE = "action_gone"
     ACTION_ALREADY = "action_already"  # status, person
     NOT_OFFERED = "not_offered"  # version
+    NO_PREVIOUS_VERSION = "no_previous_version"  # model, live
+    NO_SUCH_VERSION = "no_such_version"  # model, version, known
+    ALREADY_LIVE = "already_live"  # version
+    INTERRUPTED = "interrupted"  # backend, live (or unknown: why it could not be asked)
     REFUSED = "refused"  # step, kind, model (said by refused.md.j2, with who may act)
     # forms (said under the field)
     FORM_TITLE = "form_title"

@@ -122,10 +122,14 @@ class Texts:
             near=format_near,
             plain=lambda v: Markup(mrkdwn.plain(str(v))),
         )
+        self.env.globals["say"] = self._say  # a problem stored as data ({"problem": code, …values}), in words
         self._plain = {table: self._plain_env(table=table) for table in (True, False)}
 
     def render(self, name: str, **context: Any) -> str:
         return self.env.get_template(name).render(**context).strip()
+
+    def _say(self, problem: dict[str, Any]) -> Markup:
+        return Markup(self.render("user_error.md.j2", **problem))
 
     def problem(self, error: UserError) -> str:
         """What a person is told of an error (`user_error.md.j2`), without the usage line."""

@@ -47,3 +47,14 @@ def test_an_unknown_code_fails_loudly() -> None:
 
     with pytest.raises(UndefinedError):
         Texts().render("user_error.md.j2", problem="no_such_code")
+
+
+def test_triage_stores_the_type_and_the_template_names_it_with_its_checks() -> None:
+    from bot.triage.kinds import KINDS
+
+    texts = Texts()
+    for kind in KINDS:
+        shown = texts.render("triage_findings.md.j2", findings=[], actions=[], kind=kind, unknowns=[])
+        assert "*Type:* " in shown and "*check first:* 1. " in shown and "3. " in shown, kind
+    serving = texts.render("triage_findings.md.j2", findings=[], actions=[], kind="serving", unknowns=[])
+    assert "serving / platform" in serving and "feature store" in serving

@@ -7,6 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
+from typing import Any
 
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -33,15 +34,13 @@ class Ledger:
         found = self.marks.get(version or "")
         return found is not None and found.mark == Mark.BAD
 
-    def note(self, version: str | None) -> str:
-        """ "known bad: rolled back in INC-1 (mAP down on cams 23-40)", "known good: verified in INC-1", or ""."""
+    def mark_of(self, version: str | None) -> dict[str, Any] | None:
+        """The version's newest mark as data (`_containment.md.j2`'s `mark` says it: "known bad: rolled back in
+        INC-1 (mAP down on cams 23-40)", "known good: verified in INC-1"), or None."""
         found = self.marks.get(version or "")
         if found is None:
-            return ""
-        where = f" in INC-{found.incident_id}" if found.incident_id else ""
-        if found.mark == Mark.BAD:
-            return f"known bad: rolled back{where}" + (f" ({found.reason})" if found.reason else "")
-        return f"known good: verified{where}"
+            return None
+        return {"mark": str(found.mark), "incident": found.incident_id, "reason": found.reason}
 
 
 async def ledger(session: AsyncSession, model: str) -> Ledger:

@@ -15,11 +15,11 @@ from bot.config import Config, ModelConfig
 from bot.containment.actions import CAPABILITY, ActionKind, ActionStatus, BackendFactory, model_config
 from bot.containment.ledger import Ledger, ledger, remember_live
 from bot.containment.run import finish
+from bot.errors import Problem, UserError
 from bot.models import Action, LiveVersion
 from bot.runtime.db import Database
 from bot.runtime.outbox import OutboxKind, enqueue
 from bot.serving import ServingError, ServingState
-from bot.texts import format_duration
 
 __all__ = ["Candidate", "candidates", "prepare"]
 
@@ -27,19 +27,19 @@ __all__ = ["Candidate", "candidates", "prepare"]
 @dataclass(frozen=True)
 class Candidate:
     version: str
-    description: str  # lineage, age, ledger mark
+    about: dict[str, Any]  # the version as data: lineage, age, ledger mark (see `describe`)
 
 
-def _describe_version(state: ServingState, name: str | None, now: datetime, marks: Ledger | None = None) -> str:
+def describe(state: ServingState, name: str | None, now: datetime, marks: Ledger | None = None) -> dict[str, Any]:
+    """A version as the plan shows it (`_containment.md.j2`'s `version`): its lineage, when it was made, its mark."""
     version = state.version(name)
-    notes = [version.lineage()] if version is not None and version.lineage() else []
-    if version is not None and version.created_at is not None:
-        notes.append(f"created {format_duration(now - version.created_at)} ago")
-    if marks is not None and marks.note(name):
-        notes.append(marks.note(name))
-    if version is None and not notes:
-        return name or "nothing"
-    return f"{name} ({', '.join(notes)})" if notes else str(name)
+    return {
+        "version": name,
+        "known": version is not None,
+        "lineage": version.lineage() if version is not None else "",
+        "age_s": (now - version.created_at).total_seconds() if version is not None and version.created_at else None,
+        "mark": marks.mark_of(name) if marks is not None else None,
+    }
 
 
 def candidates(state: ServingState, marks: Ledger, now: datetime, *, most: int = 3) -> tuple[Candidate, ...]:
@@ -51,7 +51,7 @@ def candidates(state: ServingState, marks: Ledger, now: datetime, *, most: int =
     below = names[: names.index(state.live)] if state.live in names else [n for n in names if n != state.live]
     below.reverse()
     below.sort(key=marks.is_bad)  # stable: newest first, known bad after the rest
-    return tuple(Candidate(name, _describe_version(state, name, now, marks)) for name in below[:most])
+    return tuple(Candidate(name, describe(state, name, now, marks)) for name in below[:most])
 
 
 async def _previous(session: AsyncSession, model: str, state: ServingState, marks: Ledger) -> str | None:
@@ -74,37 +74,29 @@ def _plan(
     params: dict[str, Any],
     now: datetime,
     marks: Ledger,
-) -> tuple[str, dict[str, Any]]:
-    """The sentence shown before confirming, and what `execute` needs. Raises ServingError when it cannot be."""
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """What the person is shown before confirming (as data: `_containment.md.j2`'s `plan` says it), and what
+    `execute` needs. Raises UserError when it cannot be."""
     before = state.live
+    plan: dict[str, Any] = {"kind": str(kind), "model": model, "before": describe(state, before, now, marks)}
     if kind == ActionKind.ROLLBACK:
         to = params.get("to") or state.previous
         if not to:
-            raise ServingError(
-                f"neither the platform nor sevbot's records say which version of {model} was live before "
-                f"{before}: name one with `/incident rollback {model} to <version>`"
-            )
+            raise UserError(Problem.NO_PREVIOUS_VERSION, model=model, live=before)
         if state.version(to) is None and state.lists_all_versions:
-            known = ", ".join(v.version for v in state.versions) or "none"
-            raise ServingError(f"{model} has no version {to} (versions: {known})")
+            raise UserError(Problem.NO_SUCH_VERSION, model=model, version=to, known=[v.version for v in state.versions])
         if to == before:
-            raise ServingError(f"{to} is already live")
-        summary = (
-            f"{model}: {_describe_version(state, before, now, marks)} → {_describe_version(state, to, now, marks)}"
-        )
-        return summary, {"to": to, "known_bad": marks.note(to) if marks.is_bad(to) else ""}
+            raise UserError(Problem.ALREADY_LIVE, version=to)
+        bad = marks.mark_of(to) if marks.is_bad(to) else None
+        return {**plan, "to": describe(state, to, now, marks)}, {"to": to, "known_bad": bad}
     if kind == ActionKind.FALLBACK:
         on = bool(params.get("on", True))
-        target = f"fallback `{settings.fallback}`" if settings.fallback else "its fallback"
-        what = f"switch {model} to {target}" if on else f"switch {model} back from {target} to {before}"
-        return what, {"on": on}
+        return {**plan, "on": on, "fallback": settings.fallback}, {"on": on}
     if kind == ActionKind.CANARY:
         percent = float(params["percent"])
-        was = f"{state.canary_percent:g} %" if state.canary_percent is not None else "unknown"
-        verb = "freeze the canary of" if percent == 0 else "set canary traffic of"
-        return f"{verb} {model}: {was} → {percent:g} %", {"percent": percent}
+        return {**plan, "was": state.canary_percent, "percent": percent}, {"percent": percent}
     on = bool(params.get("on", True))
-    return f"{'route' if on else 'stop routing'} {model}'s low-confidence predictions to human review", {"on": on}
+    return {**plan, "on": on}, {"on": on}
 
 
 async def prepare(db: Database, *, config: Config, clock: Clock, backend_for: BackendFactory, action_id: int) -> None:
@@ -130,11 +122,23 @@ async def prepare(db: Database, *, config: Config, clock: Clock, backend_for: Ba
         if kind == ActionKind.ROLLBACK and not action.params.get("to") and not state.previous:
             offered = candidates(state, marks, clock.now())
         if not offered:
-            summary, plan = _plan(kind, action.model, settings, state, action.params, clock.now(), marks)
-    except ServingError as exc:
+            plan, execution = _plan(kind, action.model, settings, state, action.params, clock.now(), marks)
+    except (ServingError, UserError) as exc:
+        problem = {"problem": str(exc.problem), **exc.values} if isinstance(exc, UserError) else None
         async with db.session_scope() as session:
-            await _update(session, action_id, params={"backend_name": backend.name})
-        await finish(db, action_id, clock, config, status=ActionStatus.FAILED, error=str(exc), before=None, after=None)
+            await _update(session, action_id, params={"backend_name": backend.name, "problem": problem})
+        error = str(exc.problem) if isinstance(exc, UserError) else str(exc)
+        await finish(
+            db,
+            action_id,
+            clock,
+            config,
+            status=ActionStatus.FAILED,
+            error=error,
+            problem=problem,
+            before=None,
+            after=None,
+        )
         async with db.session_scope() as session:
             await _show(session, action_id, clock.now())
         return
@@ -147,7 +151,7 @@ async def prepare(db: Database, *, config: Config, clock: Clock, backend_for: Ba
                 params={
                     "backend_name": backend.name,
                     "candidates": [c.version for c in offered],
-                    "candidate_notes": [c.description for c in offered],
+                    "candidate_versions": [c.about for c in offered],
                 },
             )
         else:
@@ -156,7 +160,7 @@ async def prepare(db: Database, *, config: Config, clock: Clock, backend_for: Ba
                 action_id,
                 status=ActionStatus.PENDING,
                 version_before=state.live,
-                params={**plan, "summary": summary, "backend_name": backend.name},
+                params={**execution, "plan": plan, "backend_name": backend.name},
             )
         await _show(session, action_id, clock.now())
 

@@ -4,11 +4,14 @@ verification scheduled one SLO window later."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from bot import incidents, mrkdwn
 from bot.clock import Clock
 from bot.config import Config
 from bot.containment.actions import ActionKind, ActionStatus, BackendFactory, model_config
 from bot.containment.ledger import Mark, mark, remember_live
+from bot.errors import Problem
 from bot.incidents.timeline import EventKind, record_and_post
 from bot.models import Action, Incident
 from bot.runtime.db import Database
@@ -30,17 +33,19 @@ async def execute(db: Database, *, config: Config, clock: Clock, backend_for: Ba
     backend = backend_for(action.model, model_config(config, action.model))
     params = action.params
     if interrupted:
+        problem: dict[str, Any] = {"problem": str(Problem.INTERRUPTED), "backend": backend.name}
         try:
-            now_live = (await backend.describe()).live
+            problem["live"] = (await backend.describe()).live
         except ServingError as exc:
-            now_live = f"unknown ({exc})"
+            problem["unknown"] = str(exc)
         await finish(
             db,
             action_id,
             clock,
             config,
             status=ActionStatus.FAILED,
-            error=f"sevbot stopped while this ran; {backend.name} now serves {now_live}. Check, then ask again.",
+            error=str(Problem.INTERRUPTED),
+            problem=problem,
             before=action.version_before,
             after=None,
         )
@@ -94,6 +99,7 @@ async def finish(
     *,
     status: ActionStatus,
     error: str | None,
+    problem: dict[str, Any] | None = None,
     before: str | None,
     after: str | None,
     state: ServingState | None = None,
@@ -121,6 +127,7 @@ async def finish(
             "before": before,
             "after": after,
             "error": error,
+            "problem": problem,  # the error as a code with values, when sevbot (not the platform) found it
             "confirmed_by": action.confirmed_by,
             "params": {k: action.params.get(k) for k in ("to", "on", "percent") if k in action.params},
         }

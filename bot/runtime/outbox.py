@@ -123,11 +123,6 @@ async def enqueue(
     return message
 
 
-MISSED: dict[
-    str, str
-] = {  # steps people would notice were missing: the channel is told when Slack refuses them for good
-    "bookmarks": "add the runbook and dashboard bookmarks",
-    "invite": "invite everyone to the channel",
-    "open_channel": "finish opening the channel",
-    "refresh": "update the incident card or the topic",
-}
+MISSED = frozenset({OutboxKind.BOOKMARKS, OutboxKind.INVITE, OutboxKind.OPEN_CHANNEL, OutboxKind.REFRESH})
+"""Steps people would notice were missing: the channel is told when Slack refuses them for good (the timeline
+event's template says which)."""

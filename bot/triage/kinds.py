@@ -1,48 +1,14 @@
-"""The playbook's incident types, what each one's first actions and top diagnostic checks are, and how a metric's
-name says which type a breach is when sevbot.yml does not (`slos.<metric>.kind`)."""
+"""The playbook's incident types (named, with their top diagnostic checks, in `templates/_kinds.md.j2`), and how a
+metric's name says which type a breach is when sevbot.yml does not (`slos.<metric>.kind`)."""
 
 from __future__ import annotations
 
 import re
 
-__all__ = ["CHECKS", "KINDS", "kind_of", "plural"]
+__all__ = ["KINDS", "kind_of", "plural"]
 
-KINDS = {
-    "quality": "model quality",
-    "data": "data / feature",
-    "serving": "serving / platform",
-    "training": "training / ETL",
-    "safety": "safety",
-}
+KINDS = ("quality", "data", "serving", "training", "safety")  # their names and first checks: templates/_kinds.md.j2
 
-# The three checks to run first, per type (from the runbooks).
-CHECKS = {
-    "quality": (
-        "compare the live version with the last known good one (a recent deploy is the usual suspect)",
-        "inspect per-slice metrics (cameras, regions) for a localized cause: lighting, a new site, a sensor",
-        "check the inputs: preprocessing version and feature ranges against training",
-    ),
-    "data": (
-        "look for upstream changes: a new data source, a pipeline or schema change",
-        "check the schema and missing or null features",
-        "compare feature ranges and distributions (PSI) with the training baseline",
-    ),
-    "serving": (
-        "check dependencies such as the feature store and downstream services",
-        "check capacity: replicas, CPU/GPU saturation, queue depth; scale out if saturated",
-        "restart unhealthy replicas; roll back only if a deploy is the suspect",
-    ),
-    "training": (
-        "check the last training or ETL run: failed jobs, partial or stale data",
-        "compare the training set's size and label distribution with the previous run",
-        "hold the candidate model; keep serving the last known good version",
-    ),
-    "safety": (
-        "tighten the filters or thresholds, or switch to a safer model, now",
-        "route low-confidence or flagged predictions to human review",
-        "collect the harmful outputs for the postmortem and notify the owners",
-    ),
-}
 
 _BY_NAME = (
     ("safety", r"toxic|safety|harm|unsafe|jailbreak|pii"),

@@ -17,7 +17,7 @@ from datetime import datetime
 from typing import Any
 
 from bot.config import SLO, TriageThresholds
-from bot.triage.kinds import CHECKS, KINDS, plural
+from bot.triage.kinds import plural
 from bot.triage.stats import SustainedCheck
 
 __all__ = ["Facts", "Finding", "Triage", "triage"]
@@ -71,8 +71,6 @@ class Triage:
             "findings": [{"code": f.code, **f.values} for f in self.findings],
             "actions": [{"code": a.code, **a.values} for a in self.actions],
             "kind": self.kind,
-            "kind_label": KINDS[self.kind],
-            "checks": list(CHECKS[self.kind]),
             "unknowns": self.unknowns,
         }
 

@@ -17,7 +17,7 @@ from bot.incidents import IncidentSnapshot, snapshot
 from bot.incidents.timeline import EventKind, record_and_post
 from bot.models import Incident
 from bot.runtime.db import Database
-from bot.runtime.outbox import MISSED, NotReady
+from bot.runtime.outbox import NotReady
 from bot.slack.poster import Poster
 from bot.texts import Texts
 
@@ -76,6 +76,6 @@ class Surface:
                 actor="sevbot",
                 kind=EventKind.SLACK_REFUSED,
                 at=self.clock.now(),
-                what=MISSED.get(step, step),
+                step=step,
                 error=error,
             )

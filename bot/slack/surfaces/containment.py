@@ -24,9 +24,9 @@ class ContainmentPlans(Surface):
         backend_name = action.params.get("backend_name", action.backend)
         if action.status == ActionStatus.CHOOSING:
             offered = [
-                Candidate(version, note)
-                for version, note in zip(
-                    action.params.get("candidates") or [], action.params.get("candidate_notes") or [], strict=False
+                Candidate(version, about)
+                for version, about in zip(
+                    action.params.get("candidates") or [], action.params.get("candidate_versions") or [], strict=False
                 )
             ]
             text = self.texts.render(
@@ -35,17 +35,23 @@ class ContainmentPlans(Surface):
             blocks = as_dicts(action_choices(text, action_id, [c.version for c in offered]))
         elif action.status == ActionStatus.FAILED and action.error and not action.confirmed_by:
             text = self.texts.render(
-                "action_plan.md.j2", action=action, summary="", error=action.error, backend_name=backend_name
+                "action_plan.md.j2",
+                action=action,
+                plan=None,
+                problem=action.params.get("problem"),
+                error=action.error,
+                backend_name=backend_name,
             )
             blocks = as_dicts(action_plan(text, None))
         elif action.status == ActionStatus.PENDING:
             text = self.texts.render(
                 "action_plan.md.j2",
                 action=action,
-                summary=action.params.get("summary", ""),
+                plan=action.params.get("plan") or action.params.get("summary", ""),
+                problem=None,
                 error=None,
                 backend_name=backend_name,
-                known_bad=str(action.params.get("known_bad") or ""),
+                known_bad=action.params.get("known_bad"),
             )
             blocks = as_dicts(action_plan(text, action_id))
         else:  # already confirmed, cancelled or run from another copy: nothing left to show
