@@ -12,7 +12,7 @@ everyone, acting on production is not. *Cancel* is for whoever asked for the pla
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from enum import StrEnum
 from typing import Any, Protocol
 
@@ -22,23 +22,13 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from bot.config import Config
 from bot.models import Incident, RoleAssignment
 
-__all__ = ["Directory", "StaticDirectory", "Verdict", "may_cancel", "may_contain"]
+__all__ = ["Directory", "Reason", "Verdict", "may_cancel", "may_contain"]
 
 
 class Directory(Protocol):
     """Members of a user group (`S…`); an unknown or unreachable group has none."""
 
     async def members(self, group: str) -> frozenset[str]: ...
-
-
-@dataclass(frozen=True)
-class StaticDirectory:
-    """Groups known up front (domain tests, the demo)."""
-
-    groups: dict[str, frozenset[str]] = field(default_factory=dict)
-
-    async def members(self, group: str) -> frozenset[str]:
-        return self.groups.get(group, frozenset())
 
 
 class Reason(StrEnum):

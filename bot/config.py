@@ -33,7 +33,6 @@ __all__ = [
     "SeverityPolicy",
     "TriageThresholds",
     "did_you_mean",
-    "format_duration",
     "load_config",
     "parse_config",
     "parse_duration",
@@ -57,15 +56,6 @@ def parse_duration(value: object) -> timedelta:
     if delta <= timedelta(0):
         raise ValueError(f"{value!r}: a duration must be longer than zero")
     return delta
-
-
-def format_duration(delta: timedelta) -> str:
-    """`1h 5m`, `30m`, `45s`: how a person writes a duration."""
-    seconds = int(delta.total_seconds())
-    hours, rest = divmod(seconds, 3600)
-    minutes, secs = divmod(rest, 60)
-    parts = [f"{hours}h" if hours else "", f"{minutes}m" if minutes else "", f"{secs}s" if secs else ""]
-    return " ".join(p for p in parts if p) or "0m"
 
 
 def _user_id(value: str) -> str:

@@ -6,6 +6,8 @@ from pathlib import Path
 
 import pytest
 
+from bot.runtime.db import Database
+from tests import domain
 from tests.harness import Bot, running_bot
 from tests.postgres import PostgresServer, find_bin_dir
 
@@ -51,3 +53,10 @@ async def any_db_bot(database_url: str) -> AsyncIterator[Bot]:
     """The same bot on SQLite and on a real PostgreSQL."""
     async with running_bot(database_url) as running:
         yield running
+
+
+@pytest.fixture
+async def db(tmp_path: Path) -> AsyncIterator[Database]:
+    """A SQLite database with sevbot's schema, for the domain's unit tests (no Slack, no emulator)."""
+    async for database in domain.database(tmp_path):
+        yield database

@@ -7,6 +7,12 @@ local SQLite file takes microseconds, far less than the hand-offs, so here it ru
 commit that has something to write goes to a worker thread: it waits on the disk (fsync), and the loop goes on
 meanwhile.
 
+The contract with SQLAlchemy is `create_async_engine(async_creator=…)`, its documented way to hand the
+`sqlite+aiosqlite` dialect a driver connection we make ourselves. What the dialect reads off that connection is
+listed in `DIALECT_USES` — among them `_connection`, the one attribute of aiosqlite's that it looks at (for "still
+open") — and `tests/runtime/test_sqlite_loop.py` records every attribute the installed SQLAlchemy touches, so a
+release that reads anything else fails that test instead of failing in production.
+
 Blocking is bounded because our transactions never wait on one another: `Database` lets one transaction at a time
 in (SQLite has one writer), and in WAL mode readers never wait. Another *process* writing the same file (two
 `sevbot serve` on one SQLite file, which is not supported) could make a statement wait up to `busy_timeout` here.
@@ -19,7 +25,12 @@ import sqlite3
 from collections.abc import Awaitable, Callable, Iterable, Sequence
 from typing import Any
 
-__all__ = ["connector"]
+__all__ = ["DIALECT_USES", "connector"]
+
+DIALECT_USES = frozenset(
+    {"_connection", "cursor", "commit", "rollback", "close", "stop", "create_function", "isolation_level"}
+)
+"""Every attribute SQLAlchemy's aiosqlite dialect reads off the driver connection (pinned by a test)."""
 
 
 class _Cursor:
@@ -83,7 +94,7 @@ class _Connection:
 
     def __init__(self, connection: sqlite3.Connection) -> None:
         self._conn = connection
-        self._connection: sqlite3.Connection | None = connection
+        self._connection: sqlite3.Connection | None = connection  # None once closed: the dialect's "still open"
 
     @property
     def isolation_level(self) -> str | None:

@@ -73,3 +73,48 @@ async def test_statements_run_without_a_thread_of_their_own(tmp_path: Path) -> N
             assert type(raw.driver_connection).__module__ == "bot.runtime.sqlite_loop"
     finally:
         await db.dispose()
+
+
+async def test_the_dialect_reads_nothing_of_the_connection_but_what_it_is_known_to(tmp_path: Path) -> None:
+    """The driver connection is ours (`async_creator`); SQLAlchemy's aiosqlite dialect reads a few of its attributes.
+    Every attribute the installed SQLAlchemy touches, through commits, rollbacks, errors, invalidation and disposal,
+    is recorded: one outside `DIALECT_USES` (a new release reaching for aiosqlite's thread queue, say) fails here."""
+    from sqlalchemy.ext.asyncio import create_async_engine
+    from sqlmodel.ext.asyncio.session import AsyncSession
+
+    from bot.runtime import sqlite_loop
+
+    path = tmp_path / "pinned.db"
+    await upgrade_async(f"sqlite:///{path}")
+    read: set[str] = set()
+
+    class Recorded(sqlite_loop._Connection):
+        def __getattribute__(self, name: str) -> object:
+            if not name.startswith("__"):
+                read.add(name)
+            return super().__getattribute__(name)
+
+    plain = sqlite_loop.connector(str(path))
+
+    async def creator() -> sqlite_loop._Connection:
+        return Recorded((await plain())._conn)
+
+    engine = create_async_engine(f"sqlite+aiosqlite:///{path}", async_creator=creator)
+    try:
+        async with AsyncSession(engine) as session:
+            session.add(Incident(severity="SEV2", title="kept", declared_at=NOW, declared_by="U0001"))
+            await session.commit()
+        with pytest.raises(IntegrityError):
+            async with AsyncSession(engine) as session:
+                session.add(Incident(severity="SEV2", title=None, declared_at=NOW, declared_by="U0001"))  # type: ignore[arg-type]
+                await session.commit()
+        async with engine.connect() as connection:
+            await connection.get_raw_connection()
+            await connection.invalidate()  # the pool's forced close (terminate)
+        async with AsyncSession(engine) as session:
+            assert [i.title for i in (await session.exec(select(Incident))).all()] == ["kept"]
+    finally:
+        await engine.dispose()
+    ours = {"_conn"}  # read by the connection's own methods
+    assert read - ours <= sqlite_loop.DIALECT_USES, sorted(read - ours - sqlite_loop.DIALECT_USES)
+    assert {"_connection", "cursor", "commit", "rollback"} <= read  # the dialect does use them: the record is real
