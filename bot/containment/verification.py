@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 import numpy as np
@@ -18,21 +18,15 @@ from bot.clock import Clock
 from bot.config import SLO, Config, ModelConfig
 from bot.containment.ledger import Mark, mark
 from bot.incidents.timeline import EventKind, record_and_post
+from bot.metrics import MetricsError, source_for
 from bot.models import Action, Incident, IncidentStatus
 from bot.runtime.db import Database
 from bot.runtime.outbox import OutboxKind, enqueue
-from bot.serving._http import request_json
-from bot.serving.base import ServingError
-from bot.serving.simulated import simulated_series
 from bot.triage import sustained_breach
 
-__all__ = ["SloVerdict", "VerifyError", "assess", "record_verification", "verify_model"]
+__all__ = ["SloVerdict", "assess", "record_verification", "verify_model"]
 
 MIN_COVERAGE = 0.8  # of the window's expected points
-
-
-class VerifyError(Exception):
-    """The metrics backend could not be asked; the message is for people."""
 
 
 @dataclass(frozen=True)
@@ -109,46 +103,15 @@ def assess(metric: str, slo: SLO, series: list[tuple[float, float]], *, now: dat
     )
 
 
-async def query_range(
-    url: str, query: str, *, start: datetime, end: datetime, step: timedelta, timeout_s: float
-) -> list[tuple[float, float]]:
-    """Prometheus's `query_range`; several series are averaged per timestamp."""
-    try:
-        answer = await request_json(
-            "GET",
-            f"{url.rstrip('/')}/api/v1/query_range",
-            params={
-                "query": query,
-                "start": f"{start.timestamp():.3f}",
-                "end": f"{end.timestamp():.3f}",
-                "step": f"{max(step.total_seconds(), 1):g}s",
-            },
-            what="Prometheus query_range",
-            timeout_s=timeout_s,
-        )
-    except ServingError as exc:
-        raise VerifyError(str(exc)) from None
-    if answer.get("status") != "success":
-        raise VerifyError(f"Prometheus: {answer.get('error', 'query failed')}")
-    sums: dict[float, list[float]] = {}
-    for result in answer.get("data", {}).get("result", []):
-        for t, v in result.get("values", []):
-            sums.setdefault(float(t), []).append(float(v))
-    return sorted((t, sum(vs) / len(vs)) for t, vs in sums.items())
-
-
-async def verify_model(
-    model: ModelConfig, *, name: str, since: datetime, now: datetime, timeout_s: float = 20.0
-) -> list[SloVerdict]:
-    """Each SLO that has a query, over the incident and its window. An SLO without a query is inconclusive."""
+async def verify_model(model: ModelConfig, *, name: str, since: datetime, now: datetime) -> list[SloVerdict]:
+    """Each SLO over the incident and its window, from the model's metrics store. An SLO the store cannot read is
+    inconclusive."""
+    source = source_for(name, model)
     verdicts: list[SloVerdict] = []
     for metric, slo in model.slos.items():
-        query = model.metrics.queries.get(metric) if model.metrics else None
-        if model.metrics is not None and model.metrics.backend == "simulated":
-            query = metric
         bound = f"≥ {slo.min:g}" if slo.min is not None else f"≤ {slo.max:g}"
         step = max(slo.window / 120, timedelta(seconds=1))
-        if query is None or model.metrics is None:
+        if source is None or not source.has(metric):
             verdicts.append(
                 SloVerdict(
                     metric=metric,
@@ -162,14 +125,9 @@ async def verify_model(
             )
             continue
         start = min(since, now - slo.window) - slo.window
-        if model.metrics.backend == "simulated":
-            quality = {k: float(v) for k, v in (model.serving.model_dump().get("quality") or {}).items()}
-            series = simulated_series(name, quality, start=start, end=now, step=step)
-        else:
-            series = await query_range(
-                str(model.metrics.url), query, start=start.astimezone(UTC), end=now, step=step, timeout_s=timeout_s
-            )
-        verdicts.append(assess(metric, slo, series, now=now, step=step))
+        verdicts.append(
+            assess(metric, slo, await source.series(metric, start=start, end=now, step=step), now=now, step=step)
+        )
     return verdicts
 
 
@@ -199,7 +157,7 @@ async def record_verification(
     try:
         verdicts = [v.as_dict() for v in await verify_model(settings, name=name, since=incident.declared_at, now=now)]
         error = None
-    except VerifyError as exc:
+    except MetricsError as exc:
         verdicts, error = [], str(exc)
     async with db.session_scope() as session:
         event = await record_and_post(
