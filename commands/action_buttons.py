@@ -19,6 +19,7 @@ from bot.errors import Problem, UserError
 from bot.runtime.services import Services
 from bot.slack.blocks import action_plan, as_dicts
 from bot.slack.ids import ActionId
+from bot.slack.labels import label
 from commands.contain import answer, start
 from commands.interactions import Answer, button_id, handler, value_of
 
@@ -41,7 +42,9 @@ async def _answer(services: Services, body: dict[str, Any], *, confirm: bool) ->
         raise action
     if action.status == ActionStatus.PENDING:  # the target is known bad: one more, explicit confirmation
         text = services.texts.render("action_second_confirm.md.j2", action=action)
-        blocks = as_dicts(action_plan(text, action.id, confirm=f"Yes, deploy {action.params.get('to')} anyway"))
+        blocks = as_dicts(
+            action_plan(text, action.id, confirm=label("buttons.deploy_anyway", version=action.params.get("to")))
+        )
         return Answer(text, blocks=blocks)
     return Answer(services.texts.render("action_status.md.j2", action=action))
 

@@ -33,7 +33,7 @@ from bot.runtime.outbox import MISSED
 from bot.runtime.services import MAX_BODY, SERVICES, Services
 from bot.runtime.telemetry import Metrics
 from bot.settings import Settings
-from bot.slack import deliveries, inbound
+from bot.slack import deliveries, inbound, labels
 from bot.slack.client import outbox_client, web_client
 from bot.slack.directory import SlackDirectory
 from bot.slack.publisher import Publisher
@@ -76,6 +76,7 @@ def _lifecycle(settings: Settings, config: Config, opts: ServerOptions):  # type
         clock = opts.clock or SystemClock()
         client = web_client(settings, session=http)
         texts = Texts(overrides=config.templates_dir)
+        labels.use_overrides(config.templates_dir)
         publisher = Publisher(
             client=outbox_client(settings, session=http), db=db, config=config, texts=texts, clock=clock
         )

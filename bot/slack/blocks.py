@@ -27,6 +27,7 @@ from bot.incidents.hypotheses import Hypothesis
 from bot.incidents.update_draft import UpdateDraft
 from bot.models import AlertGroup, AlertGroupStatus, IncidentStatus
 from bot.slack.ids import ActionId, BlockId, CallbackId
+from bot.slack.labels import label
 from bot.texts import Texts
 
 __all__ = [
@@ -80,19 +81,27 @@ def incident_card(
     ]
     if incident.status != IncidentStatus.RESOLVED:
         value = str(incident.id)
-        buttons = [ButtonElement(text="I'll be commander", action_id=ActionId.TAKE_COMMAND, value=value)]
+        buttons = [ButtonElement(text=label("buttons.take_command"), action_id=ActionId.TAKE_COMMAND, value=value)]
         if incident.acknowledged_at is None:
             buttons.append(
-                ButtonElement(text="Acknowledge", action_id=ActionId.ACKNOWLEDGE, value=value, style="primary")
+                ButtonElement(
+                    text=label("buttons.acknowledge"), action_id=ActionId.ACKNOWLEDGE, value=value, style="primary"
+                )
             )
         if "rollback" in contain:
-            label = f"Roll back {incident.model}"[:75]
-            buttons.append(ButtonElement(text=label, action_id=ActionId.INCIDENT_ROLLBACK, value=value, style="danger"))
+            rollback = label("buttons.roll_back", model=incident.model)
+            buttons.append(
+                ButtonElement(text=rollback, action_id=ActionId.INCIDENT_ROLLBACK, value=value, style="danger")
+            )
         if "fallback" in contain:
-            buttons.append(ButtonElement(text="Switch to fallback", action_id=ActionId.INCIDENT_FALLBACK, value=value))
+            buttons.append(
+                ButtonElement(
+                    text=label("buttons.switch_to_fallback"), action_id=ActionId.INCIDENT_FALLBACK, value=value
+                )
+            )
         buttons += [
-            ButtonElement(text="Post update", action_id=ActionId.POST_UPDATE, value=value),
-            ButtonElement(text="Resolve", action_id=ActionId.RESOLVE, value=value, style="danger"),
+            ButtonElement(text=label("buttons.post_update"), action_id=ActionId.POST_UPDATE, value=value),
+            ButtonElement(text=label("buttons.resolve"), action_id=ActionId.RESOLVE, value=value, style="danger"),
         ]
         blocks.append(ActionsBlock(block_id=BlockId.CARD_ACTIONS, elements=buttons))
     return blocks
@@ -138,7 +147,7 @@ def declare_modal(
     blocks: list[Block] = [
         InputBlock(
             block_id=BlockId.SEVERITY,
-            label="Severity",
+            label=label("declare_form.severity"),
             element=StaticSelectElement(
                 action_id=ActionId.SEVERITY,
                 options=severities,
@@ -150,11 +159,11 @@ def declare_modal(
         blocks.append(
             InputBlock(
                 block_id=BlockId.MODEL,
-                label="Model",
+                label=label("declare_form.model"),
                 optional=True,
                 element=StaticSelectElement(
                     action_id=ActionId.MODEL,
-                    placeholder="Which model is affected?",
+                    placeholder=label("declare_form.model_placeholder"),
                     options=models,
                     initial_option=next((o for o in models if o.value == model), None),
                 ),
@@ -164,19 +173,21 @@ def declare_modal(
         _text_input(
             BlockId.TITLE,
             ActionId.TITLE,
-            "Title",
+            label("declare_form.incident_title"),
             max_length=300,
             initial=title,
-            placeholder="mAP down on cameras 23–40 after lighting change",
+            placeholder=label("declare_form.title_placeholder"),
         ),
-        _text_input(BlockId.DESCRIPTION, ActionId.DESCRIPTION, "Description", multiline=True, optional=True),
+        _text_input(
+            BlockId.DESCRIPTION, ActionId.DESCRIPTION, label("declare_form.description"), multiline=True, optional=True
+        ),
     ]
     return View(
         type="modal",
         callback_id=CallbackId.DECLARE,
-        title="Declare an incident",
-        submit="Declare",
-        close="Cancel",
+        title=label("declare_form.title"),
+        submit=label("declare_form.submit"),
+        close=label("declare_form.close"),
         private_metadata=json.dumps({"origin": origin_channel, "group": group_id}),
         blocks=blocks,
     )
@@ -191,16 +202,16 @@ def update_modal(snap: IncidentSnapshot, *, draft: UpdateDraft | None = None) ->
     return View(
         type="modal",
         callback_id=CallbackId.UPDATE,
-        title="Post an update",
-        submit="Post",
-        close="Cancel",
+        title=label("update_form.title"),
+        submit=label("update_form.submit"),
+        close=label("update_form.close"),
         private_metadata=str(incident.id),
         blocks=[
             SectionBlock(text=MarkdownTextObject(text=draft.context if draft else title)),
             _text_input(
                 BlockId.TEXT,
                 ActionId.TEXT,
-                "What changed",
+                label("update_form.what_changed"),
                 initial=draft.text if draft else "",
                 multiline=True,
                 max_length=2900,
@@ -208,7 +219,7 @@ def update_modal(snap: IncidentSnapshot, *, draft: UpdateDraft | None = None) ->
             _text_input(
                 BlockId.IMPACT,
                 ActionId.IMPACT,
-                "Impact (what users see)",
+                label("update_form.impact"),
                 initial=incident.impact,
                 optional=True,
                 max_length=1000,
@@ -216,7 +227,7 @@ def update_modal(snap: IncidentSnapshot, *, draft: UpdateDraft | None = None) ->
             _text_input(
                 BlockId.SCOPE,
                 ActionId.SCOPE,
-                "Scope (cameras, regions, services)",
+                label("update_form.scope"),
                 initial=incident.scope or (draft.scope[:1000] if draft else ""),
                 optional=True,
                 max_length=1000,
@@ -224,7 +235,7 @@ def update_modal(snap: IncidentSnapshot, *, draft: UpdateDraft | None = None) ->
             _text_input(
                 BlockId.MITIGATION,
                 ActionId.MITIGATION,
-                "Mitigation",
+                label("update_form.mitigation"),
                 initial=draft.mitigation if draft else incident.mitigation,
                 optional=True,
                 max_length=1000,
@@ -238,20 +249,16 @@ def resolve_modal(snap: IncidentSnapshot) -> View:
     return View(
         type="modal",
         callback_id=CallbackId.RESOLVE,
-        title=f"Resolve INC-{incident.id}"[:24],
-        submit="Resolve",
-        close="Cancel",
+        title=label("resolve_form.title", incident=incident.id)[:24],
+        submit=label("resolve_form.submit"),
+        close=label("resolve_form.close"),
         private_metadata=str(incident.id),
         blocks=[
-            SectionBlock(
-                text=PlainTextObject(
-                    text=f"{incident.severity}: the resolution goes to the channel and the announcements."
-                )
-            ),
+            SectionBlock(text=PlainTextObject(text=label("resolve_form.context", severity=incident.severity))),
             _text_input(
                 BlockId.SUMMARY,
                 ActionId.SUMMARY,
-                "Summary (what happened, what fixed it)",
+                label("resolve_form.summary"),
                 multiline=True,
                 max_length=2900,
             ),
@@ -289,12 +296,19 @@ def alert_card(
         value = str(group.id)
         buttons = [
             ButtonElement(
-                text=f"Declare {group.severity}", action_id=ActionId.ALERT_DECLARE, value=value, style="primary"
+                text=label("buttons.declare_severity", severity=group.severity),
+                action_id=ActionId.ALERT_DECLARE,
+                value=value,
+                style="primary",
             )
         ]
         if group.status == AlertGroupStatus.OPEN:
-            buttons.append(ButtonElement(text="Acknowledge", action_id=ActionId.ALERT_ACKNOWLEDGE, value=value))
-        buttons.append(ButtonElement(text="Dismiss as noise", action_id=ActionId.ALERT_DISMISS, value=value))
+            buttons.append(
+                ButtonElement(text=label("buttons.acknowledge"), action_id=ActionId.ALERT_ACKNOWLEDGE, value=value)
+            )
+        buttons.append(
+            ButtonElement(text=label("buttons.dismiss_as_noise"), action_id=ActionId.ALERT_DISMISS, value=value)
+        )
         if rollback:
             buttons.append(_rollback_button(group))
         blocks.append(ActionsBlock(block_id=f"alert_{group.id}", elements=buttons))
@@ -305,11 +319,14 @@ def alert_card(
 
 def _rollback_button(group: AlertGroup) -> ButtonElement:
     return ButtonElement(
-        text=f"Roll back {group.model}"[:75], action_id=ActionId.ALERT_ROLLBACK, value=str(group.id), style="danger"
+        text=label("buttons.roll_back", model=group.model),
+        action_id=ActionId.ALERT_ROLLBACK,
+        value=str(group.id),
+        style="danger",
     )
 
 
-def action_plan(text: str, action_id: int | None, *, confirm: str = "Confirm") -> list[Block]:
+def action_plan(text: str, action_id: int | None, *, confirm: str | None = None) -> list[Block]:
     """The plan of a containment action with Confirm / Cancel (none when it cannot be done)."""
     blocks: list[Block] = text_blocks(text)
     if action_id is not None:
@@ -318,8 +335,13 @@ def action_plan(text: str, action_id: int | None, *, confirm: str = "Confirm") -
             ActionsBlock(
                 block_id=f"action_{action_id}",
                 elements=[
-                    ButtonElement(text=confirm[:75], action_id=ActionId.ACTION_CONFIRM, value=value, style="danger"),
-                    ButtonElement(text="Cancel", action_id=ActionId.ACTION_CANCEL, value=value),
+                    ButtonElement(
+                        text=confirm or label("buttons.confirm"),
+                        action_id=ActionId.ACTION_CONFIRM,
+                        value=value,
+                        style="danger",
+                    ),
+                    ButtonElement(text=label("buttons.cancel"), action_id=ActionId.ACTION_CANCEL, value=value),
                 ],
             )
         )
@@ -329,19 +351,27 @@ def action_plan(text: str, action_id: int | None, *, confirm: str = "Confirm") -
 def action_choices(text: str, action_id: int, versions: list[str]) -> list[Block]:
     """The registry's candidates as buttons (each leads to the usual plan), and Cancel."""
     buttons = [
-        ButtonElement(text=f"Roll back to {v}"[:75], action_id=f"{ActionId.ACTION_PICK}_{n}", value=f"{action_id}:{v}")
+        ButtonElement(
+            text=label("buttons.roll_back_to", version=v),
+            action_id=f"{ActionId.ACTION_PICK}_{n}",
+            value=f"{action_id}:{v}",
+        )
         for n, v in enumerate(versions)
     ]
-    buttons.append(ButtonElement(text="Cancel", action_id=ActionId.ACTION_CANCEL, value=str(action_id)))
+    buttons.append(ButtonElement(text=label("buttons.cancel"), action_id=ActionId.ACTION_CANCEL, value=str(action_id)))
     return [*text_blocks(text), ActionsBlock(block_id=f"choose_{action_id}", elements=buttons)]
 
 
 def reminder(text: str, incident_id: int, snooze_minutes: tuple[int, ...]) -> list[Block]:
     """An update nudge: Post update (the pre-filled form) and Snooze buttons."""
     value = str(incident_id)
-    buttons = [ButtonElement(text="Post update", action_id=ActionId.POST_UPDATE, value=value, style="primary")]
+    buttons = [
+        ButtonElement(text=label("buttons.post_update"), action_id=ActionId.POST_UPDATE, value=value, style="primary")
+    ]
     buttons += [
-        ButtonElement(text=f"Snooze {m} min", action_id=f"{ActionId.SNOOZE}_{m}", value=f"{incident_id}:{m}")
+        ButtonElement(
+            text=label("buttons.snooze", minutes=m), action_id=f"{ActionId.SNOOZE}_{m}", value=f"{incident_id}:{m}"
+        )
         for m in snooze_minutes
     ]
     return [*text_blocks(text), ActionsBlock(block_id=f"reminder_{incident_id}", elements=buttons)]
@@ -349,8 +379,8 @@ def reminder(text: str, incident_id: int, snooze_minutes: tuple[int, ...]) -> li
 
 def resolution(text: str, incident_id: int, *, drafted: str | None = None) -> list[Block]:
     """The resolution notice, offering the postmortem; once a draft is uploaded, saying so and offering a redraft."""
-    label = "Redraft the postmortem" if drafted else "Write the postmortem"
-    button = ButtonElement(text=label, action_id=ActionId.POSTMORTEM, value=str(incident_id))
+    offer = label("buttons.redraft_postmortem" if drafted else "buttons.write_postmortem")
+    button = ButtonElement(text=offer, action_id=ActionId.POSTMORTEM, value=str(incident_id))
     blocks: list[Block] = [*text_blocks(text)]
     if drafted:
         blocks.append(ContextBlock(elements=[MarkdownTextObject(text=drafted[:3000])]))
@@ -361,18 +391,18 @@ def dismiss_modal(group: AlertGroup) -> View:
     return View(
         type="modal",
         callback_id=CallbackId.DISMISS,
-        title="Dismiss as noise",
-        submit="Dismiss",
-        close="Cancel",
+        title=label("dismiss_form.title"),
+        submit=label("dismiss_form.submit"),
+        close=label("dismiss_form.close"),
         private_metadata=str(group.id),
         blocks=[
             _text_input(
                 BlockId.REASON,
                 ActionId.REASON,
-                "Why is this noise?",
+                label("dismiss_form.reason"),
                 multiline=True,
                 max_length=1000,
-                placeholder="camera 12 was being cleaned; planned maintenance",
+                placeholder=label("dismiss_form.reason_placeholder"),
             ),
         ],
     )
