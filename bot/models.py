@@ -75,7 +75,7 @@ class Incident(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     severity: str = Field(max_length=8)
     status: str = Field(default=IncidentStatus.INVESTIGATING, max_length=16, index=True)
-    title: str = Field(max_length=300)
+    title: str = Field(max_length=300)  # Slack text: what a person typed (mentions kept), escaped alert words
     description: str = Field(default="", max_length=3000)
     model: str | None = Field(default=None, max_length=200, index=True)
     impact: str = Field(default="", max_length=1000)
@@ -174,7 +174,7 @@ class AlertGroup(SQLModel, table=True):
     model: str | None = Field(default=None, max_length=200)
     status: str = Field(default=AlertGroupStatus.OPEN, max_length=16, index=True)
     severity: str = Field(max_length=8)
-    title: str = Field(max_length=300)
+    title: str = Field(max_length=300)  # plain, as the alert said it: escaped when rendered
     triage: dict[str, Any] = _json()
     firing: int = 0
     resolved: int = 0

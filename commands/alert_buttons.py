@@ -8,7 +8,6 @@ from typing import Any
 from slack_bolt.async_app import AsyncApp
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot import mrkdwn
 from bot.alerts import groups
 from bot.models import AlertGroup
 from bot.runtime.services import Services
@@ -34,7 +33,7 @@ async def open_declare_form(services: Services, body: dict[str, Any], client: As
         origin_channel=body["channel"]["id"],
         severity=group.severity,
         model=group.model if services.config.model(group.model) else None,
-        title=mrkdwn.unescape(group.title),
+        title=group.title,
         group_id=group.id,
     )
     await client.views_open(trigger_id=body["trigger_id"], view=view)

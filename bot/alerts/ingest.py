@@ -230,7 +230,7 @@ async def _ingest_key(
             config=config,
             now=now,
             severity=decided.severity,
-            title=group.title,
+            title=mrkdwn.escape(group.title),  # the alert's plain words become an incident's Slack text
             model=model,
             declared_by=incidents.SYSTEM_ACTOR,
             auto=True,
@@ -300,8 +300,8 @@ async def _attach(
 
 
 def _title(alert: NormalizedAlert) -> str:
-    """Titles are stored as safe mrkdwn, like people's text: alert text is escaped once, here."""
+    """An alert group's title, plain as the alert said it (escaped when rendered)."""
     if alert.summary:
-        return mrkdwn.escape(alert.summary[:250])
+        return alert.summary[:250]
     what = f"{alert.metric} " if alert.metric and alert.metric != alert.name else ""
-    return mrkdwn.escape(f"{alert.name}: {what}alert on {alert.model or alert.source}"[:250])
+    return f"{alert.name}: {what}alert on {alert.model or alert.source}"[:250]

@@ -16,7 +16,7 @@ from typing import Any
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot import incidents
+from bot import incidents, mrkdwn
 from bot.access import Directory, Verdict, may_contain
 from bot.alerts import groups
 from bot.config import Config
@@ -155,7 +155,7 @@ async def ask(
             config=config,
             now=now,
             severity=from_group.severity,
-            title=from_group.title,
+            title=mrkdwn.escape(from_group.title),  # the alert's plain words become an incident's Slack text
             model=model,
             declared_by=user,
             triage=from_group.triage,

@@ -40,7 +40,7 @@ class SloVerdict:
     current: float | None = None
     share_inside: float | None = None
     p_value: float | None = None  # is the window significantly better than the breach before it? (small: yes)
-    reason: str = ""
+    reason: str = ""  # why inconclusive, as a code: no_data, too_few_points, no_query (the templates say it)
     series: list[tuple[float, float]] = field(default_factory=list)  # (unix time, value) across the incident
 
     def as_dict(self) -> dict[str, Any]:
@@ -79,13 +79,13 @@ def assess(metric: str, slo: SLO, series: list[tuple[float, float]], *, now: dat
     expected = max(1, int(slo.window / step))
     base = {"metric": metric, "bound": bound, "window": slo.window, "points": int(window.size), "expected": expected}
     if window.size == 0:
-        return SloVerdict(verdict="inconclusive", reason="no data in the window", series=series, **base)  # type: ignore[arg-type]
+        return SloVerdict(verdict="inconclusive", reason="no_data", series=series, **base)  # type: ignore[arg-type]
     current = float(window[-1])
     if window.size < max(5, math.ceil(MIN_COVERAGE * expected)):
         return SloVerdict(
             verdict="inconclusive",
             current=current,
-            reason=f"only {window.size} of {expected} points in the window",
+            reason="too_few_points",
             series=series,
             **base,  # type: ignore[arg-type]
         )
@@ -120,7 +120,7 @@ async def verify_model(model: ModelConfig, *, name: str, since: datetime, now: d
                     verdict="inconclusive",
                     points=0,
                     expected=int(slo.window / step),
-                    reason="no metrics query for it in sevbot.yml",
+                    reason="no_query",
                 )
             )
             continue
