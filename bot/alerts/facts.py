@@ -8,16 +8,13 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlmodel import col, select
-from sqlmodel.ext.asyncio.session import AsyncSession
-
 from bot.clock import utc
-from bot.config import SLO, Config, ModelConfig
-from bot.models import Alert, AlertStatus, Incident
+from bot.config import SLO, ModelConfig
+from bot.models import Alert, AlertStatus
 from bot.triage import Facts, psi, sustained_breach
 from bot.triage.kinds import KINDS, kind_of, plural
 
-__all__ = ["facts_for", "incident_scope", "natural_key", "scope_of"]
+__all__ = ["facts_for", "natural_key", "scope_of"]
 
 
 def _slo(metric: str | None, model: ModelConfig | None, alerts: Sequence[Alert]) -> SLO | None:
@@ -124,23 +121,19 @@ def natural_key(value: str) -> list[Any]:
     return [int(part) if part.isascii() and part.isdigit() else part for part in re.split(r"([0-9]+)", value)]
 
 
-def scope_of(alerts: Sequence[Alert], *, model: ModelConfig | None, now: datetime, shown: int = 12) -> str:
-    """What the firing alerts say about scope, for a person to start from: `16 of 40 cameras in breach: cam-23, …`."""
+def scope_of(alerts: Sequence[Alert], *, model: ModelConfig | None, now: datetime) -> dict[str, Any] | None:
+    """What the firing alerts say about scope, as data for a person to start from (`templates/scope.txt.j2` says
+    it: `16 of 40 cameras in breach: cam-23, …`); None when nothing fires."""
     if not any(a.status == AlertStatus.FIRING for a in alerts):
-        return ""
+        return None
     facts = facts_for(alerts, model=model, now=now)
     firing = [a for a in alerts if a.status == AlertStatus.FIRING and a.metric == facts.metric]
     names = sorted({str(a.details["slice_value"]) for a in firing if a.details.get("slice_value")}, key=natural_key)
-    if not facts.slices_in_breach:
-        return f"{facts.model or 'the model'}: {facts.metric or 'its metric'} on all traffic"
-    of = f" of {facts.slices_total}" if facts.slices_total else ""
-    listed = ", ".join(names[:shown]) + (f" and {len(names) - shown} more" if len(names) > shown else "")
-    label = plural(facts.slice_label, facts.slices_in_breach)
-    return f"{facts.slices_in_breach}{of} {label} in breach" + (f": {listed}" if listed else "")
-
-
-async def incident_scope(session: AsyncSession, incident: Incident, config: Config, now: datetime) -> str:
-    """`scope_of` the incident's own alerts (empty when none is firing)."""
-    found = await session.exec(select(Alert).where(Alert.incident_id == incident.id).order_by(col(Alert.id)))
-    model = config.models.get(incident.model) if incident.model else None
-    return scope_of(found.all(), model=model, now=now)
+    return {
+        "model": facts.model,
+        "metric": facts.metric,
+        "in_breach": facts.slices_in_breach,
+        "total": facts.slices_total,
+        "label": plural(facts.slice_label, facts.slices_in_breach),
+        "names": names,
+    }

@@ -97,5 +97,6 @@ async def draft(
     mitigation = incident.mitigation or texts.render_plain(
         "update_mitigation_draft.txt.j2", mitigations=mitigations, names=names
     )
-    scope = "" if incident.scope else scope_of(alerts, model=model, now=now)  # the alerts read above
+    seen = None if incident.scope else scope_of(alerts, model=model, now=now)  # the alerts read above
+    scope = texts.render_plain("scope.txt.j2", scope=seen, names=names) if seen else ""
     return UpdateDraft(context=context, text=text.strip()[:2900], scope=scope, mitigation=mitigation[:1000])
