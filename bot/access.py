@@ -20,9 +20,22 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.config import Config
+from bot.errors import Problem, UserError
 from bot.models import Incident, RoleAssignment
 
-__all__ = ["Directory", "Reason", "Verdict", "may_cancel", "may_contain"]
+__all__ = [
+    "SYSTEM_ACTOR",
+    "Directory",
+    "NotYours",
+    "Reason",
+    "Verdict",
+    "check_undo",
+    "may_cancel",
+    "may_contain",
+    "may_undo",
+]
+
+SYSTEM_ACTOR = "sevbot"  # the actor of what sevbot does itself (the roles of a declaration, automatic steps)
 
 
 class Directory(Protocol):
@@ -40,6 +53,7 @@ class Reason(StrEnum):
     RESPONDER_GROUP = "responder_group"  # a member of a responder user group (`group`)
     GIVEN_ROLE = "given_role"  # holds `role` in `incident`, given by `given_by`
     REQUESTER = "requester"  # who asked for it (cancel)
+    ROLE_HOLDER = "role_holder"  # holds a role in `incident` (undoing it: take command, lower severity, resolve)
     NOT_ENTITLED = "not_entitled"
 
 
@@ -52,6 +66,7 @@ class Verdict:
     role: str = ""  # the role given to them, in `incident`, by `given_by`
     incident: int | None = None
     given_by: str = ""
+    holders: tuple[str, ...] = ()  # the incident's role holders, who may undo it
     owners: tuple[str, ...] = ()
     oncall: tuple[str, ...] = ()
     responders: tuple[str, ...] = ()  # user IDs and group IDs as configured
@@ -164,3 +179,71 @@ async def may_cancel(
     if user == requested_by and not verdict.allowed:
         return replace(verdict, allowed=True, reason=Reason.REQUESTER)
     return verdict
+
+
+async def may_undo(
+    session: AsyncSession, *, config: Config, directory: Directory, incident: Incident, user: str
+) -> Verdict:
+    """Undoing an incident — taking command from its commander, lowering its severity, resolving it — is for its
+    people and whoever may contain its model. Its people are those sevbot gave a role (the declarer, the on-call and
+    owners at declaration) and those given one by someone entitled, directly or through a chain; a role one took
+    oneself (an empty role, command of an incident nobody commanded) lets one coordinate, not undo. Declaring,
+    raising severity, notes, hypotheses and empty roles stay open to everyone."""
+    current = (
+        await session.exec(
+            select(RoleAssignment)
+            .where(RoleAssignment.incident_id == incident.id, col(RoleAssignment.ended_at).is_(None))
+            .order_by(col(RoleAssignment.id))
+        )
+    ).all()
+    placed = {a.user_id for a in current if a.assigned_by == SYSTEM_ACTOR}
+    entitled = await _entitled_base(config, directory, incident.model, [a.assigned_by for a in current])
+    people = placed | set(await _granted_roles(session, incident, entitled | placed))
+    holders = tuple(dict.fromkeys(a.user_id for a in current if a.user_id in people))
+    if user in people:
+        settings = config.model(incident.model)
+        return Verdict(
+            allowed=True,
+            reason=Reason.ROLE_HOLDER,
+            incident=incident.id,
+            holders=holders,
+            model=incident.model or "",
+            owners=tuple(settings.owners) if settings else (),
+            oncall=tuple(settings.oncall) if settings else (),
+            responders=tuple(config.responders),
+        )
+    verdict = await may_contain(
+        session, config=config, directory=directory, model=incident.model or "", incident=incident, user=user
+    )
+    return replace(verdict, holders=holders, incident=verdict.incident or incident.id)
+
+
+class NotYours(UserError):
+    """Someone with no part in an incident tried to undo it (`step`: take_command, lower_severity, resolve). Nothing
+    changed; the caller records the attempt on the timeline (`incidents.record_refusal`) and tells the person."""
+
+    def __init__(self, verdict: Verdict, *, step: str, incident_id: int, user: str) -> None:
+        super().__init__(
+            Problem.NOT_YOURS,
+            step=step,
+            incident=incident_id,
+            model=verdict.model,
+            holders=list(verdict.holders),
+            owners=list(verdict.owners),
+            oncall=list(verdict.oncall),
+            responders=list(verdict.responders),
+        )
+        self.verdict = verdict
+        self.step = step
+        self.incident_id = incident_id
+        self.user = user
+
+
+async def check_undo(
+    session: AsyncSession, *, config: Config, directory: Directory, incident: Incident, user: str, step: str
+) -> None:
+    """Raises NotYours unless `user` may undo the incident (`may_undo`)."""
+    verdict = await may_undo(session, config=config, directory=directory, incident=incident, user=user)
+    if not verdict.allowed:
+        assert incident.id is not None
+        raise NotYours(verdict, step=step, incident_id=incident.id, user=user)

@@ -68,6 +68,7 @@ class Problem(StrEnum):
     ALREADY_LIVE = "already_live"  # version
     INTERRUPTED = "interrupted"  # backend, live (or unknown: why it could not be asked)
     REFUSED = "refused"  # step, kind, model (said by refused.md.j2, with who may act)
+    NOT_YOURS = "not_yours"  # step, incident, holders, owners, oncall, responders: undoing is for its people
     # forms (said under the field)
     FORM_TITLE = "form_title"
     FORM_UPDATE = "form_update"

@@ -13,6 +13,7 @@ from slack_bolt.async_app import AsyncApp
 from slack_bolt.context.ack.async_ack import AsyncAck
 from slack_sdk.web.async_client import AsyncWebClient
 
+from bot.access import NotYours
 from bot.containment import Refused
 from bot.errors import Problem, UserError
 from bot.runtime.services import Services
@@ -43,7 +44,7 @@ from commands import (
     verify,
 )
 from commands.arguments import first_word
-from commands.interactions import explain
+from commands.interactions import explain, record_refusal
 from commands.invocation import Invocation
 
 __all__ = ["SUBCOMMANDS", "register"]
@@ -102,7 +103,8 @@ def _incident_command(services: Services):  # type: ignore[no-untyped-def]
             return
         except UserError as exc:
             services.metrics.commands.labels(name=name, outcome="refused").inc()
-            await inv.error(exc, exc.usage if exc.usage is not None else module.USAGE)
+            await record_refusal(services, exc)
+            await inv.error(exc, None if isinstance(exc, NotYours) else exc.usage or module.USAGE)
             return
         except Exception:
             services.metrics.commands.labels(name=name, outcome="error").inc()

@@ -24,7 +24,14 @@ __all__ = ["register"]
 async def take_command(services: Services, body: dict[str, Any], client: AsyncWebClient) -> None:
     async with services.db.session_scope() as session:
         incident = await incident_from(session, value_of(body))
-        await incidents.take_command(session, now=services.clock.now(), incident=incident, user=body["user"]["id"])
+        await incidents.take_command(
+            session,
+            config=services.config,
+            directory=services.directory,
+            now=services.clock.now(),
+            incident=incident,
+            user=body["user"]["id"],
+        )
 
 
 async def acknowledge(services: Services, body: dict[str, Any], client: AsyncWebClient) -> None:

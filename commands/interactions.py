@@ -19,6 +19,8 @@ from slack_bolt.context.respond.async_respond import AsyncRespond
 from slack_sdk.web.async_client import AsyncWebClient
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from bot import incidents
+from bot.access import NotYours
 from bot.containment import Refused
 from bot.errors import Problem, UserError
 from bot.models import Incident
@@ -48,6 +50,15 @@ class Answer:
 
 Work = Callable[[Services, dict[str, Any], AsyncWebClient], Awaitable[Answer | None]]
 Handler = Callable[..., Awaitable[None]]
+
+
+async def record_refusal(services: Services, exc: UserError) -> None:
+    """An attempt to undo an incident by someone not entitled goes on its timeline, in a transaction of its own
+    (the refused change rolled back with its own)."""
+    if isinstance(exc, NotYours):
+        async with services.db.session_scope() as session:
+            await incidents.record_refusal(session, now=services.clock.now(), refusal=exc)
+        services.dispatcher.wake()
 
 
 def explain(services: Services, exc: UserError) -> str:
@@ -97,6 +108,7 @@ async def _attempt(
     try:
         answer = await work(services, body, client)
     except UserError as exc:
+        await record_refusal(services, exc)
         return {"text": explain(services, exc), "response_type": "ephemeral", "replace_original": False}
     except Exception:  # said to the person and logged; Slack gets its ack, never a 500
         log.exception("interaction failed")

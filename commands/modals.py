@@ -16,7 +16,7 @@ from bot.errors import Problem, UserError
 from bot.models import Incident
 from bot.runtime.services import Services
 from bot.slack.ids import ActionId, BlockId, CallbackId
-from commands.interactions import button_id
+from commands.interactions import button_id, record_refusal
 
 __all__ = ["register"]
 
@@ -98,7 +98,13 @@ async def submit_resolve(services: Services, user: str, view: dict[str, Any]) ->
     async with services.db.session_scope() as session:
         incident = await _incident(services, session, view)
         await incidents.resolve(
-            session, now=services.clock.now(), incident=incident, user=user, summary=mrkdwn.escape(summary)
+            session,
+            config=services.config,
+            directory=services.directory,
+            now=services.clock.now(),
+            incident=incident,
+            user=user,
+            summary=mrkdwn.escape(summary),
         )
 
 
@@ -123,6 +129,7 @@ def _handler(services: Services, work: Submission, default_block: BlockId) -> Ca
             return
         except UserError as exc:
             await ack(response_action="errors", errors={default_block: mrkdwn.plain(services.texts.problem(exc))})
+            await record_refusal(services, exc)
             return
         except Exception:  # said under the form and logged: Slack gets an answer, never a 500
             log.exception("form submission failed")

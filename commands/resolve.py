@@ -18,6 +18,8 @@ async def run(inv: Invocation) -> None:
         incident = await inv.incident_here(session)
         await incidents.resolve(
             session,
+            config=inv.services.config,
+            directory=inv.services.directory,
             now=inv.services.clock.now(),
             incident=incident,
             user=inv.user,

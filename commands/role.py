@@ -31,7 +31,14 @@ async def run(inv: Invocation) -> None:
     async with inv.services.db.session_scope() as session:
         incident = await inv.incident_here(session)
         await incidents.assign_role(
-            session, now=inv.services.clock.now(), incident=incident, role=args.role, user=args.user, actor=inv.user
+            session,
+            config=inv.services.config,
+            directory=inv.services.directory,
+            now=inv.services.clock.now(),
+            incident=incident,
+            role=args.role,
+            user=args.user,
+            actor=inv.user,
         )
     inv.changed()
     await inv.reply()

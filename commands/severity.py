@@ -21,6 +21,7 @@ async def run(inv: Invocation) -> None:
         await incidents.change_severity(
             session,
             config=inv.services.config,
+            directory=inv.services.directory,
             now=inv.services.clock.now(),
             incident=incident,
             user=inv.user,

@@ -64,8 +64,10 @@ async def _statuses(bot: Bot) -> list[str]:
 
 async def test_an_outsider_who_takes_command_still_cannot_contain(bot: Bot) -> None:
     channel = await _incident(bot)
-    reply = await bot.driver.slash(OUTSIDER, channel, f"role commander <@{OUTSIDER}>")
-    assert reply.status == 200 and "warning" not in reply.text  # coordinating is open to everyone
+    reply = await bot.driver.slash(OUTSIDER, channel, f"role comms <@{OUTSIDER}>")
+    assert reply.status == 200 and "warning" not in reply.text  # an empty role is open to everyone
+    taken = await bot.driver.slash(OUTSIDER, channel, f"role commander <@{OUTSIDER}>")
+    assert "You may not take command of INC-1" in taken.ephemeral_text  # taking it from the commander is not
     await bot.settled()
     for command in ("fallback cv-detector", "canary cv-detector 0", "rollback cv-detector", "review cv-detector on"):
         reply = await bot.driver.slash(OUTSIDER, channel, command)

@@ -31,6 +31,12 @@ def _breaks(value: float, slo: SLO) -> bool:
     return value < slo.min if slo.min is not None else value > slo.max  # type: ignore[operator]
 
 
+def _breaching(alert: Alert, slo: SLO | None) -> bool:
+    """Fired is not breached: an alert counts as a slice in breach when its own value breaks the SLO (or there is
+    no value or SLO to judge it by)."""
+    return slo is None or alert.value is None or _breaks(alert.value, slo)
+
+
 def _largest(alerts: Sequence[Alert], key: str) -> float | None:
     values = [float(a.details[key]) for a in alerts if isinstance(a.details.get(key), int | float)]
     return max(values) if values else None
@@ -44,13 +50,15 @@ def facts_for(alerts: Sequence[Alert], *, model: ModelConfig | None, now: dateti
     worst = [a.value for a in about if a.value is not None]
     value = (min(worst) if slo is None or slo.min is not None else max(worst)) if worst else None
     in_breach, total, label = 0, None, "slices"
-    sliced = {str(a.details["slice_value"]) for a in about if a.details.get("slice_value")}
+    sliced = {str(a.details["slice_value"]) for a in about if a.details.get("slice_value") and _breaching(a, slo)}
+    fired = {str(a.details["slice_value"]) for a in about if a.details.get("slice_value")}
+    within = tuple(sorted(fired - sliced, key=natural_key))  # fired, but their own value is inside the SLO
     named = sorted(sliced, key=natural_key)
-    if sliced:
+    if fired:
         in_breach = len(sliced)
         label = str(about[0].details.get("slice_label") or "slices")
         total_seen = _largest(about, "slices_total")
-        total = max(int(total_seen), in_breach) if total_seen else None
+        total = max(int(total_seen), len(fired)) if total_seen else None
     for alert in about:
         per_slice: dict[str, float] = alert.details.get("slices") or {}
         if per_slice and slo is not None:
@@ -78,6 +86,7 @@ def facts_for(alerts: Sequence[Alert], *, model: ModelConfig | None, now: dateti
         window=_window(about, slo),
         kind=_kind(metric, model, firing),
         slices_named=tuple(named),
+        slices_within=within,
         known_model=model is not None,
     )
 

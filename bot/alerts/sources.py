@@ -19,7 +19,7 @@ import math
 from datetime import UTC, datetime
 from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, field_validator, model_validator
 
 from bot.clock import utc
 from bot.triage.stats import psi
@@ -45,6 +45,15 @@ def _sane(value: datetime) -> datetime:
 
 
 AlertTime = Annotated[datetime, AfterValidator(_sane)]
+
+
+def _or(empty: Any) -> BeforeValidator:
+    """`null` where Alertmanager and Grafana send it (their tests build `"annotations": null`) is the empty value."""
+    return BeforeValidator(lambda value: empty() if value is None else value)
+
+
+Notes = Annotated[dict[str, str], _or(dict)]
+Text = Annotated[str, _or(str)]
 
 
 class NormalizedAlert(BaseModel):
@@ -99,11 +108,11 @@ class _PrometheusStyleAlert(BaseModel):
 
     status: Literal["firing", "resolved"]
     labels: dict[str, str]
-    annotations: dict[str, str] = Field(default_factory=dict)
+    annotations: Notes = Field(default_factory=dict)
     startsAt: AlertTime
     endsAt: AlertTime | None = None
-    generatorURL: str = ""
-    fingerprint: str = ""
+    generatorURL: Text = ""
+    fingerprint: Text = ""
 
     @field_validator("annotations")
     @classmethod
@@ -154,8 +163,8 @@ class AlertmanagerPayload(BaseModel):
 
     version: Literal["4"]
     status: Literal["firing", "resolved"]
-    receiver: str = ""
-    groupKey: str = ""
+    receiver: Text = ""
+    groupKey: Text = ""
     alerts: list[_PrometheusStyleAlert] = Field(min_length=1)
 
     def normalize(self) -> list[NormalizedAlert]:
@@ -174,7 +183,7 @@ class GrafanaPayload(BaseModel):
     model_config = ConfigDict(extra="allow")
 
     status: Literal["firing", "resolved"]
-    receiver: str = ""
+    receiver: Text = ""
     alerts: list[_GrafanaAlert] = Field(min_length=1)
 
     def normalize(self) -> list[NormalizedAlert]:

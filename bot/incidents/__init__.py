@@ -17,6 +17,7 @@ from bot.incidents.lifecycle import (
     change_status,
     declare,
     post_update,
+    record_refusal,
     resolve,
     take_command,
 )
@@ -48,6 +49,7 @@ __all__ = [
     "open_incidents",
     "open_snapshots",
     "post_update",
+    "record_refusal",
     "refresh_alert_cards",
     "resolve",
     "snapshot",

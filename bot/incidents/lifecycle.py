@@ -13,6 +13,7 @@ import sqlalchemy as sa
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from bot.access import Directory, NotYours, check_undo
 from bot.config import SEVERITIES, Config
 from bot.errors import Problem, UserError
 from bot.incidents import timeline
@@ -40,6 +41,7 @@ __all__ = [
     "change_status",
     "declare",
     "post_update",
+    "record_refusal",
     "resolve",
     "take_command",
 ]
@@ -201,13 +203,27 @@ async def _tell_channel(session: AsyncSession, *, incident_id: int, now: datetim
 
 
 async def assign_role(
-    session: AsyncSession, *, now: datetime, incident: Incident, role: Role, user: str, actor: str
+    session: AsyncSession,
+    *,
+    config: Config,
+    directory: Directory,
+    now: datetime,
+    incident: Incident,
+    role: Role,
+    user: str,
+    actor: str,
 ) -> None:
+    """Give a role. Taking command from a commander is undoing them: only for the incident's people (the access
+    rule); an empty role, or any other, is open to everyone."""
     check_open(incident)
     incident_id = _id(incident)
     current = await snapshot(session, incident)
     if current.roles.get(role) == [user]:
         raise UserError(Problem.ALREADY_IN_ROLE, person=user, role=role.label, incident=incident_id)
+    if role == Role.COMMANDER and current.commander not in (None, user):
+        await check_undo(
+            session, config=config, directory=directory, incident=incident, user=actor, step="take_command"
+        )
     event = await _set_role(session, incident_id=incident_id, role=role, users=[user], actor=actor, now=now)
     await enqueue(session, kind=OutboxKind.INVITE, incident_id=incident_id, now=now, users=[user])
     await _tell_channel(session, incident_id=incident_id, now=now, event_id=event.id)
@@ -327,6 +343,7 @@ async def change_severity(
     session: AsyncSession,
     *,
     config: Config,
+    directory: Directory,
     now: datetime,
     incident: Incident,
     user: str,
@@ -340,6 +357,10 @@ async def change_severity(
         raise UserError(Problem.UNKNOWN_SEVERITY, severity=severity)
     if incident.severity == severity:
         raise UserError(Problem.ALREADY_SEVERITY, incident=incident.id, severity=severity)
+    if SEVERITIES.index(severity) > SEVERITIES.index(incident.severity):  # lowering it undoes the alarm
+        await check_undo(
+            session, config=config, directory=directory, incident=incident, user=user, step="lower_severity"
+        )
     before, incident.severity = incident.severity, severity
     incident.next_update_at = _next_update(config, severity, now)
     session.add(incident)
@@ -358,10 +379,21 @@ async def change_severity(
     await _announce(session, incident_id=_id(incident), now=now, kind=EventKind.SEVERITY_CHANGED)
 
 
-async def resolve(session: AsyncSession, *, now: datetime, incident: Incident, user: str, summary: str) -> timedelta:
-    """Close the incident: no more cadence; the resolution goes to the channel and the announcements."""
+async def resolve(
+    session: AsyncSession,
+    *,
+    config: Config,
+    directory: Directory,
+    now: datetime,
+    incident: Incident,
+    user: str,
+    summary: str,
+) -> timedelta:
+    """Close the incident: no more cadence; the resolution goes to the channel and the announcements. Only for the
+    incident's people and whoever may contain (the access rule)."""
     check_open(incident)
     summary = check_text(summary, "summary")
+    await check_undo(session, config=config, directory=directory, incident=incident, user=user, step="resolve")
     incident.status = IncidentStatus.RESOLVED
     incident.resolved_at = now
     incident.resolved_by = user
@@ -384,10 +416,35 @@ async def resolve(session: AsyncSession, *, now: datetime, incident: Incident, u
     return duration
 
 
-async def take_command(session: AsyncSession, *, now: datetime, incident: Incident, user: str) -> None:
-    """ "I'll be commander": the person becomes commander (if not already) and owns the incident (if nobody does)."""
+async def take_command(
+    session: AsyncSession, *, config: Config, directory: Directory, now: datetime, incident: Incident, user: str
+) -> None:
+    """ "I'll be commander": the person becomes commander (if not already; taking it from someone is the access
+    rule's to allow) and owns the incident (if nobody does)."""
     current = await snapshot(session, incident)
     if current.commander != user:
-        await assign_role(session, now=now, incident=incident, role=Role.COMMANDER, user=user, actor=user)
+        await assign_role(
+            session,
+            config=config,
+            directory=directory,
+            now=now,
+            incident=incident,
+            role=Role.COMMANDER,
+            user=user,
+            actor=user,
+        )
     if incident.acknowledged_at is None:
         await acknowledge(session, now=now, incident=incident, user=user)
+
+
+async def record_refusal(session: AsyncSession, *, now: datetime, refusal: NotYours) -> None:
+    """An attempt to undo an incident by someone not entitled, on its timeline (after the refused change rolled
+    back, in a transaction of its own)."""
+    await record_and_post(
+        session,
+        incident_id=refusal.incident_id,
+        actor=refusal.user,
+        kind=EventKind.REFUSED,
+        at=now,
+        step=refusal.step,
+    )

@@ -11,6 +11,7 @@ import sqlalchemy as sa
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from bot.access import SYSTEM_ACTOR
 from bot.errors import Problem, UserError
 from bot.models import AlertGroup, Incident, IncidentStatus, Role, RoleAssignment
 from bot.runtime.outbox import OutboxKind, enqueue, group_subject
@@ -31,7 +32,6 @@ __all__ = [
     "snapshot",
 ]
 
-SYSTEM_ACTOR = "sevbot"
 MAX_TITLE = 300
 MAX_TEXT = 2900  # leaves room in a 3,000-character section for the words around it
 

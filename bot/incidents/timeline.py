@@ -34,6 +34,7 @@ class EventKind(StrEnum):
     ACTION_ITEM = "action_item"
     HYPOTHESIS = "hypothesis"  # proposed: numbered in the order proposed
     HYPOTHESIS_SETTLED = "hypothesis_settled"  # confirmed or ruled out, with why
+    REFUSED = "refused"  # someone not entitled tried to undo the incident (take command, lower severity, resolve)
     SLACK_REFUSED = "slack_refused"  # a step Slack refused for good (a workspace policy, a missing scope)
 
 

@@ -62,9 +62,44 @@ def _string(value: object) -> bool:
     return isinstance(value, str) and 0 < len(value) <= 255
 
 
+_SHAPES: dict[str, tuple[type, ...]] = {  # what bolt reads off any body, and the types it can read them as
+    "enterprise": (str, dict),
+    "team": (str, dict),
+    "channel": (str, dict),
+    "user": (str, dict),
+    "event": (dict,),
+    "view": (dict,),
+    "container": (dict,),
+    "message": (dict,),
+    "previous_message": (dict,),
+    "authorizations": (list,),
+}
+
+
+def _shape_problem(body: dict[str, Any], where: str) -> str | None:
+    """A field bolt dereferences, present with a type it cannot read (a list for `team`, say), is refused here: bolt
+    would raise on it and answer 500."""
+    for name, types in _SHAPES.items():
+        value = body.get(name)
+        if value is not None and not isinstance(value, types):
+            return f"{where}.{name} is not {' or '.join('an object' if t is dict else t.__name__ for t in types)}"
+    authorizations = body.get("authorizations") or []
+    if authorizations and not isinstance(authorizations[0], dict):
+        return f"{where}.authorizations[0] is not an object"
+    for name in ("event", "message", "previous_message"):
+        if isinstance(body.get(name), dict):
+            problem = _shape_problem(body[name], f"{where}.{name}")
+            if problem:
+                return problem
+    return None
+
+
 def _payload_problem(payload: Any) -> str | None:
     if not isinstance(payload, dict):
         return "payload is not a JSON object"
+    shape = _shape_problem(payload, "payload")
+    if shape:
+        return shape
     kind = payload.get("type")
     if not isinstance(kind, str) or kind not in _PAYLOAD_TYPES:
         return f"payload.type {kind!r} is not an interaction sevbot handles"
@@ -87,6 +122,8 @@ def _payload_problem(payload: Any) -> str | None:
         view = payload.get("view")
         if not isinstance(view, dict) or not _string(view.get("callback_id")):
             return "payload.view.callback_id is missing"
+        if not _string(view.get("type")):
+            return "payload.view.type is missing"
         state = view.get("state", {"values": {}})
         if not isinstance(state, dict) or not isinstance(state.get("values"), dict):
             return "payload.view.state.values is not an object"
@@ -130,6 +167,9 @@ def check(headers: Mapping[str, str], body: bytes, *, secret: str, content_type:
             return Rejected(400, "body is not JSON")
         if not isinstance(event, dict) or not isinstance(event.get("type"), str):
             return Rejected(400, "event has no type")
+        shape = _shape_problem(event, "body")
+        if shape:
+            return Rejected(400, shape)
         return Checked(key=None, retry=retry)
     form = {name: values[0] for name, values in parse_qs(text, keep_blank_values=True).items()}
     if "payload" in form:

@@ -42,6 +42,7 @@ class Facts:
     window: SustainedCheck | None = None
     kind: str = "quality"  # the playbook's incident type (bot.triage.kinds)
     slices_named: tuple[str, ...] = ()  # the slices in breach, in natural order (the first few are shown)
+    slices_within: tuple[str, ...] = ()  # slices whose alerts fired while their own value was inside the SLO
     known_model: bool = True  # the model is in sevbot.yml
 
 
@@ -208,8 +209,14 @@ def triage(facts: Facts, *, thresholds: TriageThresholds, fallback: str | None =
         if facts.window.verdict == "blip" and sev < 3 and not facts.safety_critical:
             sev = 3
             found.append(Finding("capped_blip", {}))
+    if facts.slices_within:
+        within = {"count": len(facts.slices_within), "names": list(facts.slices_within[:10])}
+        found.append(
+            Finding("fired_within_slo", {**within, "label": plural(facts.slice_label, len(facts.slices_within))})
+        )
     if facts.breach_started is not None:
-        found.append(Finding("lasted", {"seconds": max(0, int((facts.now - facts.breach_started).total_seconds()))}))
+        lasted = max(0, int((facts.now - facts.breach_started).total_seconds()))
+        found.append(Finding("lasted", {"seconds": lasted, "since": facts.breach_started.isoformat()}))
     if not facts.known_model:
         found.append(Finding("unknown_model", {"model": facts.model}))
     elif not found:
@@ -225,20 +232,21 @@ def triage(facts: Facts, *, thresholds: TriageThresholds, fallback: str | None =
 
 
 def _unknowns(facts: Facts, breach: bool | None) -> list[str]:
-    """What was not sent that would change the verdict, so a person knows what to check."""
+    """What was not sent that would change the verdict, so a person knows what to check (codes:
+    `triage_findings.md.j2` says them)."""
     missing = []
     if not facts.known_model:
-        missing.append("the model is not in sevbot.yml: no SLO, owners or platform to go by")
+        missing.append("unknown_model")
     if facts.slo is None:
-        missing.append("no SLO for this metric (add it under `slos:`)")
+        missing.append("no_slo")
     if facts.slices_in_breach and not facts.slices_total:
-        missing.append("how many slices exist (`slices_total`): global or localized")
+        missing.append("no_slices_total")
     if breach and not facts.slices_in_breach and facts.kind == "quality":
-        missing.append("per-slice values: whether only some slices are affected")
+        missing.append("no_slice_values")
     if breach and facts.baseline is None and facts.kind in ("quality", "data"):
-        missing.append("a baseline: how far the metric fell")
+        missing.append("no_baseline")
     if facts.deployed_at is None:
-        missing.append("when the live version was deployed: whether a deploy is the suspect")
+        missing.append("no_deploy_time")
     return missing
 
 

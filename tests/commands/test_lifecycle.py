@@ -113,14 +113,19 @@ async def test_card_buttons_and_forms(bot: Bot) -> None:
     _, channel = await declare(bot)
     card_ts = channel.pins[0]
 
-    reply = await bot.driver.click("U0002", channel.id, card_ts, "incident_take_command")
+    outsider = await bot.driver.click("U0002", channel.id, card_ts, "incident_take_command")
+    assert outsider.status == 200  # bob has no part in it: taking command from alice is not his (issue 20)
+    await bot.settled()
+    assert "You may not take command of INC-1" in str(bot.ws.responses[-1].get("text"))
+    assert "*Commander:* @alice" in card_text(bot, channel.id)
+    reply = await bot.driver.click("U0004", channel.id, card_ts, "incident_take_command")
     assert reply.status == 200
     await bot.settled()
-    assert "*Commander:* @bob" in card_text(bot, channel.id)
+    assert "*Commander:* @dave" in card_text(bot, channel.id)  # on-call for cv-detector: he may
     assert channel.pins == [card_ts]
-    assert "U0002" in channel.members
+    assert "U0004" in channel.members
 
-    await bot.driver.click("U0002", channel.id, card_ts, "incident_post_update")
+    await bot.driver.click("U0002", channel.id, card_ts, "incident_post_update")  # updates are open to everyone
     view_id = await opened_view(bot, "Post an update")
     refused = await bot.driver.submit("U0002", view_id, {"text": ""})
     assert refused.json["errors"] == {"text_block": "Say what changed."}
@@ -136,7 +141,7 @@ async def test_card_buttons_and_forms(bot: Bot) -> None:
     )
     await bot.settled()
     update = seen(bot, channel.id)[-1]
-    assert "*Owner:* @bob" in update and "*Scope:* cams 23-40" in update and "*Mitigation:* fallback model" in update
+    assert "*Owner:* @dave" in update and "*Scope:* cams 23-40" in update and "*Mitigation:* fallback model" in update
     assert "*Impact:* missed detections" in card_text(bot, channel.id)
 
     stale_blocks = list(channel.message(card_ts).blocks)
@@ -151,8 +156,9 @@ async def test_card_buttons_and_forms(bot: Bot) -> None:
     channel.message(card_ts).blocks = stale_blocks
     before = await timeline(bot)
     views = len(bot.ws.views)
+    answered = len(bot.ws.responses)
     await bot.driver.click("U0002", channel.id, card_ts, "incident_post_update")
-    await eventually(lambda: bot.ws.responses)
+    await eventually(lambda: len(bot.ws.responses) > answered)
     assert bot.ws.responses[-1]["text"].endswith("INC-1 is already resolved.")
     assert bot.ws.responses[-1]["response_type"] == "ephemeral" and bot.ws.responses[-1]["user"] == "U0002"
     assert len(bot.ws.views) == views

@@ -86,7 +86,9 @@ async def test_the_open_incident_wins_and_the_channels_own_incident_before_it(db
     async with db.session_scope() as session:
         stored = await session.get(Incident, first.id)
         assert stored is not None
-        await incidents.resolve(session, now=NOW, incident=stored, user=ONCALL, summary="done")
+        await incidents.resolve(
+            session, config=CONFIG, directory=Groups(), now=NOW, incident=stored, user=ONCALL, summary="done"
+        )
     with pytest.raises(UserError) as caught:  # acting from a resolved incident's channel opens nothing new
         await _ask(db, channel="C0FIRST")
     assert caught.value.problem == Problem.INCIDENT_OVER and caught.value.values["over"]["incident"] == first.id

@@ -14,7 +14,7 @@ from bot.incidents.cadence import Cadence, snooze
 from bot.incidents.timeline import EventKind
 from bot.models import Incident, TimelineEvent
 from bot.runtime.db import Database
-from tests.domain import NOW, config
+from tests.domain import NOW, Groups, config
 
 MINUTE = timedelta(minutes=1)
 
@@ -84,14 +84,23 @@ async def test_an_update_a_snooze_and_a_severity_change_move_the_due_time(db: Da
         incident = await session.get(Incident, incident_id)
         assert incident is not None
         await incidents.change_severity(
-            session, config=conf, now=clock.now(), incident=incident, user="U0001", severity="sev1", why="worse"
+            session,
+            config=conf,
+            directory=Groups(),
+            now=clock.now(),
+            incident=incident,
+            user="U0001",
+            severity="sev1",
+            why="worse",
         )
     clock.set(NOW + 79 * MINUTE + 15 * MINUTE)
     assert await cadence.tick() == 1  # SEV1: 15 minutes from the change
     async with db.session_scope() as session:
         incident = await session.get(Incident, incident_id)
         assert incident is not None
-        await incidents.resolve(session, now=clock.now(), incident=incident, user="U0001", summary="fixed")
+        await incidents.resolve(
+            session, config=conf, directory=Groups(), now=clock.now(), incident=incident, user="U0001", summary="fixed"
+        )
     clock.set(NOW + 300 * MINUTE)
     assert await cadence.tick() == 0  # resolved: nothing is due again
 

@@ -31,12 +31,11 @@ import yaml
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
-from tests.test_replicas import Replica
-
 from bot.tryout.emulator import SlackEmulator
 from bot.tryout.emulator.driver import SlackDriver
 from bot.tryout.emulator.sandbox import ALERT_TOKEN, SIGNING_SECRET
 from tests.harness import CONFIG, make_emulator
+from tests.runtime.test_replicas import Replica
 
 LATENCY_S = 0.1
 CRITICAL_PATH_S = 3 * LATENCY_S
