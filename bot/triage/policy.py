@@ -235,7 +235,9 @@ def _unknowns(facts: Facts, breach: bool | None) -> list[str]:
     """What was not sent that would change the verdict, so a person knows what to check (codes:
     `triage_findings.md.j2` says them)."""
     missing = []
-    if not facts.known_model:
+    if facts.model is None:
+        missing.append("no_model_label")
+    elif not facts.known_model:
         missing.append("unknown_model")
     if facts.slo is None:
         missing.append("no_slo")
