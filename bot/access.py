@@ -21,7 +21,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.config import Config
 from bot.errors import Problem, UserError
-from bot.models import Incident, RoleAssignment
+from bot.models import Incident, Role, RoleAssignment
 
 __all__ = [
     "SYSTEM_ACTOR",
@@ -185,9 +185,9 @@ async def may_undo(
     session: AsyncSession, *, config: Config, directory: Directory, incident: Incident, user: str
 ) -> Verdict:
     """Undoing an incident — taking command from its commander, lowering its severity, resolving it — is for its
-    people and whoever may contain its model. Its people are those sevbot gave a role (the declarer, the on-call and
-    owners at declaration) and those given one by someone entitled, directly or through a chain; a role one took
-    oneself (an empty role, command of an incident nobody commanded) lets one coordinate, not undo. Declaring,
+    people and whoever may contain its model. Its people are its commander, those sevbot gave a role (the declarer,
+    the on-call and owners at declaration) and those given one by them or by someone entitled, directly or through a
+    chain; any other role one took oneself (comms, say) lets one coordinate, not undo. Declaring,
     raising severity, notes, hypotheses and empty roles stay open to everyone."""
     current = (
         await session.exec(
@@ -196,7 +196,9 @@ async def may_undo(
             .order_by(col(RoleAssignment.id))
         )
     ).all()
-    placed = {a.user_id for a in current if a.assigned_by == SYSTEM_ACTOR}
+    # the commander (taking command from someone is refused, so whoever holds it holds it rightly) and whom sevbot
+    # placed at declaration; then whoever they, or someone entitled, gave a role
+    placed = {a.user_id for a in current if a.assigned_by == SYSTEM_ACTOR or a.role == Role.COMMANDER}
     entitled = await _entitled_base(config, directory, incident.model, [a.assigned_by for a in current])
     people = placed | set(await _granted_roles(session, incident, entitled | placed))
     holders = tuple(dict.fromkeys(a.user_id for a in current if a.user_id in people))

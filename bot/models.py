@@ -101,6 +101,7 @@ class Incident(SQLModel, table=True):
     card_pinned: bool = False  # a pin that failed is tried again until it holds
     announcement_ts: str | None = Field(default=None, max_length=32)
     bookmarked: bool = False
+    invited: bool = False  # the set-up's invitation went (a retried set-up does not invite again)
     alert_digest_ts: str | None = Field(default=None, max_length=32)
     reminder_ts: str | None = Field(default=None, max_length=32)  # the reminder whose buttons are live
     triage: dict[str, Any] = _json()  # the findings that decided the severity, when an alert did

@@ -3,9 +3,10 @@ up to `concurrency` rows in flight; one subject's rows strictly in order (a row 
 of its subject is undone, and a row in flight is leased).
 
 Due rows are claimed with a lease in one statement (an UPDATE only one replica can win; on PostgreSQL, `FOR UPDATE
-SKIP LOCKED` lets replicas claim side by side without waiting on each other), done, then marked done. Transient
-failures — 429 (rescheduled after that method's `Retry-After`, without sleeping in the worker), 5xx, timeouts,
-dropped connections — back off and are tried again: a Slack outage delays messages, it does not drop them. A
+SKIP LOCKED` lets replicas claim side by side without waiting on each other), done, then marked done. A rate
+limit waits for that method's `Retry-After` (without sleeping in the worker) and never counts toward giving up;
+5xx, timeouts and dropped connections back off (up to 5 minutes) and are tried again for as long as the incident is
+open: a Slack outage delays messages, it does not drop them. A
 permanent refusal (`restricted_action`, `missing_scope`, `invalid_arguments`, `not_in_channel`…) is set aside at
 once with its reason, logged and counted, so later rows proceed; where people would miss the step, the incident
 channel is told what could not be done. Failures of the whole workspace (a bad token) are never set aside.
@@ -24,7 +25,7 @@ from sqlmodel import col, select, update
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.clock import Clock
-from bot.models import OutboxMessage
+from bot.models import Incident, IncidentStatus, OutboxMessage
 from bot.runtime.db import BACKGROUND, Database
 from bot.runtime.outbox import COALESCING, Failure, OutboxKind, Route, Routes
 
@@ -46,7 +47,7 @@ class Dispatcher:
         clock: Clock,
         lease: timedelta = timedelta(seconds=120),
         poll_s: float = 1.0,
-        max_attempts: int = 8,
+        max_age: timedelta = timedelta(hours=24),
         batch: int = 20,
         concurrency: int = 8,
         on_set_aside: Callable[[OutboxMessage, str], Awaitable[None]] | None = None,
@@ -56,7 +57,7 @@ class Dispatcher:
         self.clock = clock
         self.lease = lease
         self.poll_s = poll_s
-        self.max_attempts = max_attempts
+        self.max_age = max_age  # transient failures of a row no open incident waits for give up after this long
         self.batch = batch
         self.concurrency = max(1, concurrency)
         self.on_set_aside = on_set_aside  # tells the channel / counts it (the server wires this)
@@ -88,7 +89,7 @@ class Dispatcher:
             result = await session.exec(
                 update(OutboxMessage)
                 .where(col(OutboxMessage.done_at).is_(None), col(OutboxMessage.lease_until).is_not(None))
-                .values(lease_until=None)
+                .values(lease_until=None, attempts=OutboxMessage.attempts + 1)  # that try may have acted
             )
             return int(result.rowcount or 0)
 
@@ -166,7 +167,14 @@ class Dispatcher:
         claim = (
             update(OutboxMessage)
             .where(col(OutboxMessage.id).in_(due.scalar_subquery()))
-            .values(lease_until=now + self.lease)
+            .values(
+                lease_until=now + self.lease,
+                # a lease still set was another try's, cut off (a crash, a replica gone): it may have acted
+                attempts=sa.case(
+                    (col(OutboxMessage.lease_until).is_not(None), OutboxMessage.attempts + 1),
+                    else_=OutboxMessage.attempts,
+                ),
+            )
             .returning(OutboxMessage)
             .execution_options(synchronize_session=False)
         )
@@ -210,8 +218,12 @@ class Dispatcher:
     async def _failed(self, message: OutboxMessage, route: Route, exc: Exception) -> None:
         failure = route.failure(exc)  # the side that did the work says what kind of failure it was
         error = failure.reason
-        attempts = message.attempts + 1
-        give_up = failure.permanent or (attempts >= self.max_attempts and not failure.workspace and not failure.waiting)
+        # a wait (a rate limit, an earlier step) is no failed try: it neither backs off further nor counts as a try
+        # that may have acted
+        attempts = message.attempts if failure.waiting else message.attempts + 1
+        give_up = failure.permanent or (
+            not failure.waiting and not failure.workspace and await self._nobody_waits(message)
+        )
         delay = timedelta(seconds=failure.retry_after_s) if failure.retry_after_s else _backoff(attempts)
         level = logging.ERROR if give_up else logging.WARNING
         log.log(
@@ -241,6 +253,17 @@ class Dispatcher:
                 await self.on_set_aside(message, error)
             except Exception:
                 log.exception("telling the channel about outbox row #%s failed", message.id)
+
+    async def _nobody_waits(self, message: OutboxMessage) -> bool:
+        """A transient failure is tried again for as long as the row's incident is open: a Slack outage delays the
+        work, it never drops it. A row no open incident waits for gives up once it is older than `max_age`."""
+        if self.clock.now() - message.created_at < self.max_age:
+            return False
+        if message.incident_id is None:
+            return True
+        async with self.db.session_scope() as session:
+            incident = await session.get(Incident, message.incident_id)
+        return incident is None or incident.status == IncidentStatus.RESOLVED
 
     async def _finish(self, session: AsyncSession, message: OutboxMessage, *, done: bool) -> None:
         now: datetime = self.clock.now()

@@ -96,5 +96,5 @@ def outbox_client(
         base_url=_base_url(settings),
         timeout=timeout_s,
         session=session,
-        retry_handlers=[AsyncConnectionErrorRetryHandler(max_retry_count=1)],  # the outbox retries the rest
+        retry_handlers=[],  # the outbox owns retrying: an automatic retry of a post whose answer was lost posts twice
     )

@@ -39,7 +39,7 @@ def failure(exc: Exception) -> Failure:
         waited = retry_after(exc)
         return Failure(
             reason=f"Slack said {code or exc.response.status_code}",
-            retry_after_s=float(waited) if waited is not None else None,
+            retry_after_s=max(float(waited), 0.05) if waited is not None else None,
             waiting=waited is not None,
             permanent=permanent(exc),
             workspace=code in WORKSPACE_ERRORS,

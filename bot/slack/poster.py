@@ -1,9 +1,14 @@
 """The one poster every Slack surface shares: posting (joining a public channel first when needed), and the look-ups
-a post needs — channels by name, people's handles, the bot's own user — each cached for the process."""
+a post needs — channels by name, people's handles, the bot's own user — each cached for the process.
+
+Posts are idempotent: each carries its key in Slack's message metadata (`sevbot_post`), and when an earlier try of
+the same outbox row may have acted (`EARLIER_TRY`: a failure, a lost answer, a crash), the channel's recent history
+is searched for that key first and the message found is adopted instead of posted again."""
 
 from __future__ import annotations
 
 import logging
+from contextvars import ContextVar
 from typing import Any
 
 from slack_sdk.errors import SlackApiError
@@ -12,9 +17,16 @@ from slack_sdk.web.async_client import AsyncWebClient
 from bot.slack.blocks import as_dicts, text_blocks
 from bot.slack.failures import slack_error
 
-__all__ = ["Poster"]
+__all__ = ["EARLIER_TRY", "METADATA_TYPE", "OUTBOX_ROW", "Poster"]
 
 log = logging.getLogger(__name__)
+
+EARLIER_TRY: ContextVar[bool] = ContextVar("sevbot_earlier_try", default=False)
+"""Set while an outbox row runs whose earlier try may have acted (the publisher sets it from the row's attempts)."""
+OUTBOX_ROW: ContextVar[int] = ContextVar("sevbot_outbox_row", default=0)
+"""The outbox row being done: the key of a post that row makes once (an announcement, a summary)."""
+METADATA_TYPE = "sevbot_post"
+LOOK_BACK = 100  # messages of history searched for a key
 
 
 class Poster:
@@ -44,26 +56,57 @@ class Poster:
                 return user_id
         return self._names[user_id]
 
-    async def post(self, channel: str, text: str, *, thread_ts: str | None = None) -> str:
+    async def post(self, channel: str, text: str, *, key: str, thread_ts: str | None = None) -> str:
         """Post mrkdwn as blocks (with the plain text for notifications)."""
-        return await self.post_blocks(channel, text[:3000], as_dicts(text_blocks(text)), thread_ts=thread_ts)
+        return await self.post_blocks(channel, text[:3000], as_dicts(text_blocks(text)), key=key, thread_ts=thread_ts)
 
     async def post_blocks(
-        self, channel: str, fallback: str, blocks: list[dict[str, Any]], *, thread_ts: str | None = None
+        self, channel: str, fallback: str, blocks: list[dict[str, Any]], *, key: str, thread_ts: str | None = None
     ) -> str:
-        """Post; join a public channel first if the bot is not in it yet."""
+        """Post once under `key`: after an earlier try that may have posted, the message it posted is adopted. Joins a
+        public channel first if the bot is not in it yet."""
+        if EARLIER_TRY.get():
+            found = await self.find_posted(channel, key, thread_ts=thread_ts)
+            if found is not None:
+                log.info("adopted %s in %s (posted by an earlier try whose answer was lost)", key, channel)
+                return found
+        metadata = {"event_type": METADATA_TYPE, "event_payload": {"key": key}}
         try:
             posted = await self.client.chat_postMessage(
-                channel=channel, text=fallback, blocks=blocks, thread_ts=thread_ts
+                channel=channel, text=fallback, blocks=blocks, thread_ts=thread_ts, metadata=metadata
             )
         except SlackApiError as exc:
             if slack_error(exc) != "not_in_channel":
                 raise
             await self.client.conversations_join(channel=channel)
             posted = await self.client.chat_postMessage(
-                channel=channel, text=fallback, blocks=blocks, thread_ts=thread_ts
+                channel=channel, text=fallback, blocks=blocks, thread_ts=thread_ts, metadata=metadata
             )
         return str(posted["ts"])
+
+    async def find_posted(self, channel: str, key: str, *, thread_ts: str | None = None) -> str | None:
+        """The timestamp of the message sevbot posted under `key` in the channel's recent history (or the thread's),
+        if any. A direct message to a person (a user ID as the channel) is not looked up."""
+        if channel[:1] in ("U", "W"):
+            return None
+        try:
+            if thread_ts is None:
+                found = await self.client.conversations_history(
+                    channel=channel, limit=LOOK_BACK, include_all_metadata=True
+                )
+            else:
+                found = await self.client.conversations_replies(
+                    channel=channel, ts=thread_ts, limit=LOOK_BACK, include_all_metadata=True
+                )
+        except SlackApiError as exc:
+            if slack_error(exc) in ("not_in_channel", "channel_not_found", "thread_not_found"):
+                return None
+            raise
+        for message in found.get("messages") or []:
+            metadata = message.get("metadata") or {}
+            if metadata.get("event_type") == METADATA_TYPE and (metadata.get("event_payload") or {}).get("key") == key:
+                return str(message["ts"])
+        return None
 
     async def channel_id(self, name_or_id: str) -> str:
         """Configured channels are names or IDs; names are looked up once."""

@@ -16,7 +16,7 @@ from bot.models import OutboxMessage
 from bot.runtime.db import Database
 from bot.runtime.outbox import MISSED, OutboxKind, Route
 from bot.slack import failures
-from bot.slack.poster import Poster
+from bot.slack.poster import EARLIER_TRY, OUTBOX_ROW, Poster
 from bot.slack.surfaces.alert_cards import AlertCards
 from bot.slack.surfaces.base import SurfaceContext
 from bot.slack.surfaces.containment import ContainmentPlans
@@ -56,7 +56,17 @@ class Publisher:
             return message.incident_id
 
         def slack(do: Callable[[OutboxMessage], Awaitable[None]]) -> Route:
-            return Route(do=do, failure=failures.failure)
+            async def once(message: OutboxMessage) -> None:
+                # an earlier try of this row may have acted (a failure, a lost answer, a crash): posts adopt
+                # what it posted instead of posting again
+                earlier, row = EARLIER_TRY.set(message.attempts > 0), OUTBOX_ROW.set(message.id or 0)
+                try:
+                    await do(message)
+                finally:
+                    EARLIER_TRY.reset(earlier)
+                    OUTBOX_ROW.reset(row)
+
+            return Route(do=once, failure=failures.failure)
 
         channel, cards, messages, documents = self.channel, self.alert_cards, self.messages, self.documents
         return {

@@ -144,3 +144,39 @@ async def test_taking_command_when_nobody_holds_it_is_open(db: Database) -> None
             auto=True,
         )
     assert await _attempt(db, incident.id or 0, _take_command, OUTSIDER) is None
+
+
+async def test_a_role_taken_oneself_coordinates_but_does_not_undo(db: Database) -> None:
+    """Comms taken by oneself lets one coordinate; resolving stays with the incident's people."""
+    incident_id = await _incident(db)
+    async with db.session_scope() as session:
+        incident = await session.get(Incident, incident_id)
+        assert incident is not None
+        await incidents.assign_role(
+            session,
+            config=CONFIG,
+            directory=Groups(),
+            now=NOW,
+            incident=incident,
+            role=Role.COMMS,
+            user=OUTSIDER,
+            actor=OUTSIDER,
+        )
+    refused = await _attempt(db, incident_id, _resolve, OUTSIDER)
+    assert refused is not None and refused.step == "resolve"
+
+
+async def test_whoever_took_command_of_an_incident_nobody_commanded_may_resolve_it(db: Database) -> None:
+    async with db.session_scope() as session:
+        incident = await incidents.declare(
+            session,
+            config=CONFIG,
+            now=NOW,
+            severity="sev2",
+            title="t",
+            model="cv-detector",
+            declared_by="sevbot",
+            auto=True,
+        )
+    assert await _attempt(db, incident.id or 0, _take_command, OUTSIDER) is None
+    assert await _attempt(db, incident.id or 0, _resolve, OUTSIDER) is None

@@ -70,7 +70,7 @@ class AlertCards(Surface):
         fallback = f"{group.severity} alert: {group.firing} firing"
         channel = await self.poster.channel_id(target)
         if group.card_ts is None:
-            ts = await self.poster.post_blocks(channel, fallback, blocks)
+            ts = await self.poster.post_blocks(channel, fallback, blocks, key=f"alert-card:{group_id}")
             async with self.db.session_scope() as session:
                 stored = await session.get(AlertGroup, group_id)
                 assert stored is not None
@@ -91,7 +91,7 @@ class AlertCards(Surface):
         text = self.texts.render("storm_card.md.j2", v=seen)
         card_ts = seen.storm.card_ts
         if card_ts is None:
-            card_ts = await self.poster.post(channel, text)
+            card_ts = await self.poster.post(channel, text, key=f"storm:{storm_id}")
             await self._save_storm(storm_id, card_ts=card_ts)
         else:
             await self.client.chat_update(
@@ -106,7 +106,9 @@ class AlertCards(Surface):
                     channel=channel, ts=thread[index], text=page[:3000], blocks=as_dicts(text_blocks(page))
                 )
             else:
-                thread.append(await self.poster.post(channel, page, thread_ts=card_ts))
+                thread.append(
+                    await self.poster.post(channel, page, thread_ts=card_ts, key=f"storm:{storm_id}:page:{index}")
+                )
                 await self._save_storm(storm_id, thread=list(thread))
 
     async def _save_storm(self, storm_id: int, **fields: Any) -> None:

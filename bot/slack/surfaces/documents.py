@@ -18,6 +18,7 @@ from bot.slack.blocks import (
     resolution,
 )
 from bot.slack.failures import slack_error
+from bot.slack.poster import OUTBOX_ROW
 from bot.slack.surfaces.base import Surface
 from bot.slack.surfaces.messages import render_event
 
@@ -47,7 +48,7 @@ class Documents(Surface):
                     await self.upload_chart(incident_id, event.id)
         else:
             summary = self.texts.render("postmortem_summary.md.j2", pm=pm, i=incident, asked_by=asked_by)
-            await self.poster.post(channel, summary)
+            await self.poster.post(channel, summary, key=f"postmortem:{incident_id}:row:{OUTBOX_ROW.get()}")
 
     async def _postmortem_document(self, channel: str, incident: Incident, pm: postmortem.Postmortem) -> None:
         names = {u: await self.poster.user_name(u) for u in sorted(pm.people)}

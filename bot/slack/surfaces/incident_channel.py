@@ -23,6 +23,7 @@ from bot.slack.blocks import (
     incident_card,
 )
 from bot.slack.failures import permanent, slack_error
+from bot.slack.poster import EARLIER_TRY
 from bot.slack.surfaces.base import Surface, SurfaceContext
 from bot.slack.surfaces.messages import Messages
 
@@ -70,7 +71,7 @@ class IncidentChannel(Surface):
         if channel_id is None:
             raise RuntimeError(f"no free channel name for INC-{incident_id} after {MAX_NAME_TRIES} tries")
         steps = {
-            "invite": self.invite(channel_id, invite),
+            "invite": self._invite_once(incident_id, channel_id, invite),
             "refresh": self.refresh(incident_id),
             "bookmarks": self.bookmarks(incident_id, fresh=created),
             "announce": self.messages.announce_declared(incident_id),
@@ -96,16 +97,19 @@ class IncidentChannel(Surface):
         return None if claimed is not None else str(found["id"])
 
     async def invite(self, channel_id: str, users: list[str]) -> None:
-        """Everyone in one call; if Slack refuses the batch for one person (already in, deactivated…), one by one."""
+        """Everyone in one call (`force`: those already in, or who cannot be invited, do not stop the rest); if
+        Slack refuses the batch for one person (deactivated…), one by one. Someone already in is invited."""
         me = await self.poster.bot_user()
         wanted = [user for user in dict.fromkeys(users) if user != me]
         if not wanted:
             return
         if len(wanted) > 1:
             try:
-                await self.client.conversations_invite(channel=channel_id, users=",".join(wanted))
+                await self.client.conversations_invite(channel=channel_id, users=",".join(wanted), force=True)
                 return
             except SlackApiError as exc:
+                if slack_error(exc) == "already_in_channel":
+                    return
                 if slack_error(exc) not in INVITE_SKIPPABLE:
                     raise
         for user in wanted:
@@ -118,6 +122,14 @@ class IncidentChannel(Surface):
                     log.warning("could not invite %s to %s: %s", user, channel_id, slack_error(exc))
                     continue
                 raise
+
+    async def _invite_once(self, incident_id: int, channel_id: str, users: list[str]) -> None:
+        """The set-up's invitation, remembered once done: a retried set-up does not invite again."""
+        snap = await self._load(incident_id)
+        if snap.incident.invited:
+            return
+        await self.invite(channel_id, users)
+        await self._save(incident_id, invited=True)
 
     async def refresh(self, incident_id: int) -> None:
         async with self.db.session_scope() as session:  # all the card shows, read in one transaction
@@ -150,6 +162,11 @@ class IncidentChannel(Surface):
         """Slack posts "set the channel topic" each time it is set, so an unchanged topic is left alone."""
         if self._topics.get(channel_id) == topic:
             return
+        if EARLIER_TRY.get() and channel_id not in self._topics:  # set before its answer was lost, or a restart?
+            found = await self.client.conversations_info(channel=channel_id)
+            if str((found["channel"].get("topic") or {}).get("value") or "") == topic:
+                self._topics[channel_id] = topic
+                return
         await self.client.conversations_setTopic(channel=channel_id, topic=topic)
         self._topics[channel_id] = topic
 
@@ -158,8 +175,7 @@ class IncidentChannel(Surface):
         assert incident.id is not None and incident.channel_id is not None
         card_ts = incident.card_ts
         if card_ts is None:
-            posted = await self.client.chat_postMessage(channel=incident.channel_id, text=fallback, blocks=blocks)
-            card_ts = str(posted["ts"])
+            card_ts = await self.poster.post_blocks(incident.channel_id, fallback, blocks, key=f"card:{incident.id}")
             await self._save(incident.id, card_ts=card_ts)
         else:
             await self.client.chat_update(channel=incident.channel_id, ts=card_ts, text=fallback, blocks=blocks)

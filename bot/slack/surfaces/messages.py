@@ -21,6 +21,7 @@ from bot.slack.blocks import (
     text_blocks,
 )
 from bot.slack.failures import slack_error
+from bot.slack.poster import OUTBOX_ROW
 from bot.slack.surfaces.base import Surface
 from bot.texts import Texts
 
@@ -37,7 +38,7 @@ class Messages(Surface):
             event = await session.get(TimelineEvent, event_id)
         assert event is not None
         text = self.texts.render("escalation_dm.md.j2", snap=snap, i=snap.incident, data=event.data)
-        await self.poster.post(user, text)
+        await self.poster.post(user, text, key=f"escalate:{event_id}:{user}")
 
     async def alert_digest(self, incident_id: int) -> None:
         snap = await self._load(incident_id)
@@ -55,7 +56,9 @@ class Messages(Surface):
             now=self.clock.now(),
         )
         if incident.alert_digest_ts is None:
-            ts = await self.poster.post(incident.channel_id, text, thread_ts=incident.card_ts)
+            ts = await self.poster.post(
+                incident.channel_id, text, thread_ts=incident.card_ts, key=f"digest:{incident_id}"
+            )
             await self._save(incident_id, alert_digest_ts=ts)
         else:
             await self.client.chat_update(
@@ -81,14 +84,14 @@ class Messages(Surface):
             await self._retire_reminder(incident_id, snap, event)  # first: an edit is safe to repeat, a post is not
         if event.kind == EventKind.REMINDER:
             blocks = as_dicts(reminder(text, event.incident_id, SNOOZE_MINUTES))
-            ts = await self.poster.post_blocks(snap.incident.channel_id, text[:3000], blocks)
+            ts = await self.poster.post_blocks(snap.incident.channel_id, text[:3000], blocks, key=f"event:{event.id}")
             await self._save(incident_id, reminder_ts=ts)
             return
         if event.kind == EventKind.RESOLVED:
             blocks = as_dicts(resolution(text, event.incident_id))
-            await self.poster.post_blocks(snap.incident.channel_id, text[:3000], blocks)
+            await self.poster.post_blocks(snap.incident.channel_id, text[:3000], blocks, key=f"event:{event.id}")
             return
-        await self.poster.post(snap.incident.channel_id, text)
+        await self.poster.post(snap.incident.channel_id, text, key=f"event:{event.id}")
 
     async def _retire_reminder(self, incident_id: int, snap: IncidentSnapshot, event: TimelineEvent) -> None:
         """The last reminder's buttons go once it is answered (an update), resolved, or followed by a newer one."""
@@ -115,7 +118,12 @@ class Messages(Surface):
         if snap.incident.channel_id is None:
             raise NotReady(f"INC-{snap.incident.id} has no channel yet")
         text = self.texts.render("announcement.md.j2", snap=snap, kind=kind)
-        ts = await self.poster.post(await self.poster.channel_id(target), text)
+        key = (
+            f"announce:{snap.incident.id}:{kind}"
+            if kind == EventKind.DECLARED
+            else f"announce:{snap.incident.id}:row:{OUTBOX_ROW.get()}"
+        )
+        ts = await self.poster.post(await self.poster.channel_id(target), text, key=key)
         if kind == EventKind.DECLARED:
             assert snap.incident.id is not None
             await self._save(snap.incident.id, announcement_ts=ts)

@@ -6,9 +6,10 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import random
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from aiohttp import web
@@ -25,7 +26,8 @@ JSON_FIELDS = ("blocks", "attachments", "view", "files")
 @dataclass
 class Fault:
     """Fail the next `times` calls of `method` (`*` for any): `ratelimited` (429), `server_error` (500),
-    `timeout` (no answer for `hang_s`), or any Slack error code (`ok: false`). `where` limits it to calls with
+    `timeout` (no answer for `hang_s`), `lost` (the call is applied, then the answer is lost: a 500), or any Slack
+    error code (`ok: false`). `where` limits it to calls with
     those arguments, e.g. `{"channel": "U0009"}` for the direct messages to one person."""
 
     method: str
@@ -34,6 +36,8 @@ class Fault:
     retry_after: int = 1
     hang_s: float = 30.0
     where: dict[str, str] | None = None
+    chance: float = 1.0  # of each matching call failing (seeded: the same run fails the same calls)
+    rng: random.Random = field(default_factory=lambda: random.Random(7))
 
 
 @dataclass
@@ -105,8 +109,21 @@ class SlackEmulator:
         retry_after: int = 1,
         hang_s: float = 30.0,
         where: dict[str, str] | None = None,
+        chance: float = 1.0,
+        seed: int = 7,
     ) -> None:
-        self.faults.append(Fault(method, error, times=times, retry_after=retry_after, hang_s=hang_s, where=where))
+        self.faults.append(
+            Fault(
+                method,
+                error,
+                times=times,
+                retry_after=retry_after,
+                hang_s=hang_s,
+                where=where,
+                chance=chance,
+                rng=random.Random(seed),
+            )
+        )
 
     def calls_to(self, method: str, *, ok: bool | None = None) -> list[Call]:
         return [c for c in self.calls if c.method == method and (ok is None or c.ok == ok)]
@@ -121,6 +138,8 @@ class SlackEmulator:
         for fault in self.faults:
             matches = fault.where is None or all(str(args.get(k)) == v for k, v in fault.where.items())
             if fault.method in (method, "*") and fault.times > 0 and matches:
+                if fault.chance < 1.0 and fault.rng.random() >= fault.chance:
+                    continue
                 fault.times -= 1
                 return fault
         return None
@@ -132,7 +151,8 @@ class SlackEmulator:
         if self.latency_s:
             await asyncio.sleep(self.latency_s)
         fault = self._take_fault(method, args)
-        if fault is not None:
+        lost = fault is not None and fault.error == "lost"  # applied below, then answered with a 500
+        if fault is not None and not lost:
             self.calls.append(Call(method, args, False, fault.error))
             if fault.error == "ratelimited":
                 return web.json_response(
@@ -165,7 +185,9 @@ class SlackEmulator:
             return web.json_response({"ok": False, "error": exc.error, **exc.extra})
         if method == "files.getUploadURLExternal":
             body["upload_url"] = self.base_url + body["upload_url"]
-        self.calls.append(Call(method, args, True, None))
+        self.calls.append(Call(method, args, True, "lost" if lost else None))
+        if lost:
+            return web.Response(status=500, text="Internal Server Error (the call was applied; its answer was lost)")
         return web.json_response({"ok": True, **body})
 
     async def _response_url(self, request: web.Request) -> web.Response:

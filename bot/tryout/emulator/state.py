@@ -7,6 +7,7 @@ Every Web API method the bot uses is a method here that either returns the respo
 from __future__ import annotations
 
 import itertools
+import json
 import re
 import time
 from collections.abc import Callable
@@ -61,9 +62,12 @@ class Message:
     ephemeral_to: str | None = None  # shown to this user only
     subtype: str | None = None
     username: str | None = None  # an incoming webhook's or integration's name: such messages have no user
+    metadata: dict[str, Any] | None = None  # the app's message metadata (event_type, event_payload)
 
-    def as_api(self, channel: str) -> dict[str, Any]:
+    def as_api(self, channel: str, *, metadata: bool = False) -> dict[str, Any]:
         out: dict[str, Any] = {"type": "message", "ts": self.ts, "text": self.text, "channel": channel}
+        if metadata and self.metadata:
+            out["metadata"] = self.metadata
         if self.user:
             out["user"] = self.user
         if self.username:
@@ -280,15 +284,16 @@ class Workspace:
         users = [u for u in str(args.get("users") or "").split(",") if u]
         if not users:
             raise ApiError("no_user")
+        force = _flag(args.get("force"))  # invite the valid ones, disregarding those already in (or invalid)
         for user in users:
             if user == caller:
                 raise ApiError("cant_invite_self")
             self._user(user)
-            if user in channel.members:
+            if user in channel.members and not (force and len(users) > 1):
                 raise ApiError(
                     "already_in_channel", errors=[{"user": user, "ok": False, "error": "already_in_channel"}]
                 )
-        channel.members += users
+        channel.members += [u for u in dict.fromkeys(users) if u not in channel.members]
         return {"channel": channel.as_api()}
 
     def conversations_join(self, caller: str, args: dict[str, Any]) -> dict[str, Any]:
@@ -344,7 +349,9 @@ class Workspace:
     def conversations_history(self, caller: str, args: dict[str, Any]) -> dict[str, Any]:
         channel = self._channel(args.get("channel"))
         shown = [m for m in channel.messages if m.ephemeral_to is None and m.thread_ts in (None, m.ts)]
-        return {"messages": [m.as_api(channel.id) for m in reversed(shown)], "has_more": False}
+        limit = int(args.get("limit") or 100)
+        meta = _flag(args.get("include_all_metadata"))
+        return {"messages": [m.as_api(channel.id, metadata=meta) for m in reversed(shown)][:limit], "has_more": False}
 
     def conversations_replies(self, caller: str, args: dict[str, Any]) -> dict[str, Any]:
         channel = self._channel(args.get("channel"))
@@ -352,7 +359,8 @@ class Workspace:
         thread = [m for m in channel.messages if m.ts == ts or m.thread_ts == ts]
         if not thread:
             raise ApiError("thread_not_found")
-        return {"messages": [m.as_api(channel.id) for m in thread], "has_more": False}
+        meta = _flag(args.get("include_all_metadata"))
+        return {"messages": [m.as_api(channel.id, metadata=meta) for m in thread], "has_more": False}
 
     def conversations_archive(self, caller: str, args: dict[str, Any]) -> dict[str, Any]:
         channel = self._channel(args.get("channel"))
@@ -379,9 +387,16 @@ class Workspace:
         thread_ts = args.get("thread_ts") or None
         if thread_ts:
             channel.message(str(thread_ts))
-        message = Message(ts=self._ts(), user=caller, text=text, blocks=blocks, thread_ts=thread_ts)
+        metadata = args.get("metadata")
+        if isinstance(metadata, str) and metadata:
+            metadata = json.loads(metadata)
+        if metadata is not None and (not isinstance(metadata, dict) or not metadata.get("event_type")):
+            raise ApiError("invalid_metadata_format")
+        message = Message(
+            ts=self._ts(), user=caller, text=text, blocks=blocks, thread_ts=thread_ts, metadata=metadata or None
+        )
         channel.messages.append(message)
-        return {"channel": channel.id, "ts": message.ts, "message": message.as_api(channel.id)}
+        return {"channel": channel.id, "ts": message.ts, "message": message.as_api(channel.id, metadata=True)}
 
     def chat_update(self, caller: str, args: dict[str, Any]) -> dict[str, Any]:
         channel = self._channel(args.get("channel"), writable=True)
@@ -569,3 +584,7 @@ class Workspace:
                 )
             )
         return {"files": shared}
+
+
+def _flag(value: object) -> bool:
+    return value is True or str(value).lower() in ("true", "1")

@@ -1,0 +1,65 @@
+"""Nothing lost and nothing twice when Slack misbehaves: a rate limit never counts toward giving up (eight 429s then
+a 500 still open the channel), and when Slack acted but its answer was lost, the retry adopts what Slack did instead
+of doing it again (every post carries its key in message metadata)."""
+
+from __future__ import annotations
+
+from collections import Counter
+
+from bot.tryout.emulator.webhooks import am_alert, am_payload
+from tests.harness import Bot, card_text, declare, eventually, post_alert, seen
+
+
+def _keys(bot: Bot) -> Counter[tuple[str, str]]:
+    """Every message sevbot posted, by channel and the key in its metadata."""
+    found: Counter[tuple[str, str]] = Counter()
+    for channel in bot.ws.channels.values():
+        for message in channel.messages:
+            key = ((message.metadata or {}).get("event_payload") or {}).get("key")
+            if key:
+                found[(channel.id, key)] += 1
+    return found
+
+
+def _twice(bot: Bot) -> list[tuple[str, str]]:
+    return [key for key, n in _keys(bot).items() if n > 1]
+
+
+async def test_eight_rate_limits_then_a_500_still_open_the_channel(bot: Bot) -> None:
+    bot.emulator.fail("conversations.create", "ratelimited", times=8, retry_after=0)
+    bot.emulator.fail("conversations.create", "server_error", times=1)
+    reply, _ = await declare(bot)
+    assert "Declared *INC-1*" in reply.ephemeral_text
+    await eventually(lambda: bot.incident_channels() and bot.incident_channels()[0].pins, within=15)
+    await bot.settled()
+    (channel,) = bot.incident_channels()
+    assert len(channel.pins) == 1
+    assert "*SEV2 · INC-1 · mAP drop on cams 23-40*" in card_text(bot, channel.id)
+    assert [c.error for c in bot.emulator.calls_to("conversations.create")][-2:] == ["server_error", None]
+    assert len(seen(bot, bot.channel("incidents").id)) == 1  # announced, once
+
+
+async def test_lost_answers_never_post_twice(bot: Bot) -> None:
+    """Slack applies the call and the answer is lost, for a share of every method that changes something: declares,
+    alert cards, updates and the resolution all end complete, each message once."""
+    for method in ("chat.postMessage", "conversations.create", "pins.add", "chat.update", "conversations.setTopic"):
+        bot.emulator.fail(method, "lost", times=1000, chance=0.3, seed=len(method))
+    for n in range(4):
+        await declare(bot, f"declare sev2 cv-detector mAP drop {n}")
+    await post_alert(bot, "alertmanager", am_payload(am_alert("cam-1", 0.40, model="ranker")))
+    await bot.settled()
+    for channel in bot.incident_channels():
+        await bot.driver.slash("U0005", channel.id, "update rolled back, watching the cameras")
+        await bot.driver.slash("U0005", channel.id, "resolve Exposure preset restored")
+    await bot.settled()
+    lost = [c for c in bot.emulator.calls if c.error == "lost"]
+    assert len(lost) >= 5, "the fault was not exercised"
+    channels = bot.incident_channels()
+    assert len(channels) == 5  # one channel per incident (four declared, one from ranker's alert), lost answers or not
+    for channel in channels:
+        assert len(channel.pins) == 1, channel.name
+        assert sum(1 for m in channel.messages if "rolled back, watching the cameras" in m.text) == 1
+    assert _twice(bot) == []
+    announcements = seen(bot, bot.channel("incidents").id)
+    assert sum("Declared" in m or "declared" in m for m in announcements) >= 4
+    assert len({m for m in announcements}) == len(announcements)  # no announcement twice
