@@ -84,6 +84,9 @@ class Publisher:
                 lambda m: messages.escalate(incident(m), int(m.payload["event_id"]), str(m.payload["user"]))
             ),
             OutboxKind.POSTMORTEM: slack(lambda m: documents.write_postmortem(incident(m), m.payload)),
+            OutboxKind.NOTICE: slack(
+                lambda m: messages.notice(incident(m), int(m.payload["event_id"]), str(m.payload["user"]))
+            ),
         }
 
     async def _invite_row(self, message: OutboxMessage) -> None:
@@ -92,7 +95,10 @@ class Publisher:
 
     async def report_set_aside(self, message: OutboxMessage, error: str) -> None:
         """A row Slack refused for good: said in the channel when people would miss the step."""
-        if message.incident_id is None or message.kind not in MISSED or message.kind == OutboxKind.OPEN_CHANNEL:
+        if message.incident_id is not None and message.kind == OutboxKind.OPEN_CHANNEL:
+            await self.channel.report_unopened(message.incident_id, error)
+            return
+        if message.incident_id is None or message.kind not in MISSED:
             log.warning("outbox %s #%s set aside: %s", message.kind, message.id, error)
             return
         await self.channel.report_refused(message.incident_id, message.kind, error)

@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections import Counter
 
 from bot.tryout.emulator.webhooks import am_alert, am_payload
-from tests.harness import Bot, card_text, declare, eventually, post_alert, seen
+from tests.harness import Bot, card_text, declare, eventually, post_alert, seen, timeline
 
 
 def _keys(bot: Bot) -> Counter[tuple[str, str]]:
@@ -63,3 +63,18 @@ async def test_lost_answers_never_post_twice(bot: Bot) -> None:
     announcements = seen(bot, bot.channel("incidents").id)
     assert sum("Declared" in m or "declared" in m for m in announcements) >= 4
     assert len({m for m in announcements}) == len(announcements)  # no announcement twice
+
+
+async def test_a_channel_slack_refuses_for_good_is_told_to_whoever_declared(bot: Bot) -> None:
+    bot.emulator.fail("conversations.create", "restricted_action", times=1)
+    reply, _ = await declare(bot)
+    assert "Declared *INC-1*" in reply.ephemeral_text
+    await bot.settled()
+    assert bot.incident_channels() == []
+    dms = [c for c in bot.ws.channels.values() if c.is_im and "U0001" in c.members]
+    said = [m.text for c in dms for m in c.messages]
+    assert any("INC-1" in m and "Slack refused to open its channel: Slack said restricted_action" in m for m in said)
+    kinds = [kind for _, _, kind, _ in await timeline(bot)]
+    assert "slack_refused" in kinds
+    async with bot.driver.http.get(bot.url + "/metrics") as r:
+        assert 'sevbot_outbox_set_aside_total{kind="open_channel"} 1.0' in await r.text()

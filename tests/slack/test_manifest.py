@@ -23,6 +23,9 @@ SCOPES = {
     "conversations_setTopic": "channels:manage",
     "conversations_list": "channels:read",
     "conversations_join": "channels:join",
+    "conversations_history": "channels:history",  # a post whose answer was lost, found by its metadata key
+    "conversations_replies": "channels:history",  # likewise in a thread
+    "conversations_info": "channels:read",  # the topic, after a lost answer
     "chat_postMessage": "chat:write",
     "chat_update": "chat:write",
     "chat_postEphemeral": "chat:write",

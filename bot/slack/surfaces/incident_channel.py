@@ -14,10 +14,11 @@ from sqlmodel import select
 
 from bot import incidents
 from bot.containment.offers import offered
-from bot.incidents import hypotheses
+from bot.incidents import hypotheses, timeline
 from bot.incidents.naming import channel_name
+from bot.incidents.timeline import EventKind
 from bot.models import Incident
-from bot.runtime.outbox import NotReady
+from bot.runtime.outbox import NotReady, OutboxKind, enqueue
 from bot.slack.blocks import (
     as_dicts,
     incident_card,
@@ -212,3 +213,32 @@ class IncidentChannel(Surface):
             )
         )
         await self._save(incident_id, bookmarked=True)
+
+    async def report_unopened(self, incident_id: int, error: str) -> None:
+        """Slack refused the channel for good (a workspace policy, a missing scope): the incident stays recorded, the
+        refusal is on its timeline and counted, and whoever declared it is told privately."""
+        log.warning("INC-%s: Slack refused to open its channel: %s", incident_id, error)
+        if self.context.on_refused is not None:
+            self.context.on_refused(OutboxKind.OPEN_CHANNEL)
+        async with self.db.session_scope() as session:
+            incident = await session.get(Incident, incident_id)
+            assert incident is not None
+            event = await timeline.record(
+                session,
+                incident_id=incident_id,
+                actor="sevbot",
+                kind=EventKind.SLACK_REFUSED,
+                at=self.clock.now(),
+                step=OutboxKind.OPEN_CHANNEL,
+                error=error,
+            )
+            if incident.declared_by[:1] in ("U", "W"):  # a person, not an alert source
+                await enqueue(
+                    session,
+                    kind=OutboxKind.NOTICE,
+                    incident_id=incident_id,
+                    subject=f"notice:{incident_id}",
+                    now=self.clock.now(),
+                    event_id=event.id,
+                    user=incident.declared_by,
+                )

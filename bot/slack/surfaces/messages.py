@@ -40,6 +40,15 @@ class Messages(Surface):
         text = self.texts.render("escalation_dm.md.j2", snap=snap, i=snap.incident, data=event.data)
         await self.poster.post(user, text, key=f"escalate:{event_id}:{user}")
 
+    async def notice(self, incident_id: int, event_id: int, user: str) -> None:
+        """A direct message telling one person what could not be done (the declarer, when no channel could open)."""
+        snap = await self._load(incident_id)
+        async with self.db.session_scope() as session:
+            event = await session.get(TimelineEvent, event_id)
+        assert event is not None
+        text = self.texts.render("notice_dm.md.j2", snap=snap, i=snap.incident, data=event.data)
+        await self.poster.post(user, text, key=f"notice:{event_id}:{user}")
+
     async def alert_digest(self, incident_id: int) -> None:
         snap = await self._load(incident_id)
         incident = snap.incident
