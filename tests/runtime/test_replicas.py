@@ -188,3 +188,42 @@ async def test_two_replicas_one_incident_per_model_and_each_reminder_once(postgr
         finally:
             for replica in replicas:
                 replica.stop()
+
+
+async def test_kill_9_rounds_with_posts_in_flight_post_nothing_twice(tmp_path: Path) -> None:
+    """Each round declares two incidents and kills the process while their Slack work is in flight (every call takes
+    0.3 s; Slack applies a call whose caller died). After the rounds every incident is complete, and no message is
+    posted twice: what a killed try posted is found by its metadata key and adopted."""
+    async with deployment(f"sqlite:///{tmp_path / 'sevbot.db'}", tmp_path, update_every="1h") as (emulator, env):
+        replica = Replica(env, tmp_path / "bot.log")
+        await replica.start()
+        emulator.latency_s = 0.3
+        general = emulator.workspace.channel_named("general").id
+        try:
+            for round_ in range(4):
+                async with aiohttp.ClientSession() as http:
+                    driver = SlackDriver(emulator, bot_url=replica.url, signing_secret=SIGNING_SECRET, http=http)
+                    for n in range(2):
+                        await driver.slash("U0004", general, f"declare sev2 cv-detector round {round_} case {n}")
+                await asyncio.sleep(0.4 + 0.25 * round_)  # mid-way through a different step each round
+                replica.kill()
+                await replica.start()
+            incidents = 8
+
+            def complete() -> bool:
+                channels = [c for c in emulator.workspace.channels.values() if c.name.startswith("inc-")]
+                return len(channels) == incidents and all(len(c.pins) == 1 for c in channels)
+
+            await _until(complete, within=60, state=lambda: replica.log.read_text()[-3000:])
+            await asyncio.sleep(1.0)  # whatever is still queued (announcements, topics) goes out
+            keys: dict[tuple[str, str], int] = {}
+            for channel in emulator.workspace.channels.values():
+                for message in channel.messages:
+                    key = ((message.metadata or {}).get("event_payload") or {}).get("key")
+                    if key:
+                        keys[(channel.name, key)] = keys.get((channel.name, key), 0) + 1
+            assert [k for k, n in keys.items() if n > 1] == []
+            announced = emulator.workspace.channel_named("incidents").messages
+            assert len(announced) == incidents, [m.text[:60] for m in announced]
+        finally:
+            replica.stop()
