@@ -128,7 +128,12 @@ class Dispatcher:
                 .where(
                     col(OutboxMessage.done_at).is_(None),
                     col(OutboxMessage.failed).is_(False),
-                    sa.or_(col(OutboxMessage.next_attempt_at) <= self.clock.now(), col(OutboxMessage.attempts) > 0),
+                    # due now, or being retried (a failure or a wait, such as a rate limit, is on record)
+                    sa.or_(
+                        col(OutboxMessage.next_attempt_at) <= self.clock.now(),
+                        col(OutboxMessage.attempts) > 0,
+                        col(OutboxMessage.last_error).is_not(None),
+                    ),
                 )
             )
             return result.one()
