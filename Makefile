@@ -40,5 +40,6 @@ test: lint
 bench: $(DEV)
 	$(BIN)/python tests/perf/ack_latency.py
 	$(BIN)/python tests/perf/alert_ingest.py
+	$(BIN)/python tests/perf/alert_storm.py
 	$(BIN)/python tests/perf/postmortem_render.py
 	$(BIN)/python tests/perf/slack_side.py

@@ -17,7 +17,7 @@ from bot.alerts.ingest import IngestResult, ingest_many
 from bot.alerts.sources import NormalizedAlert
 from bot.clock import Clock
 from bot.config import Config
-from bot.runtime.db import Database
+from bot.runtime.db import PRIORITY, Database, Priority
 from bot.runtime.telemetry import Metrics
 
 __all__ = ["Intake", "IntakeError"]
@@ -68,6 +68,7 @@ class Intake:
             await self._worker
 
     async def _run(self) -> None:
+        PRIORITY.set(Priority.BOOKKEEPING)  # a storm's group commits wait behind people and incidents
         while self._queue or not self._closing:
             if not self._queue:
                 await self._arrived.wait()

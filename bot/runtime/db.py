@@ -7,6 +7,7 @@ import contextvars
 from collections import deque
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from enum import IntEnum
 
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
@@ -14,39 +15,49 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.runtime import sqlite_loop
 
-__all__ = ["BACKGROUND", "Database"]
+__all__ = ["PRIORITY", "Database", "Priority"]
 
-# Set in the outbox worker and the scheduler's ticks: their transactions yield to the ones a person waits on.
-BACKGROUND: contextvars.ContextVar[bool] = contextvars.ContextVar("sevbot_background", default=False)
+
+class Priority(IntEnum):
+    """Who is waiting on a transaction, in the order SQLite's one writer serves them."""
+
+    PERSON = 0  # a request a person waits on (the ack)
+    INCIDENT = 1  # an incident's own work: its channel, card and messages (the outbox)
+    BOOKKEEPING = 2  # what can wait a moment: alert intake's group commits, alert and storm cards, the ticks
+
+
+# Set by the outbox worker (per row), the intake's group commit and the scheduler's ticks.
+PRIORITY: contextvars.ContextVar[Priority] = contextvars.ContextVar("sevbot_priority", default=Priority.PERSON)
 
 
 class _PriorityLock:
-    """SQLite's one writer, shared so that a request's transaction (a person waiting on the ack) goes before any
-    background transaction that is waiting too; among each kind, first come first served."""
+    """SQLite's one writer, shared so that a request's transaction (a person waiting on the ack) goes first, then an
+    incident's own work, then bookkeeping — so an alert storm's group commits slow neither a person's command nor a new
+    incident's channel; within a priority, first come first served."""
 
     def __init__(self) -> None:
         self._held = False
-        self._waiting: dict[bool, deque[asyncio.Future[None]]] = {False: deque(), True: deque()}
+        self._waiting: dict[Priority, deque[asyncio.Future[None]]] = {p: deque() for p in Priority}
 
-    async def acquire(self, *, background: bool) -> None:
-        if not self._held and not self._waiting[False] and not (background and self._waiting[True]):
+    async def acquire(self, *, priority: Priority) -> None:
+        if not self._held and not any(self._waiting[p] for p in Priority if p <= priority):
             self._held = True
             return
         future: asyncio.Future[None] = asyncio.get_running_loop().create_future()
-        self._waiting[background].append(future)
+        self._waiting[priority].append(future)
         try:
             await future
         except BaseException:
             if future.done() and not future.cancelled():
                 self.release()  # it was handed to us as we were cancelled: pass it on
-            elif future in self._waiting[background]:
-                self._waiting[background].remove(future)
+            elif future in self._waiting[priority]:
+                self._waiting[priority].remove(future)
             raise
 
     def release(self) -> None:
-        for kind in (False, True):  # requests first
-            while self._waiting[kind]:
-                future = self._waiting[kind].popleft()
+        for priority in Priority:  # the most urgent first
+            while self._waiting[priority]:
+                future = self._waiting[priority].popleft()
                 if not future.done():
                     future.set_result(None)  # handed over: still held
                     return
@@ -74,7 +85,7 @@ class Database:
     @asynccontextmanager
     async def session_scope(self) -> AsyncIterator[AsyncSession]:
         if self._sqlite_lock is not None:
-            await self._sqlite_lock.acquire(background=BACKGROUND.get())
+            await self._sqlite_lock.acquire(priority=PRIORITY.get())
             try:
                 async with self._transaction() as session:
                     yield session

@@ -26,8 +26,8 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.clock import Clock
 from bot.models import Incident, IncidentStatus, OutboxMessage
-from bot.runtime.db import BACKGROUND, Database
-from bot.runtime.outbox import COALESCING, Failure, OutboxKind, Route, Routes
+from bot.runtime.db import PRIORITY, Database, Priority
+from bot.runtime.outbox import BOOKKEEPING, COALESCING, Failure, OutboxKind, Route, Routes
 
 __all__ = ["Dispatcher"]
 
@@ -68,7 +68,7 @@ class Dispatcher:
         self._wake.set()
 
     async def run_forever(self) -> None:
-        BACKGROUND.set(True)  # this task's transactions, and its rows', wait behind requests'
+        PRIORITY.set(Priority.INCIDENT)  # this task's transactions wait behind requests'; its rows set their own
         while True:
             try:
                 done = await self.drain()
@@ -165,7 +165,10 @@ class Dispatcher:
                 sa.or_(col(OutboxMessage.lease_until).is_(None), col(OutboxMessage.lease_until) < now),
                 ~blocked,
             )
-            .order_by(col(OutboxMessage.id))
+            .order_by(  # an incident's own rows before alert and storm cards: a storm slows no incident
+                sa.case((col(OutboxMessage.kind).in_([str(k) for k in BOOKKEEPING]), 1), else_=0),
+                col(OutboxMessage.id),
+            )
             .limit(min(room, self.batch))
             .with_for_update(skip_locked=True)  # nothing on SQLite, where one process runs
         )
@@ -191,6 +194,7 @@ class Dispatcher:
         if message.kind in COALESCING and message.subject:
             await self._coalesce(message)
         route = self._route(message)
+        PRIORITY.set(Priority.BOOKKEEPING if message.kind in BOOKKEEPING else Priority.INCIDENT)  # this row's task
         try:
             await route.do(message)
         except Exception as exc:

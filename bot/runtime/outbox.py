@@ -20,6 +20,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from bot.models import OutboxMessage
 
 __all__ = [
+    "BOOKKEEPING",
     "COALESCING",
     "MISSED",
     "Failure",
@@ -89,6 +90,9 @@ def job_failure(exc: Exception) -> Failure:
         return Failure(reason=f"NotReady: {exc}", waiting=True)
     return Failure(reason=f"{type(exc).__name__}: {exc}")
 
+
+# Cards of alerts not (yet) an incident's: done after an incident's own rows, and their transactions wait behind them.
+BOOKKEEPING = frozenset({OutboxKind.ALERT_CARD, OutboxKind.STORM_CARD})
 
 # These render the current state when they run, so one run does every such row queued behind it.
 COALESCING = frozenset({OutboxKind.REFRESH, OutboxKind.ALERT_DIGEST, OutboxKind.ALERT_CARD, OutboxKind.STORM_CARD})

@@ -25,7 +25,7 @@ from bot.containment.jobs import ContainmentJobs
 from bot.incidents.cadence import Cadence
 from bot.models import OutboxMessage
 from bot.runtime.app import build_app
-from bot.runtime.db import BACKGROUND, Database
+from bot.runtime.db import PRIORITY, Database, Priority
 from bot.runtime.dispatcher import Dispatcher
 from bot.runtime.follow_ups import FollowUps
 from bot.runtime.migrate import upgrade_async
@@ -173,7 +173,7 @@ class _Ticker:
 
     async def tick(self) -> None:
         self.running = asyncio.current_task()
-        BACKGROUND.set(True)
+        PRIORITY.set(Priority.BOOKKEEPING)
         services = self.services
         if self.groups and isinstance(services.directory, SlackDirectory):
             try:  # who may act, kept fresh off the request path
