@@ -95,6 +95,10 @@ async def main(total: int, connections: int, database_url: str | None) -> int:
                     await asyncio.sleep(1.0)  # the storm is well under way
                     return await _declare_and_wait(driver, emulator, ["during-the-storm"])
 
+                if os.environ.get("BENCH_PROFILE"):  # e.g. BENCH_PROFILE=/tmp/storm.txt: the bot's stacks, by py-spy
+                    assert replica.process is not None
+                    record = ["record", "--format", "raw", "--duration", "3", "--pid", str(replica.process.pid)]
+                    await asyncio.create_subprocess_exec("py-spy", *record, "-o", os.environ["BENCH_PROFILE"])
                 wall = time.perf_counter()
                 storm = asyncio.gather(*(client() for _ in range(connections)))
                 during = await person()
