@@ -11,7 +11,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from bot.alerts import groups
 from bot.models import AlertGroup
 from bot.runtime.services import Services
-from bot.slack.blocks import declare_modal, dismiss_modal
+from bot.slack.forms import declare_modal, dismiss_modal
 from bot.slack.ids import ActionId
 from commands.interactions import button_id, handler, value_of
 

@@ -13,7 +13,7 @@ from bot.containment import ActionKind
 from bot.errors import Problem, UserError
 from bot.incidents import update_draft
 from bot.runtime.services import Services
-from bot.slack.blocks import resolve_modal, update_modal
+from bot.slack.forms import resolve_modal, update_modal
 from bot.slack.ids import ActionId
 from commands.contain import answer, start
 from commands.interactions import Answer, handler, incident_from, value_of

@@ -11,7 +11,7 @@ from slack_sdk.errors import SlackApiError
 from bot import incidents, mrkdwn
 from bot.config import SEVERITIES
 from bot.errors import Problem, UserError
-from bot.slack.blocks import declare_modal
+from bot.slack.forms import declare_modal
 from commands.arguments import first_word, parse
 from commands.invocation import Invocation
 

@@ -9,17 +9,13 @@ event and the work it implies (the outbox), so either all of it happens or none 
 from __future__ import annotations
 
 from bot.incidents.lifecycle import (
-    acknowledge,
     add_action_item,
     add_note,
-    assign_role,
     change_severity,
     change_status,
     declare,
     post_update,
-    record_refusal,
     resolve,
-    take_command,
 )
 from bot.incidents.records import (
     SYSTEM_ACTOR,
@@ -32,6 +28,7 @@ from bot.incidents.records import (
     refresh_alert_cards,
     snapshot,
 )
+from bot.incidents.roles import acknowledge, assign_role, record_refusal, take_command
 
 __all__ = [
     "SYSTEM_ACTOR",

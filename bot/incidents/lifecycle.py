@@ -1,4 +1,4 @@
-"""The incident lifecycle: declare, roles, acknowledge, update, note, status, severity, resolve.
+"""The incident lifecycle: declare, update, note, action items, status, severity, resolve (roles are `roles`).
 
 Each function takes `*, session` and only flushes: the caller's transaction holds the change, its timeline
 event and the Slack work it implies (the outbox), so either all of it happens or none of it does.
@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot.access import Directory, NotYours, check_undo
+from bot.access import Directory, check_undo
 from bot.config import SEVERITIES, Config
 from bot.errors import Problem, UserError
 from bot.incidents import timeline
@@ -21,29 +21,26 @@ from bot.incidents.records import (
     MAX_TEXT,
     MAX_TITLE,
     SYSTEM_ACTOR,
+    announce,
     check_open,
     check_text,
-    current_roles,
     refresh_alert_cards,
-    snapshot,
+    tell_channel,
 )
 from bot.incidents.records import incident_id as _id
+from bot.incidents.roles import set_role
 from bot.incidents.timeline import EventKind, record, record_and_post
-from bot.models import Incident, IncidentStatus, Role, RoleAssignment, TimelineEvent
+from bot.models import Incident, IncidentStatus, Role
 from bot.runtime.outbox import OutboxKind, enqueue
 
 __all__ = [
-    "acknowledge",
     "add_action_item",
     "add_note",
-    "assign_role",
     "change_severity",
     "change_status",
     "declare",
     "post_update",
-    "record_refusal",
     "resolve",
-    "take_command",
 ]
 
 SETTABLE_STATUSES = (IncidentStatus.INVESTIGATING, IncidentStatus.IDENTIFIED, IncidentStatus.MONITORING)
@@ -52,34 +49,6 @@ SETTABLE_STATUSES = (IncidentStatus.INVESTIGATING, IncidentStatus.IDENTIFIED, In
 def _next_update(config: Config, severity: str, now: datetime) -> datetime | None:
     every = config.policy(severity).update_every
     return now + every if every else None
-
-
-async def _set_role(
-    session: AsyncSession,
-    *,
-    incident_id: int,
-    role: Role,
-    users: list[str],
-    actor: str,
-    now: datetime,
-    new: bool = False,
-) -> TimelineEvent:
-    """`new`: the incident was opened in this transaction, so it has no role to end, and the event is written with
-    the declaration's other rows (one flush for all of them)."""
-    for assignment in [] if new else await current_roles(session, incident_id):
-        if assignment.role == role:
-            assignment.ended_at = now
-            session.add(assignment)
-    for user in users:
-        session.add(
-            RoleAssignment(incident_id=incident_id, role=role, user_id=user, assigned_by=actor, assigned_at=now)
-        )
-    event = timeline.add(
-        session, incident_id=incident_id, actor=actor, kind=EventKind.ROLE_ASSIGNED, at=now, role=role, users=users
-    )
-    if not new:
-        await session.flush()  # callers post it: it needs its id
-    return event
 
 
 async def declare(
@@ -140,7 +109,7 @@ async def declare(
     )
     members: list[str] = [] if auto else [declared_by]
     if not auto:
-        await _set_role(
+        await set_role(
             session,
             incident_id=incident_id,
             role=Role.COMMANDER,
@@ -151,7 +120,7 @@ async def declare(
         )
     if model_config is not None:
         if model_config.oncall:
-            await _set_role(
+            await set_role(
                 session,
                 incident_id=incident_id,
                 role=Role.OPS,
@@ -161,7 +130,7 @@ async def declare(
                 new=True,
             )
         if model_config.owners:
-            await _set_role(
+            await set_role(
                 session,
                 incident_id=incident_id,
                 role=Role.ML_OWNER,
@@ -176,81 +145,6 @@ async def declare(
     # bookmarks and the announcement go to Slack together, each step remembered so a retry repeats none.
     await enqueue(session, kind=OutboxKind.OPEN_CHANNEL, incident_id=incident_id, now=now, invite=invite)
     return incident
-
-
-async def _announce(session: AsyncSession, *, incident_id: int, now: datetime, kind: EventKind) -> None:
-    await enqueue(
-        session,
-        kind=OutboxKind.POST_EVENT,
-        incident_id=incident_id,
-        now=now,
-        target="announcements",
-        message=kind,
-    )
-
-
-async def _tell_channel(session: AsyncSession, *, incident_id: int, now: datetime, event_id: int | None) -> None:
-    await enqueue(session, kind=OutboxKind.REFRESH, incident_id=incident_id, now=now)
-    if event_id is not None:
-        await enqueue(
-            session,
-            kind=OutboxKind.POST_EVENT,
-            incident_id=incident_id,
-            now=now,
-            target="incident",
-            event_id=event_id,
-        )
-
-
-async def assign_role(
-    session: AsyncSession,
-    *,
-    config: Config,
-    directory: Directory,
-    now: datetime,
-    incident: Incident,
-    role: Role,
-    user: str,
-    actor: str,
-) -> None:
-    """Give a role. Taking command from a commander is undoing them: only for the incident's people (the access
-    rule); an empty role, or any other, is open to everyone."""
-    check_open(incident)
-    incident_id = _id(incident)
-    current = await snapshot(session, incident)
-    if current.roles.get(role) == [user]:
-        raise UserError(Problem.ALREADY_IN_ROLE, person=user, role=role.label, incident=incident_id)
-    if role == Role.COMMANDER and current.commander not in (None, user):
-        await check_undo(
-            session, config=config, directory=directory, incident=incident, user=actor, step="take_command"
-        )
-    event = await _set_role(session, incident_id=incident_id, role=role, users=[user], actor=actor, now=now)
-    await enqueue(session, kind=OutboxKind.INVITE, incident_id=incident_id, now=now, users=[user])
-    await _tell_channel(session, incident_id=incident_id, now=now, event_id=event.id)
-
-
-async def acknowledge(session: AsyncSession, *, now: datetime, incident: Incident, user: str) -> None:
-    """Someone owns it now. With no commander yet (declared automatically), they become commander."""
-    check_open(incident)
-    incident_id = _id(incident)
-    current = await snapshot(session, incident)
-    if incident.acknowledged_by == user:
-        raise UserError(Problem.ALREADY_ACKNOWLEDGED, incident=incident_id)
-    if current.commander is None:
-        await _set_role(session, incident_id=incident_id, role=Role.COMMANDER, users=[user], actor=user, now=now)
-    if incident.acknowledged_at is None:
-        incident.acknowledged_at = now
-    incident.acknowledged_by = user
-    session.add(incident)
-    event = await record(
-        session,
-        incident_id=incident_id,
-        actor=user,
-        kind=EventKind.ACKNOWLEDGED,
-        at=now,
-        became_commander=current.commander is None,
-    )
-    await _tell_channel(session, incident_id=incident_id, now=now, event_id=event.id)
 
 
 async def post_update(
@@ -287,7 +181,7 @@ async def post_update(
         mitigation=incident.mitigation,
         next_update_at=incident.next_update_at.isoformat() if incident.next_update_at else None,
     )
-    await _tell_channel(session, incident_id=_id(incident), now=now, event_id=event.id)
+    await tell_channel(session, incident_id=_id(incident), now=now, event_id=event.id)
 
 
 async def add_note(
@@ -336,7 +230,7 @@ async def change_status(session: AsyncSession, *, now: datetime, incident: Incid
         before=before,
         after=status,
     )
-    await _tell_channel(session, incident_id=_id(incident), now=now, event_id=event.id)
+    await tell_channel(session, incident_id=_id(incident), now=now, event_id=event.id)
 
 
 async def change_severity(
@@ -375,8 +269,8 @@ async def change_severity(
         why=check_text(why, "reason", limit=500) if why.strip() else "",
         next_update_at=incident.next_update_at.isoformat() if incident.next_update_at else None,
     )
-    await _tell_channel(session, incident_id=_id(incident), now=now, event_id=event.id)
-    await _announce(session, incident_id=_id(incident), now=now, kind=EventKind.SEVERITY_CHANGED)
+    await tell_channel(session, incident_id=_id(incident), now=now, event_id=event.id)
+    await announce(session, incident_id=_id(incident), now=now, kind=EventKind.SEVERITY_CHANGED)
 
 
 async def resolve(
@@ -410,41 +304,7 @@ async def resolve(
         summary=summary,
         duration_s=int(duration.total_seconds()),
     )
-    await _tell_channel(session, incident_id=_id(incident), now=now, event_id=event.id)
-    await _announce(session, incident_id=_id(incident), now=now, kind=EventKind.RESOLVED)
+    await tell_channel(session, incident_id=_id(incident), now=now, event_id=event.id)
+    await announce(session, incident_id=_id(incident), now=now, kind=EventKind.RESOLVED)
     await refresh_alert_cards(session, incident_id=_id(incident), now=now)
     return duration
-
-
-async def take_command(
-    session: AsyncSession, *, config: Config, directory: Directory, now: datetime, incident: Incident, user: str
-) -> None:
-    """ "I'll be commander": the person becomes commander (if not already; taking it from someone is the access
-    rule's to allow) and owns the incident (if nobody does)."""
-    current = await snapshot(session, incident)
-    if current.commander != user:
-        await assign_role(
-            session,
-            config=config,
-            directory=directory,
-            now=now,
-            incident=incident,
-            role=Role.COMMANDER,
-            user=user,
-            actor=user,
-        )
-    if incident.acknowledged_at is None:
-        await acknowledge(session, now=now, incident=incident, user=user)
-
-
-async def record_refusal(session: AsyncSession, *, now: datetime, refusal: NotYours) -> None:
-    """An attempt to undo an incident by someone not entitled, on its timeline (after the refused change rolled
-    back, in a transaction of its own)."""
-    await record_and_post(
-        session,
-        incident_id=refusal.incident_id,
-        actor=refusal.user,
-        kind=EventKind.REFUSED,
-        at=now,
-        step=refusal.step,
-    )

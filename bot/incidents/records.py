@@ -13,6 +13,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.access import SYSTEM_ACTOR
 from bot.errors import Problem, UserError
+from bot.incidents.timeline import EventKind
 from bot.models import AlertGroup, Incident, IncidentStatus, Role, RoleAssignment
 from bot.runtime.outbox import OutboxKind, enqueue, group_subject
 
@@ -21,6 +22,7 @@ __all__ = [
     "MAX_TITLE",
     "SYSTEM_ACTOR",
     "IncidentSnapshot",
+    "announce",
     "by_channel",
     "check_open",
     "check_text",
@@ -30,6 +32,7 @@ __all__ = [
     "open_snapshots",
     "refresh_alert_cards",
     "snapshot",
+    "tell_channel",
 ]
 
 MAX_TITLE = 300
@@ -125,3 +128,27 @@ async def refresh_alert_cards(session: AsyncSession, *, incident_id: int, now: d
             await enqueue(
                 session, kind=OutboxKind.ALERT_CARD, now=now, subject=group_subject(group_id), group_id=group_id
             )
+
+
+async def announce(session: AsyncSession, *, incident_id: int, now: datetime, kind: EventKind) -> None:
+    await enqueue(
+        session,
+        kind=OutboxKind.POST_EVENT,
+        incident_id=incident_id,
+        now=now,
+        target="announcements",
+        message=kind,
+    )
+
+
+async def tell_channel(session: AsyncSession, *, incident_id: int, now: datetime, event_id: int | None) -> None:
+    await enqueue(session, kind=OutboxKind.REFRESH, incident_id=incident_id, now=now)
+    if event_id is not None:
+        await enqueue(
+            session,
+            kind=OutboxKind.POST_EVENT,
+            incident_id=incident_id,
+            now=now,
+            target="incident",
+            event_id=event_id,
+        )

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 from typing import Any
 
@@ -11,34 +10,27 @@ from slack_sdk.models.blocks import (
     Block,
     ButtonElement,
     ContextBlock,
-    InputBlock,
     MarkdownTextObject,
-    Option,
-    PlainTextInputElement,
-    PlainTextObject,
     SectionBlock,
-    StaticSelectElement,
 )
-from slack_sdk.models.views import View
 
-from bot.config import SEVERITIES, Config
+from bot.config import Config
 from bot.incidents import IncidentSnapshot
 from bot.incidents.hypotheses import Hypothesis
-from bot.incidents.update_draft import UpdateDraft
 from bot.models import AlertGroup, AlertGroupStatus, IncidentStatus
-from bot.slack.ids import ActionId, BlockId, CallbackId
+from bot.slack.ids import ActionId, BlockId
 from bot.slack.labels import label
 from bot.texts import Texts
 
 __all__ = [
+    "action_choices",
+    "action_plan",
     "alert_card",
     "as_dicts",
-    "declare_modal",
-    "dismiss_modal",
     "incident_card",
-    "resolve_modal",
+    "reminder",
+    "resolution",
     "text_blocks",
-    "update_modal",
 ]
 
 SECTION_LIMIT = 3000
@@ -105,165 +97,6 @@ def incident_card(
         ]
         blocks.append(ActionsBlock(block_id=BlockId.CARD_ACTIONS, elements=buttons))
     return blocks
-
-
-def _text_input(
-    block_id: BlockId,
-    action_id: ActionId,
-    label: str,
-    *,
-    initial: str = "",
-    multiline: bool = False,
-    optional: bool = False,
-    max_length: int = 3000,
-    placeholder: str | None = None,
-) -> InputBlock:
-    return InputBlock(
-        block_id=block_id,
-        label=label,
-        optional=optional,
-        element=PlainTextInputElement(
-            action_id=action_id,
-            multiline=multiline,
-            max_length=max_length,
-            initial_value=initial or None,
-            placeholder=placeholder,
-        ),
-    )
-
-
-def declare_modal(
-    config: Config,
-    *,
-    origin_channel: str,
-    severity: str = "SEV2",
-    model: str | None = None,
-    title: str = "",
-    group_id: int | None = None,
-) -> View:
-    """The declare form; from an alert card it comes pre-filled and remembers the card."""
-    severities = [Option(value=s, label=s) for s in SEVERITIES]
-    models = [Option(value=name, label=name) for name in sorted(config.models)][:100]
-    blocks: list[Block] = [
-        InputBlock(
-            block_id=BlockId.SEVERITY,
-            label=label("declare_form.severity"),
-            element=StaticSelectElement(
-                action_id=ActionId.SEVERITY,
-                options=severities,
-                initial_option=next(o for o in severities if o.value == severity),
-            ),
-        ),
-    ]
-    if config.models:
-        blocks.append(
-            InputBlock(
-                block_id=BlockId.MODEL,
-                label=label("declare_form.model"),
-                optional=True,
-                element=StaticSelectElement(
-                    action_id=ActionId.MODEL,
-                    placeholder=label("declare_form.model_placeholder"),
-                    options=models,
-                    initial_option=next((o for o in models if o.value == model), None),
-                ),
-            )
-        )
-    blocks += [
-        _text_input(
-            BlockId.TITLE,
-            ActionId.TITLE,
-            label("declare_form.incident_title"),
-            max_length=300,
-            initial=title,
-            placeholder=label("declare_form.title_placeholder"),
-        ),
-        _text_input(
-            BlockId.DESCRIPTION, ActionId.DESCRIPTION, label("declare_form.description"), multiline=True, optional=True
-        ),
-    ]
-    return View(
-        type="modal",
-        callback_id=CallbackId.DECLARE,
-        title=label("declare_form.title"),
-        submit=label("declare_form.submit"),
-        close=label("declare_form.close"),
-        private_metadata=json.dumps({"origin": origin_channel, "group": group_id}),
-        blocks=blocks,
-    )
-
-
-def update_modal(snap: IncidentSnapshot, *, draft: UpdateDraft | None = None) -> View:
-    """The communication template's fields, drafted (`bot.incidents.update_draft`): the top line says the owner, the
-    start of impact and when the next update is due; "What changed" starts from the hypotheses tried and the
-    verification; scope and mitigation from what was written, else from the alerts and the containment run."""
-    incident = snap.incident
-    title = f"*{incident.severity} · INC-{incident.id}* — status {incident.status}"
-    return View(
-        type="modal",
-        callback_id=CallbackId.UPDATE,
-        title=label("update_form.title"),
-        submit=label("update_form.submit"),
-        close=label("update_form.close"),
-        private_metadata=str(incident.id),
-        blocks=[
-            SectionBlock(text=MarkdownTextObject(text=draft.context if draft else title)),
-            _text_input(
-                BlockId.TEXT,
-                ActionId.TEXT,
-                label("update_form.what_changed"),
-                initial=draft.text if draft else "",
-                multiline=True,
-                max_length=2900,
-            ),
-            _text_input(
-                BlockId.IMPACT,
-                ActionId.IMPACT,
-                label("update_form.impact"),
-                initial=incident.impact,
-                optional=True,
-                max_length=1000,
-            ),
-            _text_input(
-                BlockId.SCOPE,
-                ActionId.SCOPE,
-                label("update_form.scope"),
-                initial=incident.scope or (draft.scope[:1000] if draft else ""),
-                optional=True,
-                max_length=1000,
-            ),
-            _text_input(
-                BlockId.MITIGATION,
-                ActionId.MITIGATION,
-                label("update_form.mitigation"),
-                initial=draft.mitigation if draft else incident.mitigation,
-                optional=True,
-                max_length=1000,
-            ),
-        ],
-    )
-
-
-def resolve_modal(snap: IncidentSnapshot) -> View:
-    incident = snap.incident
-    return View(
-        type="modal",
-        callback_id=CallbackId.RESOLVE,
-        title=label("resolve_form.title", incident=incident.id)[:24],
-        submit=label("resolve_form.submit"),
-        close=label("resolve_form.close"),
-        private_metadata=str(incident.id),
-        blocks=[
-            SectionBlock(text=PlainTextObject(text=label("resolve_form.context", severity=incident.severity))),
-            _text_input(
-                BlockId.SUMMARY,
-                ActionId.SUMMARY,
-                label("resolve_form.summary"),
-                multiline=True,
-                max_length=2900,
-            ),
-        ],
-    )
 
 
 def alert_card(
@@ -385,24 +218,3 @@ def resolution(text: str, incident_id: int, *, drafted: str | None = None) -> li
     if drafted:
         blocks.append(ContextBlock(elements=[MarkdownTextObject(text=drafted[:3000])]))
     return [*blocks, ActionsBlock(block_id=f"resolved_{incident_id}", elements=[button])]
-
-
-def dismiss_modal(group: AlertGroup) -> View:
-    return View(
-        type="modal",
-        callback_id=CallbackId.DISMISS,
-        title=label("dismiss_form.title"),
-        submit=label("dismiss_form.submit"),
-        close=label("dismiss_form.close"),
-        private_metadata=str(group.id),
-        blocks=[
-            _text_input(
-                BlockId.REASON,
-                ActionId.REASON,
-                label("dismiss_form.reason"),
-                multiline=True,
-                max_length=1000,
-                placeholder=label("dismiss_form.reason_placeholder"),
-            ),
-        ],
-    )

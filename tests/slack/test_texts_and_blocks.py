@@ -11,7 +11,8 @@ from hypothesis import strategies as st
 from bot.config import parse_config
 from bot.incidents import IncidentSnapshot
 from bot.models import Incident, Role
-from bot.slack.blocks import as_dicts, declare_modal, incident_card, resolve_modal, text_blocks, update_modal
+from bot.slack.blocks import as_dicts, incident_card, text_blocks
+from bot.slack.forms import declare_modal, resolve_modal, update_modal
 from bot.texts import Texts, format_duration
 from bot.tryout.emulator.limits import block_errors, view_errors
 from tests.harness import CONFIG
