@@ -78,3 +78,23 @@ async def test_a_channel_slack_refuses_for_good_is_told_to_whoever_declared(bot:
     assert "slack_refused" in kinds
     async with bot.driver.http.get(bot.url + "/metrics") as r:
         assert 'sevbot_outbox_set_aside_total{kind="open_channel"} 1.0' in await r.text()
+
+
+async def test_random_429s_and_500s_lose_no_incident(bot: Bot) -> None:
+    """Under random rate limits and server errors on every method, no row is given up: every incident ends with its
+    channel, its pinned card and its announcement, each once."""
+    bot.emulator.fail("*", "ratelimited", times=40, chance=0.3, retry_after=0, seed=1)
+    bot.emulator.fail("*", "server_error", times=40, chance=0.3, seed=2)
+    for n in range(10):
+        await bot.driver.slash("U0004", bot.channel("general").id, f"declare sev2 cv-detector storm case {n}")
+
+    def complete() -> bool:
+        channels = bot.incident_channels()
+        return len(channels) == 10 and all(len(c.pins) == 1 for c in channels)
+
+    await eventually(complete, within=90)
+    await bot.settled()
+    failed = [c for c in bot.emulator.calls if c.error in ("ratelimited", "server_error")]
+    assert len(failed) >= 20, "the faults were not exercised"
+    assert len(seen(bot, bot.channel("incidents").id)) == 10
+    assert _twice(bot) == []
