@@ -9,6 +9,7 @@ from slack_bolt.async_app import AsyncApp
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot import incidents
+from bot.access import check_undo
 from bot.containment import ActionKind
 from bot.errors import Problem, UserError
 from bot.incidents import update_draft
@@ -66,6 +67,14 @@ async def open_resolve_form(services: Services, body: dict[str, Any], client: As
     async with services.db.session_scope() as session:
         incident = await incident_from(session, value_of(body))
         incidents.check_open(incident)
+        await check_undo(  # refused at the click, not after the form is filled in (the form checks again)
+            session,
+            config=services.config,
+            directory=services.directory,
+            incident=incident,
+            user=body["user"]["id"],
+            step="resolve",
+        )
         snap = await incidents.snapshot(session, incident)
     await client.views_open(trigger_id=body["trigger_id"], view=resolve_modal(snap))
 

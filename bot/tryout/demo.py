@@ -149,6 +149,8 @@ async def play(box: Sandbox, clock: ManualClock) -> str:
     await s.at(3)  # rolled back, but nobody has acknowledged: the first escalation step
     await s.click("U0002", channel, "incident_take_command", "I'll be commander")
     await s.slash("U0002", channel, "role comms <@U0005|erin>")
+    # alice has no part in the incident: she may note and coordinate, not undo it (told privately, on the timeline)
+    await s.slash("U0001", channel, "severity sev3 looks minor from here")
     await s.at(4)  # the rollback shows: the per-camera rule stops firing and Alertmanager says so
     await s.alertmanager("resolved", range(23, 41), 0.61)
     await s.at(5)

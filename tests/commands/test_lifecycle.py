@@ -145,6 +145,11 @@ async def test_card_buttons_and_forms(bot: Bot) -> None:
     assert "*Impact:* missed detections" in card_text(bot, channel.id)
 
     stale_blocks = list(channel.message(card_ts).blocks)
+    views_before, answered = len(bot.ws.views), len(bot.ws.responses)
+    await bot.driver.click("U0002", channel.id, card_ts, "incident_resolve")  # bob has no part in it
+    await eventually(lambda: len(bot.ws.responses) > answered)
+    assert "You may not resolve INC-1" in str(bot.ws.responses[-1].get("text"))
+    assert len(bot.ws.views) == views_before  # no form opened for him
     await bot.driver.click("U0003", channel.id, card_ts, "incident_resolve")
     view_id = await opened_view(bot, "Resolve INC-1")
     await bot.driver.submit("U0003", view_id, {"summary": "Exposure preset restored"})

@@ -25,6 +25,8 @@ async def test_the_demo_plays_the_night_through(capsys: pytest.CaptureFixture[st
     # Contained from the alert card, through the (simulated) model service, after a private confirmation.
     assert "*Rollback on the simulated model service:* cv-detector: 2.0.0 (data b4f7a10" in out
     assert ":rewind: `cv-detector` rolled back on the simulated model service: 2.0.0 → *1.8.2* (by @dave)." in out
+    assert "(only @alice sees) :warning: You may not lower the severity of INC-1: that is for its people" in out
+    assert ":no_entry: @alice tried to lower the severity but may not" in out
     # Verified: too early by hand, then recovered an SLO window after the rollback, unasked.
     assert ":x: map 0.600: 48 % of the last 1 h inside ≥ 0.55 — not recovered" in out
     assert (
