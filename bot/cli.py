@@ -85,6 +85,7 @@ def serve() -> int:
     from aiohttp import web
 
     from bot.runtime.server import ServerOptions, create_web_app, settle_heap
+    from bot.runtime.telemetry import AccessLog
 
     settings = _settings()
     problems = settings.problems(serving=True)
@@ -103,6 +104,7 @@ def serve() -> int:
         port=settings.port,
         shutdown_timeout=10,
         print=None,
+        access_log_class=AccessLog,
     )
     return 0
 

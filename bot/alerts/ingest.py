@@ -14,6 +14,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.orm import defer
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -25,12 +26,13 @@ from bot.config import Config
 from bot.incidents import timeline
 from bot.incidents.timeline import EventKind
 from bot.models import Alert, AlertGroup, AlertGroupStatus, AlertStatus, Incident, IncidentStatus
-from bot.runtime.outbox import OutboxKind, enqueue, group_subject
+from bot.runtime.outbox import OutboxKind, enqueue, group_subject, queue
 from bot.triage import triage
 
 __all__ = ["IngestResult", "ingest", "ingest_many"]
 
 OPEN_GROUP = (AlertGroupStatus.OPEN, AlertGroupStatus.ACKNOWLEDGED)
+_LOCK_KEYS = sa.text("SELECT count(pg_advisory_xact_lock(hashtext(key))) FROM unnest(CAST(:keys AS text[])) AS key")
 RETRIAGE_REPEATS = timedelta(minutes=1)  # a group's repeats (no status change) are re-triaged at most this often
 
 
@@ -81,9 +83,8 @@ async def ingest_many(
         for alert in alerts:
             by_key[_key(alert)].append(_Item(alert, result))
     keys = sorted(by_key)  # one order for every replica: advisory locks never deadlock
-    if session.get_bind().dialect.name == "postgresql":
-        for key in keys:
-            await session.exec(sa.select(sa.func.pg_advisory_xact_lock(sa.func.hashtext(key))))  # type: ignore[call-overload]
+    if session.get_bind().dialect.name == "postgresql":  # in one round trip, taken in the array's (sorted) order
+        await session.execute(_LOCK_KEYS, {"keys": keys})
     touched = await _upsert(session, by_key, now)
     models = {batch[0].alert.model for batch in by_key.values()} - {None}
     incidents_by_model: dict[str | None, Incident] = {}
@@ -100,19 +101,33 @@ async def ingest_many(
         .order_by(col(AlertGroup.id))
     )
     groups = {group.key: group for group in found_groups.all()}
-    for key in keys:
-        batch = by_key[key]
-        await _ingest_key(
-            session,
-            key=key,
-            batch=batch,
-            rows=touched[key],
-            incident=incidents_by_model.get(batch[0].alert.model),
-            group=groups.get(key),
-            config=config,
-            now=now,
-        )
+    cards = _Cards()
+    await _ingest_keys(
+        session,
+        [(key, by_key[key], touched[key]) for key in keys],
+        incidents=incidents_by_model,
+        groups=groups,
+        cards=cards,
+        config=config,
+        now=now,
+    )
+    cards.queue(session, now)
+    await session.flush()
     return results
+
+
+@dataclass
+class _Cards:
+    """Cards to redraw, each queued once however many of its alerts a transaction carried."""
+
+    groups: set[int] = field(default_factory=set)
+    storms: set[int] = field(default_factory=set)
+
+    def queue(self, session: AsyncSession, now: datetime) -> None:
+        for storm_id in sorted(self.storms):
+            queue(session, kind=OutboxKind.STORM_CARD, now=now, subject=storm_subject(storm_id), storm_id=storm_id)
+        for group_id in sorted(self.groups):
+            queue(session, kind=OutboxKind.ALERT_CARD, now=now, subject=group_subject(group_id), group_id=group_id)
 
 
 async def _upsert(
@@ -121,7 +136,9 @@ async def _upsert(
     """Rows for each key's alerts, each with whether it is news (new, or its status changed)."""
     wanted = {(item.alert.source, item.alert.fingerprint) for batch in by_key.values() for item in batch}
     existing = await session.exec(
-        select(Alert).where(sa.tuple_(col(Alert.source), col(Alert.fingerprint)).in_(list(wanted)))
+        select(Alert)
+        .where(sa.tuple_(col(Alert.source), col(Alert.fingerprint)).in_(list(wanted)))
+        .options(defer(Alert.labels), defer(Alert.details))  # type: ignore[arg-type]  # rewritten below, never read
     )
     rows = {(a.source, a.fingerprint): a for a in existing.all()}
     touched: dict[str, dict[tuple[str, str], tuple[Alert, bool]]] = defaultdict(dict)
@@ -168,45 +185,83 @@ def _fill(row: Alert, alert: NormalizedAlert, now: datetime) -> None:
     row.starts_at, row.ends_at = alert.starts_at, alert.ends_at
 
 
-async def _ingest_key(
+async def _ingest_keys(
     session: AsyncSession,
+    keyed: list[tuple[str, list[_Item], list[tuple[Alert, bool]]]],
     *,
-    key: str,
-    batch: list[_Item],
-    rows: list[tuple[Alert, bool]],
-    incident: Incident | None,
-    group: AlertGroup | None,
+    incidents: dict[str | None, Incident],
+    groups: dict[str, AlertGroup],
+    cards: _Cards,
     config: Config,
     now: datetime,
 ) -> None:
-    results = list({id(item.result): item.result for item in batch}.values())
-    model = batch[0].alert.model
-    if incident is not None:
-        await _attach(session, incident=incident, rows=rows, now=now, digest=True)
-        for result in results:
-            result.incidents.add(incident.id)  # type: ignore[arg-type]
-        await _recount(session, {row.group_id for row, news in rows if news and row.group_id}, now)
-        return
-    if group is None:
-        if not any(row.status == AlertStatus.FIRING for row, _ in rows):  # resolutions for a card declared or closed
-            await _recount(session, {row.group_id for row, news in rows if news and row.group_id}, now)
-            return
-        group = AlertGroup(
-            key=key, model=model, severity="SEV4", title=_title(batch[0].alert), created_at=now, updated_at=now
-        )
-        session.add(group)
+    """Each key's alerts join its model's open incident, or its alert group, which is triaged again when something
+    changed. The queries are per batch, not per key: a storm's forty groups cost about what one does."""
+    recount: set[int] = set()
+    new: list[AlertGroup] = []
+    triaging: list[tuple[AlertGroup, list[IngestResult], list[tuple[Alert, bool]]]] = []
+    for key, batch, rows in keyed:
+        results = list({id(item.result): item.result for item in batch}.values())
+        incident = incidents.get(batch[0].alert.model)
+        changed = {row.group_id for row, news in rows if news and row.group_id}
+        if incident is not None:
+            await _attach(session, incident=incident, rows=rows, now=now, digest=True)
+            for result in results:
+                result.incidents.add(incident.id)  # type: ignore[arg-type]
+            recount |= changed
+            continue
+        group = groups.get(key)
+        if group is None:
+            if not any(row.status == AlertStatus.FIRING for row, _ in rows):  # resolutions of a declared or closed card
+                recount |= changed
+                continue
+            group = AlertGroup(
+                key=key,
+                model=batch[0].alert.model,
+                severity="SEV4",
+                title=_title(batch[0].alert),
+                created_at=now,
+                updated_at=now,
+            )
+            session.add(group)
+            new.append(group)
+        elif all(row.group_id == group.id and not news for row, news in rows) and (
+            now - group.updated_at < RETRIAGE_REPEATS
+        ):
+            for result in results:  # repeats of alerts the card counts, triaged less than a minute ago: stored, no more
+                result.groups.add(group.id)  # type: ignore[arg-type]
+            continue
+        triaging.append((group, results, rows))
+    if new:
         await session.flush()
-        await join_storm(session, config=config, group=group, now=now)
-    repeats = all(row.group_id == group.id and not news for row, news in rows)
-    if group.id is not None and repeats and now - group.updated_at < RETRIAGE_REPEATS:
-        for result in results:  # repeats of alerts the card counts, triaged less than a minute ago: stored, no more
-            result.groups.add(group.id)
-        return
-    for row, _ in rows:
-        row.group_id = group.id
-        session.add(row)
-    await session.flush()
-    members = (await session.exec(select(Alert).where(Alert.group_id == group.id))).all()
+        await join_storm(session, config=config, groups=new, now=now)
+    if triaging:
+        for group, _, rows in triaging:
+            for row, _news in rows:
+                row.group_id = group.id
+                session.add(row)
+        await session.flush()
+        ids = [group.id for group, _, _ in triaging]
+        members: dict[int | None, list[Alert]] = defaultdict(list)
+        for alert in (await session.exec(select(Alert).where(col(Alert.group_id).in_(ids)))).all():
+            members[alert.group_id].append(alert)
+        for group, results, _ in triaging:
+            await _triage(session, group, members[group.id], results, cards=cards, config=config, now=now)
+    await _recount(session, recount, cards, now)
+
+
+async def _triage(
+    session: AsyncSession,
+    group: AlertGroup,
+    members: list[Alert],
+    results: list[IngestResult],
+    *,
+    cards: _Cards,
+    config: Config,
+    now: datetime,
+) -> None:
+    """A group's severity from all its alerts; declared at once where the policy says so."""
+    model = group.model
     model_config = config.model(model)
     decided = triage(
         facts_for(members, model=model_config, now=now),
@@ -249,27 +304,29 @@ async def _ingest_key(
             result.incidents.add(declared.id)  # type: ignore[arg-type]
     session.add(group)
     if group.storm_id is not None:
-        await enqueue(
-            session, kind=OutboxKind.STORM_CARD, now=now, subject=storm_subject(group.storm_id), storm_id=group.storm_id
-        )
+        cards.storms.add(group.storm_id)
     else:
-        await enqueue(session, kind=OutboxKind.ALERT_CARD, now=now, subject=group_subject(group.id), group_id=group.id)  # type: ignore[arg-type]
+        cards.groups.add(group.id)  # type: ignore[arg-type]
     for result in results:
         result.groups.add(group.id)  # type: ignore[arg-type]
 
 
-async def _recount(session: AsyncSession, group_ids: set[int | None], now: datetime) -> None:
+async def _recount(session: AsyncSession, group_ids: set[int], cards: _Cards, now: datetime) -> None:
     """Cards of groups that became incidents keep counting their alerts (firing, resolved) and are redrawn."""
-    for group_id in sorted(g for g in group_ids if g):
-        group = await session.get(AlertGroup, group_id)
-        if group is None:
-            continue
-        members = (await session.exec(select(Alert.status).where(Alert.group_id == group_id))).all()
-        group.firing = sum(status == AlertStatus.FIRING for status in members)
-        group.resolved = len(members) - group.firing
+    if not group_ids:
+        return
+    found = await session.exec(select(AlertGroup).where(col(AlertGroup.id).in_(group_ids)))
+    statuses: dict[int | None, list[str]] = defaultdict(list)
+    for group_id, status in (
+        await session.exec(select(Alert.group_id, Alert.status).where(col(Alert.group_id).in_(group_ids)))
+    ).all():
+        statuses[group_id].append(status)
+    for group in found.all():
+        group.firing = sum(status == AlertStatus.FIRING for status in statuses[group.id])
+        group.resolved = len(statuses[group.id]) - group.firing
         group.updated_at = now
         session.add(group)
-        await enqueue(session, kind=OutboxKind.ALERT_CARD, now=now, subject=group_subject(group_id), group_id=group_id)
+        cards.groups.add(group.id)  # type: ignore[arg-type]
 
 
 async def _attach(

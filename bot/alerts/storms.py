@@ -6,7 +6,7 @@ declared automatically (one incident for the shared cause is what people need), 
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -27,9 +27,14 @@ def storm_subject(storm_id: int) -> str:
     return f"storm:{storm_id}"
 
 
-async def join_storm(session: AsyncSession, *, config: Config, group: AlertGroup, now: datetime) -> AlertStorm | None:
-    """The storm a new group belongs to: the one still raging, or a new one once more than `storm_groups` groups
-    were created within `storm_within`; None while the alerts channel can still take a card per group."""
+async def join_storm(
+    session: AsyncSession, *, config: Config, groups: Sequence[AlertGroup], now: datetime
+) -> AlertStorm | None:
+    """Puts new groups (flushed, in the order they came) in the storm they belong to: the one still raging, or a new
+    one from the group that makes more than `storm_groups` created within `storm_within`. Groups before that line
+    stay on their own while the alerts channel can still take a card per group. Two queries, however many groups."""
+    if not groups:
+        return None
     limits = config.triage
     since = now - limits.storm_within
     raging = (
@@ -37,20 +42,26 @@ async def join_storm(session: AsyncSession, *, config: Config, group: AlertGroup
             select(AlertStorm).where(col(AlertStorm.updated_at) >= since).order_by(col(AlertStorm.id).desc())
         )
     ).first()
+    joining = list(groups)
     if raging is None:
         recent = (
             await session.exec(
                 select(sa.func.count()).select_from(AlertGroup).where(col(AlertGroup.created_at) >= since)
             )
         ).one()
-        if recent <= limits.storm_groups:
+        before = recent - len(groups)  # the new groups are flushed, so counted
+        calm = max(0, limits.storm_groups - before)  # the first of them still get a card each
+        joining = joining[calm:]
+        if not joining:
             return None
         raging = AlertStorm(started_at=now, updated_at=now)
         session.add(raging)
         await session.flush()
     raging.updated_at = now
     session.add(raging)
-    group.storm_id = raging.id  # the caller queues the storm card's refresh
+    for group in joining:
+        group.storm_id = raging.id  # the caller queues the storm card's refresh
+        session.add(group)
     return raging
 
 

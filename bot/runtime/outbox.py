@@ -32,6 +32,7 @@ __all__ = [
     "group_subject",
     "incident_subject",
     "job_failure",
+    "queue",
 ]
 
 
@@ -118,13 +119,28 @@ async def enqueue(
 ) -> OutboxMessage:
     """Rows of one subject (by default the incident) are done in order; `subject` names another, e.g. a card.
     `at` schedules the row for later (it is done once it falls due, even after a restart)."""
+    message = queue(session, kind=kind, now=now, incident_id=incident_id, subject=subject, at=at, **payload)
+    await session.flush()
+    return message
+
+
+def queue(
+    session: AsyncSession,
+    *,
+    kind: OutboxKind,
+    now: datetime,
+    incident_id: int | None = None,
+    subject: str | None = None,
+    at: datetime | None = None,
+    **payload: Any,
+) -> OutboxMessage:
+    """`enqueue` without the flush: for a transaction that queues many rows and flushes once."""
     if subject is None:
         subject = incident_subject(incident_id) if incident_id is not None else ""
     message = OutboxMessage(
         incident_id=incident_id, subject=subject, kind=kind, payload=payload, created_at=now, next_attempt_at=at or now
     )
     session.add(message)
-    await session.flush()
     return message
 
 

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from aiohttp.web_log import AccessLogger
+from aiohttp.web_request import BaseRequest
+from aiohttp.web_response import StreamResponse
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
 
-__all__ = ["Metrics"]
+__all__ = ["AccessLog", "Metrics"]
 
 
 class Metrics:
@@ -57,3 +60,16 @@ class Metrics:
 
     def exposition(self) -> bytes:
         return bytes(generate_latest(self.registry))
+
+
+class AccessLog(AccessLogger):
+    """aiohttp's access log, less the lines that say nothing a metric does not: alerts accepted (counted in
+    `sevbot_alerts_received`) and health probes. During a storm one line per alert costs more than storing it;
+    refusals, errors and every Slack request are still logged."""
+
+    QUIET = ("/alerts/", "/healthz", "/readyz", "/metrics")
+
+    def log(self, request: BaseRequest, response: StreamResponse, time: float) -> None:
+        if response.status < 400 and request.path.startswith(self.QUIET):
+            return
+        super().log(request, response, time)

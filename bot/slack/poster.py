@@ -86,10 +86,33 @@ class Poster:
 
     async def find_posted(self, channel: str, key: str, *, thread_ts: str | None = None) -> str | None:
         """The timestamp of the message sevbot posted under `key` in the channel's recent history (or the thread's),
-        if any. A direct message to a person (a user ID as the channel) is not looked up."""
-        if channel[:1] in ("U", "W"):
-            return None
+        if any. A person's direct messages (a user ID as the channel) are looked up in the conversation with them."""
+        for message in await self._recent(channel, thread_ts):
+            metadata = message.get("metadata") or {}
+            if metadata.get("event_type") == METADATA_TYPE and (metadata.get("event_payload") or {}).get("key") == key:
+                return str(message["ts"])
+        return None
+
+    async def upload(self, channel: str, *, filename: str, title: str, **data: Any) -> str:
+        """Share a file in the channel once, returning its ID: after an earlier try that may have shared it (a lost
+        answer, a crash), the file of that name in the channel's recent history is adopted. sevbot's file names are
+        unique per incident and step (`INC-7-postmortem.md`)."""
+        if EARLIER_TRY.get():
+            for message in await self._recent(channel, None):
+                for shared in message.get("files") or []:
+                    if shared.get("name") == filename and shared.get("id"):
+                        log.info("adopted %s in %s (shared by an earlier try whose answer was lost)", filename, channel)
+                        return str(shared["id"])
+        uploaded = await self.client.files_upload_v2(channel=channel, filename=filename, title=title, **data)
+        return str(uploaded["files"][0]["id"])
+
+    async def _recent(self, channel: str, thread_ts: str | None) -> list[dict[str, Any]]:
+        """The channel's (or the thread's) last `LOOK_BACK` messages, with their metadata; none if sevbot cannot read
+        it (not a member, gone)."""
         try:
+            if channel[:1] in ("U", "W"):  # a direct message: the conversation with that person
+                opened = await self.client.conversations_open(users=channel)
+                channel = str(opened["channel"]["id"])
             if thread_ts is None:
                 found = await self.client.conversations_history(
                     channel=channel, limit=LOOK_BACK, include_all_metadata=True
@@ -99,14 +122,10 @@ class Poster:
                     channel=channel, ts=thread_ts, limit=LOOK_BACK, include_all_metadata=True
                 )
         except SlackApiError as exc:
-            if slack_error(exc) in ("not_in_channel", "channel_not_found", "thread_not_found"):
-                return None
+            if slack_error(exc) in ("not_in_channel", "channel_not_found", "thread_not_found", "user_not_found"):
+                return []
             raise
-        for message in found.get("messages") or []:
-            metadata = message.get("metadata") or {}
-            if metadata.get("event_type") == METADATA_TYPE and (metadata.get("event_payload") or {}).get("key") == key:
-                return str(message["ts"])
-        return None
+        return list(found.get("messages") or [])
 
     async def channel_id(self, name_or_id: str) -> str:
         """Configured channels are names or IDs; names are looked up once."""

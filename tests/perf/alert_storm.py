@@ -52,6 +52,12 @@ def _alert(n: int) -> dict[str, Any]:
     }
 
 
+def _cpu_seconds(pid: int) -> float:
+    """CPU time (user + system) a process has used so far, from /proc."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 async def main(total: int, connections: int, database_url: str | None) -> int:
     with tempfile.TemporaryDirectory() as folder:
         emulator = make_emulator()
@@ -97,13 +103,18 @@ async def main(total: int, connections: int, database_url: str | None) -> int:
 
                 if os.environ.get("BENCH_PROFILE"):  # e.g. BENCH_PROFILE=/tmp/storm.txt: the bot's stacks, by py-spy
                     assert replica.process is not None
-                    record = ["record", "--format", "raw", "--duration", "3", "--pid", str(replica.process.pid)]
+                    seconds = os.environ.get("BENCH_PROFILE_S", "3")
+                    record = ["record", "--format", "raw", "--duration", seconds, "--pid", str(replica.process.pid)]
                     await asyncio.create_subprocess_exec("py-spy", *record, "-o", os.environ["BENCH_PROFILE"])
+                assert replica.process is not None
+                cpu = _cpu_seconds(replica.process.pid), time.process_time()
                 wall = time.perf_counter()
                 storm = asyncio.gather(*(client() for _ in range(connections)))
                 during = await person()
                 await storm
                 wall = time.perf_counter() - wall
+                bot_cpu = _cpu_seconds(replica.process.pid) - cpu[0]
+                driver_cpu = time.process_time() - cpu[1]
         finally:
             replica.stop()
             await emulator.stop()
@@ -113,6 +124,10 @@ async def main(total: int, connections: int, database_url: str | None) -> int:
     print(f"  {SHARDS} shards, {connections} connections, every Web API call at +{LATENCY_S * 1000:.0f} ms")
     p50 = percentile(timings, 50)
     print(f"  {rate:,.0f} alerts/s over {wall:.1f} s; p50={p50:.1f} ms p99={p99:.1f} ms; refused {refused}")
+    print(
+        f"  CPU busy during the storm: the bot {bot_cpu / wall:.0%}, this driver (clients and fake Slack) "
+        f"{driver_cpu / wall:.0%} (of one core each; the machine has {os.cpu_count()})"
+    )
     print(f"  a SEV1 before the storm: ready in {calm * 1000:.0f} ms = {calm / CRITICAL_PATH_S:.2f}× the path")
     print(f"  a SEV1 during the storm: ready in {during * 1000:.0f} ms = {during / CRITICAL_PATH_S:.2f}× the path")
     checks = [

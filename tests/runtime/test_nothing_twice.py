@@ -98,3 +98,28 @@ async def test_random_429s_and_500s_lose_no_incident(bot: Bot) -> None:
     assert len(failed) >= 20, "the faults were not exercised"
     assert len(seen(bot, bot.channel("incidents").id)) == 10
     assert _twice(bot) == []
+
+
+async def test_a_lost_answer_to_a_direct_message_sends_it_once(bot: Bot) -> None:
+    bot.emulator.fail("conversations.create", "restricted_action", times=1)
+    bot.emulator.fail("chat.postMessage", "lost", times=1, where={"channel": "U0001"})  # sent, answer lost
+    await declare(bot)
+    await bot.settled()
+    assert [c.error for c in bot.emulator.calls_to("chat.postMessage") if c.args.get("channel") == "U0001"] == ["lost"]
+    (dm,) = [c for c in bot.ws.channels.values() if c.is_im and "U0001" in c.members]
+    assert len(dm.messages) == 1 and "Slack refused to open its channel" in dm.messages[0].text
+
+
+async def test_a_lost_answer_to_a_file_upload_shares_it_once(bot: Bot) -> None:
+    await bot.driver.slash("U0002", bot.channel("general").id, "declare sev2 ranker CTR down in eu-west")
+    await bot.settled()
+    channel = bot.incident_channels()[0].id
+    await bot.driver.slash("U0002", channel, "resolve stale features replaced")
+    await bot.settled()
+    bot.emulator.fail("files.completeUploadExternal", "lost", times=1)  # shared in the channel; the answer lost
+    await bot.driver.slash("U0002", channel, "postmortem")
+    await bot.settled()
+    assert [c.error for c in bot.emulator.calls_to("files.completeUploadExternal")] == ["lost"]
+    shared = [f["name"] for m in bot.ws.channels[channel].messages for f in m.files]
+    assert shared == ["INC-1-postmortem.md"]  # the retry found it and went on to the summary
+    assert sum("*Postmortem draft for INC-1*" in text for text in bot.seen(channel)) == 1

@@ -53,8 +53,8 @@ class Documents(Surface):
     async def _postmortem_document(self, channel: str, incident: Incident, pm: postmortem.Postmortem) -> None:
         names = {u: await self.poster.user_name(u) for u in sorted(pm.people)}
         document = postmortem.render(self.texts, pm, names=names, now=self.clock.now())
-        await self.client.files_upload_v2(
-            channel=channel,
+        await self.poster.upload(
+            channel,
             content=document,
             filename=f"INC-{incident.id}-postmortem.md",
             title=f"Postmortem INC-{incident.id} (draft from the timeline)",
@@ -88,13 +88,13 @@ class Documents(Surface):
         if not kept.get("file"):
             png = await asyncio.to_thread(chart.render, chart_spec)  # matplotlib is CPU work: off the event loop
             metric = re.sub(r"[^A-Za-z0-9_.-]", "_", chart_spec.metric)
-            uploaded = await self.client.files_upload_v2(
-                channel=channel,
+            uploaded = await self.poster.upload(
+                channel,
                 file=png,
                 filename=f"INC-{incident_id}-{metric}-{event_id}.png",
                 title=f"{chart_spec.title} (verification at {event.at:%H:%M} UTC)",
             )
-            kept = {"file": str(uploaded["files"][0]["id"])}
+            kept = {"file": uploaded}
             await self._keep_chart(event_id, kept)
         if not kept.get("permalink"):
             info = await self.client.files_info(file=kept["file"])
