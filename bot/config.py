@@ -132,7 +132,7 @@ SERVING_KEYS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     "sagemaker": (("endpoint",), ("region", "endpoint_url", "fallback_variant", "timeout_s")),
     "kserve": (("url",), ("namespace", "inference_service", "token_env", "timeout_s")),
     "http": (("url",), ("capabilities", "traffic_owner", "token_env", "timeout_s")),
-    "simulated": ((), ("versions", "live", "fail", "quality", "timeout_s")),
+    "simulated": ((), ("versions", "live", "fail", "quality", "degraded", "timeout_s")),
 }
 
 
@@ -140,6 +140,22 @@ def did_you_mean(word: str, choices: Iterable[str]) -> str:
     """` (did you mean `alias`?)`, or nothing when no choice is close."""
     close = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.6)
     return f" (did you mean `{close[0]}`?)" if close else ""
+
+
+class Degradation(_Strict):
+    """The simulated service's story of a bad version: `slices` of its `of` slices fall to `value`, `after` it went
+    live (night cameras switching to IR fifteen minutes after a deploy); the model-wide metric is the slices' mean."""
+
+    slices: int = Field(ge=1)
+    of: int = Field(ge=1)
+    value: float = Field(ge=0)
+    after: Duration = timedelta(0)
+
+    @model_validator(mode="after")
+    def _some_of_them(self) -> Degradation:
+        if self.slices > self.of:
+            raise ValueError(f"{self.slices} slices of {self.of}: there are only {self.of}")
+        return self
 
 
 class Serving(BaseModel):
@@ -166,7 +182,14 @@ class Serving(BaseModel):
         for key in required:
             if key not in given:
                 raise ValueError(f"the {self.backend} backend needs `{key}`")
+        for version, story in ((self.model_extra or {}).get("degraded") or {}).items():
+            Degradation.model_validate(story, context={"version": version})
         return self
+
+    def degradations(self) -> dict[str, Degradation]:
+        """The simulated service's bad versions (see `Degradation`), by version."""
+        given = (self.model_extra or {}).get("degraded") or {}
+        return {str(version): Degradation.model_validate(story) for version, story in given.items()}
 
 
 IncidentKind = Literal["quality", "data", "serving", "training", "safety"]
@@ -177,6 +200,7 @@ class SLO(_Strict):
     max: float | None = None
     window: Duration = timedelta(minutes=60)
     kind: IncidentKind | None = None  # the playbook's incident type; from the metric's name when not given
+    name: str | None = Field(default=None, min_length=1, max_length=40)  # as people write it: `mAP` for `map`
 
     @model_validator(mode="after")
     def _one_bound(self) -> SLO:

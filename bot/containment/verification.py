@@ -42,10 +42,12 @@ class SloVerdict:
     p_value: float | None = None  # is the window significantly better than the breach before it? (small: yes)
     reason: str = ""  # why inconclusive, as a code: no_data, too_few_points, no_query (the templates say it)
     series: list[tuple[float, float]] = field(default_factory=list)  # (unix time, value) across the incident
+    name: str = ""  # as people write it (`mAP`): the SLO's `name`, else the metric's key
 
     def as_dict(self) -> dict[str, Any]:
         return {
             "metric": self.metric,
+            "name": self.name or self.metric,
             "bound": self.bound,
             "window_s": self.window.total_seconds(),
             "verdict": self.verdict,
@@ -77,7 +79,14 @@ def assess(metric: str, slo: SLO, series: list[tuple[float, float]], *, now: dat
     window = values[(times > start) & finite]
     before = values[(times <= start) & finite]
     expected = max(1, int(slo.window / step))
-    base = {"metric": metric, "bound": bound, "window": slo.window, "points": int(window.size), "expected": expected}
+    base = {
+        "metric": metric,
+        "name": slo.name or metric,
+        "bound": bound,
+        "window": slo.window,
+        "points": int(window.size),
+        "expected": expected,
+    }
     if window.size == 0:
         return SloVerdict(verdict="inconclusive", reason="no_data", series=series, **base)  # type: ignore[arg-type]
     current = float(window[-1])
@@ -115,6 +124,7 @@ async def verify_model(model: ModelConfig, *, name: str, since: datetime, now: d
             verdicts.append(
                 SloVerdict(
                     metric=metric,
+                    name=slo.name or metric,
                     bound=bound,
                     window=slo.window,
                     verdict="inconclusive",

@@ -19,5 +19,5 @@ def source_for(name: str, model: ModelConfig, *, timeout_s: float = 20.0) -> Met
         return None
     if metrics.backend == "simulated":
         quality = {k: float(v) for k, v in (model.serving.model_dump().get("quality") or {}).items()}
-        return SimulatedSource(model=name, quality=quality)
+        return SimulatedSource(model=name, quality=quality, degraded=model.serving.degradations())
     return PrometheusSource(url=str(metrics.url), queries=metrics.queries, timeout_s=timeout_s)

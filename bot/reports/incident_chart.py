@@ -4,9 +4,11 @@ were in breach when (from their alerts). Drawing is `bot.reports.chart`'s."""
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import sqlalchemy as sa
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -15,7 +17,7 @@ from bot.incidents.timeline import EventKind
 from bot.models import Alert, AlertStatus, Incident, TimelineEvent
 from bot.reports.chart import ChartSpec, Marker, SliceRow
 
-__all__ = ["spec"]
+__all__ = ["file_name", "spec"]
 
 LEAD = timedelta(minutes=10)  # shown before the earliest moment that matters (the deploy, the breach)
 
@@ -52,35 +54,61 @@ async def spec(session: AsyncSession, *, incident_id: int, event_id: int) -> Cha
     if facts.deployed_at is not None:
         deployed = facts.deployed_at
         markers.append(Marker(at=deployed.timestamp(), label=f"deploy ({_hm(deployed)})", kind="deploy"))
-    if alerts:
-        first = min(a.received_at for a in alerts)
-        markers.append(Marker(at=first.timestamp(), label=f"first alert ({_hm(first)})", kind="alert"))
-    markers.append(
-        Marker(at=incident.declared_at.timestamp(), label=f"declared ({_hm(incident.declared_at)})", kind="declared")
-    )
+    declared, said = incident.declared_at, "declared"
+    if alerts:  # when the first alert began firing (its start), not when it reached sevbot
+        first = min(a.starts_at or a.received_at for a in alerts)
+        if _hm(first) == _hm(declared):  # one line, not one hidden under the other
+            said = "first alert, declared"
+        else:
+            markers.append(Marker(at=first.timestamp(), label=f"first alert ({_hm(first)})", kind="alert"))
+    markers.append(Marker(at=declared.timestamp(), label=f"{said} ({_hm(declared)})", kind="declared"))
     for action in actions:
         if action.data.get("status") != "succeeded" or action.at > end:
             continue
         change = f" {action.data.get('before')} → {action.data.get('after')}" if action.data.get("after") else ""
         label = f"{action.data.get('action', 'action')}{change} ({_hm(action.at)})"
         markers.append(Marker(at=action.at.timestamp(), label=label, kind="action"))
-    earliest = min(t for t in (facts.deployed_at, facts.breach_started, incident.declared_at) if t is not None)
-    begin = earliest - max(LEAD, (end - earliest) * 0.08)
     window_s = float(verdict.get("window_s") or 0)
+    window_start = end - timedelta(seconds=window_s) if window_s else None
+    moments = (facts.deployed_at, facts.breach_started, incident.declared_at, window_start)
+    earliest = min(t for t in moments if t is not None)
+    begin = earliest - max(LEAD, (end - earliest) * 0.08)  # the window's start shows as an edge, not the frame
     series = [(float(t), float(v)) for t, v in verdict["series"]]
+    name = str(verdict.get("name") or verdict["metric"])
     return ChartSpec(
-        title=f"{event.data.get('model') or incident.model} {verdict['metric']} across INC-{incident_id}",
-        metric=str(verdict["metric"]),
+        title=f"{event.data.get('model') or incident.model} {name}, INC-{incident_id}: {_verdict(verdict, event.at)}",
+        metric=name,
         series=series,
         start=begin.timestamp(),
         end=end.timestamp(),
         bound=str(verdict.get("bound") or ""),
         limit=verdict.get("limit"),
         markers=markers,
-        window=(end.timestamp() - window_s, end.timestamp()) if window_s else None,
+        window=(window_start.timestamp(), end.timestamp()) if window_start else None,
         slices=_slices(alerts, end),
         slices_total=facts.slices_total,
     )
+
+
+def _verdict(verdict: dict[str, Any], at: datetime) -> str:
+    """The chart's verdict in its title, as the verification message says it."""
+    said = {"recovered": "recovered", "not_recovered": "not recovered"}.get(str(verdict.get("verdict")), "inconclusive")
+    return f"{said} at {_hm(at)} UTC"
+
+
+async def file_name(session: AsyncSession, *, incident_id: int, event_id: int, metric: str) -> str:
+    """`INC-1-mAP-verification-2.png`: the incident, the metric and which of its verifications it was."""
+    earlier = await session.exec(
+        select(sa.func.count())
+        .select_from(TimelineEvent)
+        .where(
+            TimelineEvent.incident_id == incident_id,
+            TimelineEvent.kind == EventKind.VERIFICATION,
+            col(TimelineEvent.id) <= event_id,
+        )
+    )
+    metric = re.sub(r"[^A-Za-z0-9_.-]", "_", metric)
+    return f"INC-{incident_id}-{metric}-verification-{earlier.one()}.png"
 
 
 def _slices(alerts: list[Alert] | Any, end: datetime) -> list[SliceRow]:

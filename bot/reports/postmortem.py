@@ -77,6 +77,38 @@ class Postmortem:
         return self.facts.breach_started
 
     @cached_property
+    def impact_ended_at(self) -> datetime | None:
+        """When the last of the incident's alerts stopped firing; None while one still fires (or none came)."""
+        if not self.alert_rows or any(a.status == AlertStatus.FIRING for a in self.alert_rows):
+            return None
+        return max(a.ends_at or a.updated_at for a in self.alert_rows)
+
+    @property
+    def impact_lasted(self) -> timedelta | None:
+        """How long users were affected: from the earliest alert's start to the last one's end."""
+        start, end = self.impact_started_at, self.impact_ended_at
+        return end - start if start and end and end >= start else None
+
+    @cached_property
+    def key_times(self) -> list[tuple[str, datetime | None, timedelta | None]]:
+        """The detection and response table's rows (the template names them), in the order they happened, what
+        never happened last: (which, when, how long it took)."""
+        contained = self._first(EventKind.ACTION, status="succeeded")
+        rows: list[tuple[str, datetime | None, timedelta | None]] = [
+            ("deploy", self.deployed_at, None),
+            ("impact_began", self.impact_started_at, None),
+            ("first_alert", self.first_alert_at, None),
+            ("declared", self.incident.declared_at, self.time_to_detect),
+            ("acknowledged", self.incident.acknowledged_at, self.time_to_acknowledge),
+            ("contained", contained.at if contained else None, self.time_to_contain),
+            ("impact_ended", self.impact_ended_at, self.impact_lasted),
+            ("verified", self.recovered.at if self.recovered else None, self.time_to_verify),
+            ("resolved", self.incident.resolved_at, self.time_to_resolve),
+        ]
+        happened = sorted((r for r in rows if r[1] is not None), key=lambda r: r[1] or self.incident.declared_at)
+        return happened + [r for r in rows if r[1] is None]
+
+    @cached_property
     def first_alert_at(self) -> datetime | None:
         return min((a.received_at for a in self.alert_rows), default=None)
 

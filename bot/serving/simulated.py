@@ -4,14 +4,18 @@ same model, so a demo can watch it change."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import random
+from collections.abc import Callable, Mapping
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import Any, ClassVar
 
+from bot.config import Degradation
 from bot.serving.base import Backend, Capability, ServingError, ServingState, Version
 
-__all__ = ["SimulatedBackend"]
+__all__ = ["SimulatedBackend", "simulated_series"]
+
+NOISE = 0.004  # the standard deviation of a reading: an evaluation over a window of frames, not a constant
 
 
 def _versions(settings: dict[str, Any]) -> tuple[Version, ...]:
@@ -79,28 +83,42 @@ class SimulatedBackend(Backend):
 
 
 def simulated_series(
-    model: str, quality: dict[str, float], *, start: datetime, end: datetime, step: timedelta
+    model: str,
+    quality: dict[str, float],
+    *,
+    start: datetime,
+    end: datetime,
+    step: timedelta,
+    degraded: Mapping[str, Degradation] | None = None,
 ) -> list[tuple[float, float]]:
     """The metric the simulated service reports: each version's `quality` (from sevbot.yml), by what was live
-    when, with a little deterministic wobble. Versions not listed report nothing (a gap, as a real outage)."""
+    when, with measurement noise (the same at the same instant, so a chart drawn twice is the same chart). A version
+    `degraded` reports the mean of its slices once its slices fall: the model-wide value, as a metrics store would
+    aggregate it. Versions not listed report nothing (a gap, as a real outage)."""
     changes = SimulatedBackend.history.get(model) or []
     state = SimulatedBackend.services.get(model)
     first = state.live if state and not changes else None
     if state is not None and changes:  # before sevbot changed anything: the version it moved away from
         first = next((v.version for v in state.versions if v.version != changes[0][1]), None)
     series: list[tuple[float, float]] = []
-    t, n = start, 0
+    t = start
     while t <= end:
-        live = first
+        live, since = first, None
         if live is not None and state is not None:  # not before it existed: the newest version created by then
             made = state.version(live)
             if made is not None and made.created_at is not None and made.created_at > t:
                 older = [v for v in state.versions if v.created_at is not None and v.created_at <= t]
-                live = max(older, key=lambda v: v.created_at or t).version if older else live
+                made = max(older, key=lambda v: v.created_at or t) if older else made
+            live, since = (made.version, made.created_at) if made is not None else (live, None)
         for when, version in changes:
             if when <= t:
-                live = version
+                live, since = version, when
         if live in quality:
-            series.append((t.timestamp(), quality[live] + 0.01 * ((n * 7919) % 5 - 2) / 2))
-        t, n = t + step, n + 1
+            value = quality[live]
+            story = (degraded or {}).get(live)
+            if story is not None and since is not None and t >= since + story.after:
+                value = (story.slices * story.value + (story.of - story.slices) * value) / story.of
+            noise = random.Random(f"{model}:{int(t.timestamp())}").gauss(0, NOISE)
+            series.append((t.timestamp(), round(value + noise, 4)))
+        t += step
     return series

@@ -4,10 +4,15 @@ signed slash commands, button clicks and forms), then printed as the people in t
 
 from __future__ import annotations
 
+import contextlib
+import io
 import logging
+import re
+import sys
 import tempfile
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import TextIO
 
 from bot.clock import ManualClock
 from bot.config import Config, parse_config
@@ -37,10 +42,15 @@ DEMO_CONFIG = {
         "cv-detector": {
             "owners": ["U0003"],
             "oncall": ["U0004"],
-            "serving": {"backend": "simulated", "quality": {"2.0.0": 0.38, "1.8.2": 0.61}},
+            "serving": {
+                "backend": "simulated",
+                "quality": {"2.0.0": 0.62, "1.8.2": 0.61},  # mAP on a healthy camera
+                # site B's 18 cameras switch to IR at 02:50 and 2.0.0 cannot see in IR: model-wide, about 0.51
+                "degraded": {"2.0.0": {"slices": 18, "of": 40, "value": 0.38, "after": "15m"}},
+            },
             "metrics": {"backend": "simulated"},
             "fallback": "cv-detector-lite",
-            "slos": {"map": {"min": 0.55, "window": "60m"}},
+            "slos": {"map": {"min": 0.55, "window": "60m", "name": "mAP"}},
             "runbook": "https://wiki.example/runbooks/cv-detector",
             "dashboard": "https://grafana.example/d/cv-detector",
         },
@@ -234,9 +244,12 @@ async def run_demo(out: Path | None = None) -> int:
         url = f"sqlite:///{Path(folder) / 'sevbot.db'}"
         options = ServerOptions(clock=clock, poll_s=0.05, tick_s=0)  # Script.at ticks as the clock moves
         async with sandbox(database_url=url, config=config, emulator=emulator, options=options) as box:
-            channel = await play(box, clock)
+            night = _Tee(sys.stdout)
+            with contextlib.redirect_stdout(night):  # printed as it happens, and kept for transcript.txt
+                channel = await play(box, clock)
             rule = "\n" + "=" * 100 + "\n"
             parts = [
+                night.text().rstrip("\n"),
                 f"{rule}What #ml-alerts shows:\n\n{render_channel(box.ws, box.channel('ml-alerts').id)}",
                 f"{rule}What the incident channel shows:\n\n{render_channel(box.ws, channel)}",
                 f"{rule}What #incidents shows:\n\n{render_channel(box.ws, box.channel('incidents').id)}",
@@ -245,7 +258,7 @@ async def run_demo(out: Path | None = None) -> int:
             document = bytes(postmortem["content"]).decode()
             parts.append(f"{rule}The postmortem draft ({postmortem['name']}, uploaded to the channel):\n\n{document}")
             transcript = "\n".join(parts)
-            print(transcript)
+            print("\n".join(parts[1:]))
             if out is not None:
                 written = _leave(out, transcript, [f for f in box.ws.files.values() if f["content"] is not None])
                 print(f"\nLeft in {out}: {', '.join(written)}")
@@ -257,10 +270,32 @@ def _leave(out: Path, transcript: str, files: list[dict[str, object]]) -> list[s
     out.mkdir(parents=True, exist_ok=True)
     (out / "transcript.txt").write_text(transcript + "\n")
     written = ["transcript.txt"]
+    names = {str(item["id"]): Path(str(item["name"])).name for item in files}  # own names: nothing lands outside
     for item in files:
-        name = Path(str(item["name"])).name  # a file's own name only: nothing lands outside `out`
+        name = names[str(item["id"])]
         content = item["content"]
         assert isinstance(content, bytes | bytearray)
+        if name.endswith(".md"):  # its links to charts point at the PNGs beside it, not at Slack's copies
+            text = PERMALINK.sub(lambda m: names.get(m["id"], m[0]), bytes(content).decode())
+            content = text.encode()
         (out / name).write_bytes(bytes(content))
         written.append(name)
     return written
+
+
+PERMALINK = re.compile(r"https://emulator\.slack\.test/files/[A-Z0-9]+/(?P<id>F[A-Z0-9]+)/[^\s)]+")
+
+
+class _Tee(io.StringIO):
+    """Writes through to `echo` and keeps a copy."""
+
+    def __init__(self, echo: TextIO) -> None:
+        super().__init__()
+        self.echo = echo
+
+    def write(self, text: str) -> int:
+        self.echo.write(text)
+        return super().write(text)
+
+    def text(self) -> str:
+        return self.getvalue()

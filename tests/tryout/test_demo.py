@@ -2,13 +2,21 @@
 
 from __future__ import annotations
 
+import asyncio
+import itertools
 import os
+import re
+import statistics
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 from matplotlib import image as mpimg
 
-from bot.tryout.demo import run_demo
+from bot.config import parse_config
+from bot.metrics import source_for
+from bot.serving.simulated import SimulatedBackend
+from bot.tryout.demo import DEMO_CONFIG, START, run_demo
 
 GOLDEN = Path(__file__).parents[1] / "golden" / "postmortem_demo.md"
 
@@ -28,14 +36,17 @@ async def test_the_demo_plays_the_night_through(capsys: pytest.CaptureFixture[st
     assert "(only @alice sees) :warning: You may not lower the severity of INC-1: that is for its people" in out
     assert ":no_entry: @alice tried to lower the severity but may not" in out
     # Verified: too early by hand, then recovered an SLO window after the rollback, unasked.
-    assert ":x: map 0.600: 48 % of the last 1 h inside ≥ 0.55 — not recovered" in out
+    assert ":x: mAP 0.619: 73 % of the last 1 h inside ≥ 0.55 — not recovered" in out
     assert (
-        ":white_check_mark: map 0.600 ≥ 0.55 for 1 h — recovered, ready to resolve (better than the breach, p < 0.001)"
+        ":white_check_mark: mAP 0.604 ≥ 0.55 for 1 h — recovered, ready to resolve (better than the breach, p < 0.001)"
         in out
     )
-    # one chart with each verification, uploaded once: the postmortem links to them
-    assert out.count("📎 cv-detector map across INC-1 (verification at ") == 2
+    # one chart with each verification, uploaded once, titled with its verdict: the postmortem links to them
+    assert "📎 cv-detector mAP, INC-1: not recovered at 03:24 UTC" in out
+    assert "📎 cv-detector mAP, INC-1: recovered at 04:30 UTC" in out
     assert "— [chart](https://emulator.slack.test/files/" in out
+    # the impact's end and length, from the alerts: not the time to resolve
+    assert "on 18 of 40 cameras (cam-23 to cam-40) from 02:55 UTC to 03:15 UTC (20 min)" in out
     # Hypotheses tried: one ruled out, one confirmed; the severity change says why.
     assert "Hypothesis 1 *ruled out* by @dave: a camera firmware push on site B — site B firmware unchanged" in out
     assert "Hypothesis 2 *confirmed* by @bob: 2.0.0 was trained without night IR frames" in out
@@ -52,7 +63,7 @@ async def test_the_demo_plays_the_night_through(capsys: pytest.CaptureFixture[st
     assert "1.8.2 (data a91c3e0, commit 4be1f0c, created 22 d 19 h ago, known good: verified in INC-1)" in out
     assert ":red_circle: *2.0.0 is known bad: rolled back in INC-1 (cv-detector mAP below SLO" in out
     # The alert card says what became of it, with no button left to act on a resolved incident.
-    assert ":checkered_flag: INC-1 was resolved at 04:47 UTC; cv-detector was rolled back 2.0.0 → 1.8.2" in out
+    assert "\n  :checkered_flag: INC-1 was resolved at 04:47 UTC; cv-detector was rolled back 2.0.0 → 1.8.2" in out
     assert "0 firing, 16 resolved" in out
     reminded = "UTC  sevbot in #inc-20261122-1-cv-detector-map-below-slo-on-some-cameras: :alarm_clock:"
     assert "03:36 " + reminded + " An update is due now (SEV1: every 15 min)." in out
@@ -73,9 +84,36 @@ async def test_the_demo_leaves_its_postmortem_charts_and_transcript(tmp_path: Pa
     names = sorted(p.name for p in out.iterdir())
     charts = [n for n in names if n.endswith(".png")]
     assert "transcript.txt" in names and "INC-1-postmortem.md" in names and len(charts) == 2
-    assert (out / "INC-1-postmortem.md").read_text().rstrip() == GOLDEN.read_text().rstrip()
-    assert "What the incident channel shows:" in (out / "transcript.txt").read_text()
+    left = (out / "INC-1-postmortem.md").read_text()
+    linked = re.findall(r"\[chart\]\(([^)]+)\)", left)
+    assert sorted(linked) == charts == ["INC-1-mAP-verification-1.png", "INC-1-mAP-verification-2.png"]  # beside it
+    assert (
+        re.sub(r"\[chart\]\([^)]+\)", "[chart]", left).rstrip()
+        == re.sub(r"\[chart\]\([^)]+\)", "[chart]", GOLDEN.read_text()).rstrip()
+    )
+    transcript = (out / "transcript.txt").read_text()
+    assert transcript.startswith("The night, as it was played:") and "What the incident channel shows:" in transcript
     for chart in charts:
         image = mpimg.imread(out / chart)
         assert image.shape[1] == 1000 and image.shape[0] > 420  # the metric, and the cameras in breach below it
         assert (image[:, :, :3] < 0.9).any(axis=2).mean() > 0.02  # not blank
+
+
+def test_the_demo_models_metric_is_the_mean_of_its_cameras_and_falls_with_them() -> None:
+    """2.0.0 went live at 02:40; its 18 night cameras fall to 0.38 at 02:55 (the slices' breach, as the alerts say):
+    model-wide, the mean of 40 cameras, not the failing cameras' value and not from the deploy."""
+    config = parse_config(DEMO_CONFIG)
+    SimulatedBackend.reset(lambda: START)
+    source = source_for("cv-detector", config.models["cv-detector"])
+    assert source is not None
+    SimulatedBackend("cv-detector", config.models["cv-detector"].serving.model_dump())._state()  # 2.0.0 live
+    begin = datetime(2026, 11, 22, 2, 30, tzinfo=UTC)
+    series = asyncio.run(source.series("map", start=begin, end=START, step=timedelta(minutes=1)))
+    at = {datetime.fromtimestamp(t, UTC).strftime("%H:%M"): v for t, v in series}
+    healthy = [v for k, v in at.items() if "02:40" <= k < "02:55"]
+    breach = [v for k, v in at.items() if k >= "02:55"]
+    assert statistics.mean(healthy) == pytest.approx(0.62, abs=0.005)
+    assert statistics.mean(breach) == pytest.approx((18 * 0.38 + 22 * 0.62) / 40, abs=0.005)  # 0.512
+    assert min(healthy) > 0.55 > max(breach)  # inside the SLO until the cameras fall, outside after
+    assert 0.001 < statistics.stdev(breach) < 0.01  # measurement noise, not a flat line or a sawtooth
+    assert len({round(b - a, 4) for a, b in itertools.pairwise(breach)}) > 5

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import re
 from typing import Any
 
 from slack_sdk.errors import SlackApiError
@@ -87,13 +86,11 @@ class Documents(Surface):
         kept = dict(event.data.get("chart") or {})
         if not kept.get("file"):
             png = await asyncio.to_thread(chart.render, chart_spec)  # matplotlib is CPU work: off the event loop
-            metric = re.sub(r"[^A-Za-z0-9_.-]", "_", chart_spec.metric)
-            uploaded = await self.poster.upload(
-                channel,
-                file=png,
-                filename=f"INC-{incident_id}-{metric}-{event_id}.png",
-                title=f"{chart_spec.title} (verification at {event.at:%H:%M} UTC)",
-            )
+            async with self.db.session_scope() as session:
+                name = await incident_chart.file_name(
+                    session, incident_id=incident_id, event_id=event_id, metric=chart_spec.metric
+                )
+            uploaded = await self.poster.upload(channel, file=png, filename=name, title=chart_spec.title)
             kept = {"file": uploaded}
             await self._keep_chart(event_id, kept)
         if not kept.get("permalink"):
