@@ -60,6 +60,8 @@ class Problem(StrEnum):
     ALERT_DISMISSED = "alert_dismissed"  # person, reason
     ALERT_RESOLVED = "alert_resolved"
     ALREADY_DONE = "already_done"  # incident, done, kind, model
+    NOT_RECOVERED = "not_recovered"  # incident, at, verdicts: the last verification; resolving needs a yes
+    ALREADY_OPEN = "already_open"  # incident, model, severity, channel: declaring again needs a yes
     ACTION_GONE = "action_gone"
     ACTION_ALREADY = "action_already"  # status, person
     NOT_OFFERED = "not_offered"  # version

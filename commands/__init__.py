@@ -26,6 +26,7 @@ from commands import (
     canary,
     card_buttons,
     declare,
+    declare_buttons,
     fallback,
     help,
     hypothesis,
@@ -122,6 +123,7 @@ def register(app: AsyncApp, services: Services) -> None:
     card_buttons.register(app, services)
     alert_buttons.register(app, services)
     action_buttons.register(app, services)
+    declare_buttons.register(app, services)
     cadence_buttons.register(app, services)
     timeline_shortcut.register(app, services)
     modals.register(app, services)

@@ -76,7 +76,9 @@ async def open_resolve_form(services: Services, body: dict[str, Any], client: As
             step="resolve",
         )
         snap = await incidents.snapshot(session, incident)
-    await client.views_open(trigger_id=body["trigger_id"], view=resolve_modal(snap))
+        unrecovered = await incidents.not_recovered(session, incident)
+    said = services.texts.problem(incidents.unrecovered(incident, unrecovered)) if unrecovered else None
+    await client.views_open(trigger_id=body["trigger_id"], view=resolve_modal(snap, not_recovered=said))
 
 
 async def _contain(services: Services, body: dict[str, Any], kind: ActionKind, params: dict[str, Any]) -> Answer:

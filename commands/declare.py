@@ -11,6 +11,7 @@ from slack_sdk.errors import SlackApiError
 from bot import incidents, mrkdwn
 from bot.config import SEVERITIES
 from bot.errors import Problem, UserError
+from bot.slack.blocks import already_open, as_dicts
 from bot.slack.forms import declare_modal
 from commands.arguments import first_word, parse
 from commands.invocation import Invocation
@@ -50,6 +51,19 @@ async def run(inv: Invocation) -> None:
         return
     args = parse(DeclareArgs, severity=severity, model=model, title=mrkdwn.from_command(title.strip()))
     async with inv.services.db.session_scope() as session:
+        already = await incidents.open_for(session, args.model) if args.model else None
+        if already is not None:  # the same problem, most likely: asked first, privately
+            question = inv.services.texts.problem(
+                UserError(
+                    Problem.ALREADY_OPEN,
+                    incident=already.id,
+                    model=already.model,
+                    severity=already.severity,
+                    channel=already.channel_id,
+                )
+            )
+            await inv.reply_blocks(question, as_dicts(already_open(question, already.id, args.model_dump_json())))  # type: ignore[arg-type]
+            return
         incident = await incidents.declare(
             session,
             config=config,

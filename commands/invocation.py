@@ -40,6 +40,11 @@ class Invocation:
         else:
             await self.ack()
 
+    async def reply_blocks(self, text: str, blocks: list[dict[str, Any]]) -> None:
+        """A private answer with buttons (a question: the buttons' clicks come back as actions)."""
+        self.acked = True
+        await self.ack(text=text, blocks=blocks, response_type="ephemeral")
+
     async def error(self, error: UserError, usage: str | None) -> None:
         await self.reply(self.services.texts.error(error, usage=usage))
 

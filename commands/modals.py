@@ -28,8 +28,8 @@ Submission = Callable[[Services, str, dict[str, Any]], Awaitable[None]]
 class FieldError(UserError):
     """A form field that cannot be taken: said under that field."""
 
-    def __init__(self, block: BlockId, problem: Problem) -> None:
-        super().__init__(problem)
+    def __init__(self, block: BlockId, problem: Problem, **values: Any) -> None:
+        super().__init__(problem, **values)
         self.block = block
 
 
@@ -95,17 +95,26 @@ async def submit_resolve(services: Services, user: str, view: dict[str, Any]) ->
     summary = _value(view["state"]["values"], BlockId.SUMMARY, ActionId.SUMMARY).strip()
     if not summary:
         raise FieldError(BlockId.SUMMARY, Problem.FORM_SUMMARY)
-    async with services.db.session_scope() as session:
-        incident = await _incident(services, session, view)
-        await incidents.resolve(
-            session,
-            config=services.config,
-            directory=services.directory,
-            now=services.clock.now(),
-            incident=incident,
-            user=user,
-            summary=mrkdwn.escape(summary),
-        )
+    values = view["state"]["values"]
+    despite = bool(values.get(BlockId.DESPITE, {}).get(ActionId.DESPITE, {}).get("selected_options"))
+    try:
+        async with services.db.session_scope() as session:
+            incident = await _incident(services, session, view)
+            await incidents.resolve(
+                session,
+                config=services.config,
+                directory=services.directory,
+                now=services.clock.now(),
+                incident=incident,
+                user=user,
+                summary=mrkdwn.escape(summary),
+                despite=despite,
+            )
+    except UserError as exc:  # said under the box to tick (or the summary, if a verification came since)
+        if exc.problem != Problem.NOT_RECOVERED:
+            raise
+        asked = BlockId.DESPITE if BlockId.DESPITE in values else BlockId.SUMMARY
+        raise FieldError(asked, exc.problem, **exc.values) from None
 
 
 async def submit_dismiss(services: Services, user: str, view: dict[str, Any]) -> None:

@@ -7,13 +7,13 @@ from collections.abc import Callable
 from datetime import datetime
 from enum import StrEnum
 
-from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.access import Verdict
 from bot.config import Config, ModelConfig
 from bot.errors import Problem, UserError
-from bot.models import Action, Incident, IncidentStatus
+from bot.incidents.lifecycle import open_for
+from bot.models import Action
 from bot.runtime.outbox import OutboxKind, enqueue
 from bot.serving import Backend, Capability
 
@@ -87,13 +87,7 @@ def model_config(config: Config, model: str) -> ModelConfig:
     return found
 
 
-async def open_incident_for(session: AsyncSession, model: str) -> Incident | None:
-    found = await session.exec(
-        select(Incident)
-        .where(Incident.model == model, Incident.status != IncidentStatus.RESOLVED)
-        .order_by(col(Incident.id).desc())
-    )
-    return found.first()
+open_incident_for = open_for  # the model's open incident: the incidents' own query
 
 
 async def queue(session: AsyncSession, action: Action, kind: OutboxKind, now: datetime) -> None:

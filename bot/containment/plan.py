@@ -123,11 +123,25 @@ async def prepare(db: Database, *, config: Config, clock: Clock, backend_for: Ba
             offered = candidates(state, marks, clock.now())
         if not offered:
             plan, execution = _plan(kind, action.model, settings, state, action.params, clock.now(), marks)
-    except (ServingError, UserError) as exc:
-        problem = {"problem": str(exc.problem), **exc.values} if isinstance(exc, UserError) else None
+    except UserError as exc:  # the request cannot be (a version that does not exist, one already live): a word to
+        # whoever asked, privately; nothing ran, so nothing goes on the incident's timeline or to its channel
+        async with db.session_scope() as session:
+            problem = {"problem": str(exc.problem), **exc.values}
+            await _update(
+                session,
+                action_id,
+                status=ActionStatus.CANCELLED,
+                error=str(exc.problem),
+                finished_at=clock.now(),
+                params={"backend_name": backend.name, "problem": problem},
+            )
+            await _show(session, action_id, clock.now())
+        return
+    except ServingError as exc:
+        problem = None
         async with db.session_scope() as session:
             await _update(session, action_id, params={"backend_name": backend.name, "problem": problem})
-        error = str(exc.problem) if isinstance(exc, UserError) else str(exc)
+        error = str(exc)
         await finish(
             db,
             action_id,

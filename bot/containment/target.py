@@ -108,6 +108,10 @@ async def _target(
         return here, None
     if group is not None:
         await _check_not_stale(session, group)
+        if group.incident_id is not None:  # the card's own incident, not whichever of the model's is newest
+            became = await session.get(Incident, group.incident_id)
+            if became is not None and became.status != IncidentStatus.RESOLVED:
+                return became, None
     found = await open_incident_for(session, model)
     if found is not None:
         return found, None

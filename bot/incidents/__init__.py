@@ -14,8 +14,11 @@ from bot.incidents.lifecycle import (
     change_severity,
     change_status,
     declare,
+    not_recovered,
+    open_for,
     post_update,
     resolve,
+    unrecovered,
 )
 from bot.incidents.records import (
     SYSTEM_ACTOR,
@@ -43,6 +46,8 @@ __all__ = [
     "check_open",
     "check_text",
     "declare",
+    "not_recovered",
+    "open_for",
     "open_incidents",
     "open_snapshots",
     "post_update",
@@ -51,4 +56,5 @@ __all__ = [
     "resolve",
     "snapshot",
     "take_command",
+    "unrecovered",
 ]

@@ -30,7 +30,7 @@ from bot.incidents.records import (
 from bot.incidents.records import incident_id as _id
 from bot.incidents.roles import set_role
 from bot.incidents.timeline import EventKind, record, record_and_post
-from bot.models import Incident, IncidentStatus, Role
+from bot.models import Incident, IncidentStatus, Role, TimelineEvent
 from bot.runtime.outbox import OutboxKind, enqueue
 
 __all__ = [
@@ -39,8 +39,11 @@ __all__ = [
     "change_severity",
     "change_status",
     "declare",
+    "not_recovered",
+    "open_for",
     "post_update",
     "resolve",
+    "unrecovered",
 ]
 
 SETTABLE_STATUSES = (IncidentStatus.INVESTIGATING, IncidentStatus.IDENTIFIED, IncidentStatus.MONITORING)
@@ -282,12 +285,18 @@ async def resolve(
     incident: Incident,
     user: str,
     summary: str,
+    despite: bool = False,
 ) -> timedelta:
     """Close the incident: no more cadence; the resolution goes to the channel and the announcements. Only for the
-    incident's people and whoever may contain (the access rule)."""
+    incident's people and whoever may contain (the access rule). When the last verification said not recovered, only
+    `despite` it (the person said yes)."""
     check_open(incident)
     summary = check_text(summary, "summary")
     await check_undo(session, config=config, directory=directory, incident=incident, user=user, step="resolve")
+    if not despite:
+        verification = await not_recovered(session, incident)
+        if verification is not None:
+            raise unrecovered(incident, verification)
     incident.status = IncidentStatus.RESOLVED
     incident.resolved_at = now
     incident.resolved_by = user
@@ -308,3 +317,33 @@ async def resolve(
     await announce(session, incident_id=_id(incident), now=now, kind=EventKind.RESOLVED)
     await refresh_alert_cards(session, incident_id=_id(incident), now=now)
     return duration
+
+
+async def not_recovered(session: AsyncSession, incident: Incident) -> TimelineEvent | None:
+    """The incident's last verification, when it found an SLO not recovered."""
+    last = (
+        await session.exec(
+            select(TimelineEvent)
+            .where(TimelineEvent.incident_id == incident.id, TimelineEvent.kind == EventKind.VERIFICATION)
+            .order_by(col(TimelineEvent.at).desc(), col(TimelineEvent.id).desc())
+        )
+    ).first()
+    verdicts = last.data.get("verdicts") or [] if last is not None else []
+    return last if any(v.get("verdict") == "not_recovered" for v in verdicts) else None
+
+
+async def open_for(session: AsyncSession, model: str) -> Incident | None:
+    """The model's open incident (the latest, should there be several)."""
+    found = await session.exec(
+        select(Incident)
+        .where(Incident.model == model, Incident.status != IncidentStatus.RESOLVED)
+        .order_by(col(Incident.id).desc())
+    )
+    return found.first()
+
+
+def unrecovered(incident: Incident, verification: TimelineEvent) -> UserError:
+    """What resolving after a verification that said not recovered is answered (a question: resolve anyway?)."""
+    return UserError(
+        Problem.NOT_RECOVERED, incident=incident.id, at=verification.at, verdicts=verification.data["verdicts"]
+    )

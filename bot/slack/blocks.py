@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from typing import Any
 
@@ -218,3 +219,29 @@ def resolution(text: str, incident_id: int, *, drafted: str | None = None) -> li
     if drafted:
         blocks.append(ContextBlock(elements=[MarkdownTextObject(text=drafted[:3000])]))
     return [*blocks, ActionsBlock(block_id=f"resolved_{incident_id}", elements=[button])]
+
+
+def already_open(text: str, incident_id: int, declare: str) -> list[Block]:
+    """A model's incident is open: join it (the usual answer), or declare a new one (`declare`: the command's
+    arguments, to declare with when clicked)."""
+    buttons = [
+        ButtonElement(
+            text=label("buttons.join_incident", incident=incident_id),
+            action_id=ActionId.DECLARE_JOIN,
+            value=str(incident_id),
+            style="primary",
+        ),
+        ButtonElement(text=label("buttons.declare_anyway"), action_id=ActionId.DECLARE_ANYWAY, value=declare[:2000]),
+    ]
+    return [*text_blocks(text), ActionsBlock(block_id=f"already_open_{incident_id}", elements=buttons)]
+
+
+def resolve_anyway(text: str, incident_id: int, summary: str) -> list[Block]:
+    """The last verification said not recovered: resolve all the same (with the summary given), or leave it open."""
+    button = ButtonElement(
+        text=label("buttons.resolve_anyway"),
+        action_id=ActionId.RESOLVE_ANYWAY,
+        value=json.dumps({"incident": incident_id, "summary": summary})[:2000],
+        style="danger",
+    )
+    return [*text_blocks(text), ActionsBlock(block_id=f"resolve_anyway_{incident_id}", elements=[button])]

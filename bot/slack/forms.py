@@ -7,6 +7,7 @@ import json
 
 from slack_sdk.models.blocks import (
     Block,
+    CheckboxesElement,
     InputBlock,
     MarkdownTextObject,
     Option,
@@ -164,8 +165,33 @@ def update_modal(snap: IncidentSnapshot, *, draft: UpdateDraft | None = None) ->
     )
 
 
-def resolve_modal(snap: IncidentSnapshot) -> View:
+def resolve_modal(snap: IncidentSnapshot, *, not_recovered: str | None = None) -> View:
+    """The resolution form; when the last verification said not recovered (`not_recovered`: that, in words), the
+    form says so and resolving needs the box ticked."""
     incident = snap.incident
+    blocks: list[Block] = [
+        SectionBlock(text=PlainTextObject(text=label("resolve_form.context", severity=incident.severity))),
+        _text_input(
+            BlockId.SUMMARY,
+            ActionId.SUMMARY,
+            label("resolve_form.summary"),
+            multiline=True,
+            max_length=2900,
+        ),
+    ]
+    if not_recovered:
+        blocks += [
+            SectionBlock(text=MarkdownTextObject(text=not_recovered[:3000])),
+            InputBlock(
+                block_id=BlockId.DESPITE,
+                label=label("resolve_form.despite_label"),
+                optional=True,
+                element=CheckboxesElement(
+                    action_id=ActionId.DESPITE,
+                    options=[Option(value="yes", label=label("resolve_form.despite"))],
+                ),
+            ),
+        ]
     return View(
         type="modal",
         callback_id=CallbackId.RESOLVE,
@@ -173,16 +199,7 @@ def resolve_modal(snap: IncidentSnapshot) -> View:
         submit=label("resolve_form.submit"),
         close=label("resolve_form.close"),
         private_metadata=str(incident.id),
-        blocks=[
-            SectionBlock(text=PlainTextObject(text=label("resolve_form.context", severity=incident.severity))),
-            _text_input(
-                BlockId.SUMMARY,
-                ActionId.SUMMARY,
-                label("resolve_form.summary"),
-                multiline=True,
-                max_length=2900,
-            ),
-        ],
+        blocks=blocks,
     )
 
 

@@ -23,6 +23,9 @@ class ActionId(StrEnum):
     INCIDENT_FALLBACK = "incident_fallback"
     SNOOZE = "incident_snooze"
     POSTMORTEM = "incident_postmortem"
+    DECLARE_JOIN = "declare_join"  # an incident is already open for the model: join it
+    DECLARE_ANYWAY = "declare_anyway"  # … or declare a new one all the same
+    RESOLVE_ANYWAY = "resolve_anyway"  # the last verification said not recovered: resolve all the same
     # inputs inside modals
     SEVERITY = "severity"
     MODEL = "model"
@@ -34,6 +37,7 @@ class ActionId(StrEnum):
     MITIGATION = "mitigation"
     SUMMARY = "summary"
     REASON = "reason"
+    DESPITE = "despite"  # resolve although not recovered
 
 
 class BlockId(StrEnum):
@@ -47,6 +51,7 @@ class BlockId(StrEnum):
     MITIGATION = "mitigation_block"
     SUMMARY = "summary_block"
     REASON = "reason_block"
+    DESPITE = "despite_block"
     CARD_ACTIONS = "card_actions"
 
 

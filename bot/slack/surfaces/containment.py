@@ -15,6 +15,9 @@ __all__ = ["ContainmentPlans"]
 log = logging.getLogger(__name__)
 
 
+UNDONE = (ActionStatus.FAILED, ActionStatus.CANCELLED)
+
+
 class ContainmentPlans(Surface):
     async def show_plan(self, action_id: int) -> None:
         async with self.db.session_scope() as session:
@@ -33,7 +36,7 @@ class ContainmentPlans(Surface):
                 "action_choose.md.j2", action=action, candidates=offered, backend_name=backend_name
             )
             blocks = as_dicts(action_choices(text, action_id, [c.version for c in offered]))
-        elif action.status == ActionStatus.FAILED and action.error and not action.confirmed_by:
+        elif action.status in UNDONE and action.error and not action.confirmed_by:  # why it could not be planned
             text = self.texts.render(
                 "action_plan.md.j2",
                 action=action,

@@ -125,6 +125,20 @@ class SlackDriver:
         self._show_ack(reply, channel=channel, user=user)
         return reply
 
+    def shown(self, reply: Reply, user: str, channel: str) -> Message:
+        """A command's private answer as Slack shows it: an ephemeral message in the channel, its buttons clickable
+        (their clicks carry a `response_url` that replaces it)."""
+        body = reply.json or {}
+        message = Message(
+            ts=self.workspace._ts(),
+            user=self.workspace.bot.id,
+            text=str(body.get("text") or ""),
+            blocks=list(body.get("blocks") or []),
+            ephemeral_to=user,
+        )
+        self.workspace.channels[channel].messages.append(message)
+        return message
+
     async def click(
         self,
         user: str,
