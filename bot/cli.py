@@ -45,13 +45,39 @@ def _settings() -> Settings:
         raise SystemExit(2) from None
 
 
-def _config(path: Path, *, required: bool) -> Config:
+def _config(path: Path, *, required: bool) -> tuple[Config | None, list[str]]:
+    """The configuration, or what is wrong with it (each problem prefixed with the file)."""
     try:
-        return load_config(path, required=required)
+        return load_config(path, required=required), []
     except ConfigError as exc:
-        for problem in exc.problems:
-            print(f"{exc.source}: {problem}", file=sys.stderr)
-        raise SystemExit(2) from None
+        return None, [f"{exc.source}: {problem}" for problem in exc.problems]
+
+
+def _report(problems: list[str]) -> bool:
+    """Everything wrong at once (the environment and the configuration), on stderr; True if anything was."""
+    for problem in problems:
+        print(problem, file=sys.stderr)
+    return bool(problems)
+
+
+def init(folder: Path) -> int:
+    """A commented sevbot.yml and the Slack app's manifest.yml, written into `folder`; nothing is overwritten."""
+    from bot.resources import starter
+
+    targets = {folder / "sevbot.yml": starter("sevbot.example.yml"), folder / "manifest.yml": starter("manifest.yml")}
+    there = [str(path) for path in targets if path.exists()]
+    if there:
+        them = "them" if len(there) > 1 else "it"
+        print(f"not overwriting {' and '.join(there)}: move {them} away first; nothing was written", file=sys.stderr)
+        return 1
+    for path, source in targets.items():
+        path.write_text(source.read_text(encoding="utf-8"), encoding="utf-8")
+        print(f"wrote {path}")
+    print("next: create the Slack app from manifest.yml (api.slack.com/apps → Create New App → From a manifest),")
+    print("edit sevbot.yml (channels, models), set SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET, then:")
+    print("  sevbot check --online   # reaches Slack, the serving platforms and the metrics stores")
+    print("  sevbot serve")
+    return 0
 
 
 def check(config_path: str | None, online: bool) -> int:
@@ -59,14 +85,13 @@ def check(config_path: str | None, online: bool) -> int:
 
     settings = _settings()
     path = Path(config_path) if config_path else settings.sevbot_config
-    config = _config(path, required=True)
-    problems = settings.problems(serving=False)
-    for problem in problems:
-        print(f"environment: {problem}", file=sys.stderr)
-    if problems:
+    config, problems = _config(path, required=True)
+    problems += [f"environment: {problem}" for problem in settings.problems(serving=False)]
+    if _report(problems) or config is None:
         return 2
+    models = len(config.models)
     print(
-        f"{path}: ok — {len(config.models)} model(s), severities "
+        f"{path}: ok — {models} model{'' if models == 1 else 's'}, severities "
         f"{', '.join(config.severities)}, prefix '{config.incident_channel_prefix}'"
     )
     for missing in settings.problems(serving=True):
@@ -88,12 +113,10 @@ def serve() -> int:
     from bot.runtime.telemetry import AccessLog
 
     settings = _settings()
-    problems = settings.problems(serving=True)
-    for problem in problems:
-        print(f"environment: {problem}", file=sys.stderr)
-    if problems:
+    config, problems = _config(settings.sevbot_config, required=False)
+    problems = [f"environment: {problem}" for problem in settings.problems(serving=True)] + problems
+    if _report(problems) or config is None:
         return 2
-    config = _config(settings.sevbot_config, required=False)
     if not settings.sevbot_config.exists():
         logging.getLogger("bot").warning("%s not found: running with the default configuration", settings.sevbot_config)
     app = create_web_app(settings, config, ServerOptions(tick_s=settings.sevbot_tick_s))
@@ -147,6 +170,14 @@ def _parser() -> argparse.ArgumentParser:
         "when SLACK_APP_TOKEN is set (alerts still come over HTTP). Applies pending migrations at start; SIGTERM "
         "stops it gracefully.",
         epilog=_environment(*ENVIRONMENT),
+        formatter_class=raw,
+    )
+    sub.add_parser(
+        "init",
+        help="write a commented sevbot.yml and the Slack app's manifest.yml here",
+        description="Write a commented sevbot.yml (every setting, with what it does) and manifest.yml (the Slack "
+        "app: create it from this manifest) into the current folder. Refuses to overwrite either; writes nothing "
+        "then.",
         formatter_class=raw,
     )
     demo_parser = sub.add_parser(
@@ -209,6 +240,8 @@ def main(argv: list[str] | None = None) -> int:
         return demo(args.out)
     if args.command == "check":
         return check(args.config, args.online)
+    if args.command == "init":
+        return init(Path.cwd())
     if args.command == "sandbox":
         return sandbox(args.host, args.port)
     commands = {"serve": serve, "db": db_upgrade}

@@ -322,6 +322,10 @@ def parse_config(data: object, *, source: str = "sevbot.yml") -> Config:
             message = err["msg"].removeprefix("Value error, ")
             if err["type"] == "extra_forbidden":  # a mistyped key: say what it may have meant
                 message = f"unknown setting{did_you_mean(str(err['loc'][-1]), _known_keys())}"
+            elif err["type"] == "literal_error":  # a mistyped value (`backend: mlfow`): likewise
+                expected = re.findall(r"'([^']+)'", str((err.get("ctx") or {}).get("expected", "")))
+                given = str(err.get("input"))
+                message = f"`{given}` is not one of {', '.join(expected)}{did_you_mean(given, expected)}"
             if message.startswith("models.") and not path:
                 problems.append(message)
             else:
@@ -333,10 +337,16 @@ def load_config(path: Path, *, required: bool = False) -> Config:
     """Read and validate the YAML file; a missing file gives the defaults unless it is required."""
     if not path.exists():
         if required:
-            raise ConfigError(str(path), ["no such file (set SEVBOT_CONFIG to the configuration's path)"])
+            missing = "no such file: `sevbot init` writes a commented one here, or set SEVBOT_CONFIG to its path"
+            raise ConfigError(str(path), [missing])
         return Config()
     try:
         data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except yaml.YAMLError as exc:
-        raise ConfigError(str(path), [f"not valid YAML: {exc}"]) from None
+    except yaml.YAMLError as exc:  # where in this file, not in "<unicode string>"
+        mark = getattr(exc, "problem_mark", None)
+        where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark is not None else ""
+        what = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+        context = getattr(exc, "context", None)
+        said = f"not valid YAML: {where}{what}" + (f" ({context})" if context else "")
+        raise ConfigError(str(path), [said]) from None
     return parse_config(data, source=str(path))

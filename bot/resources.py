@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-__all__ = ["folder"]
+__all__ = ["folder", "starter"]
 
 _HERE = Path(__file__).resolve().parent
 
@@ -15,3 +15,9 @@ def folder(name: str) -> Path:
     """The shipped folder `name` (`templates` or `migrations`): the wheel's copy, else the checkout's."""
     packaged = _HERE / "_resources" / name
     return packaged if packaged.is_dir() else _HERE.parent / name
+
+
+def starter(name: str) -> Path:
+    """A file `sevbot init` writes (`sevbot.example.yml`, `manifest.yml`): the wheel's copy, else the checkout's."""
+    packaged = _HERE / "_resources" / "starter" / name
+    return packaged if packaged.is_file() else _HERE.parent / name

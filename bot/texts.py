@@ -17,7 +17,12 @@ from bot import mrkdwn, resources
 from bot.clock import utc
 from bot.errors import UserError
 
-__all__ = ["TEMPLATES_DIR", "Texts", "format_duration", "format_near", "format_time"]
+__all__ = ["TEMPLATES_DIR", "Texts", "count_of", "format_duration", "format_near", "format_time"]
+
+
+def count_of(n: int, one: str, many: str | None = None) -> str:
+    """`1 root-cause note`, `2 root-cause notes`: a number with its noun, never `note(s)`."""
+    return f"{n:,} {one if n == 1 else many or one + 's'}"
 
 TEMPLATES_DIR = resources.folder("templates")
 
@@ -121,6 +126,7 @@ class Texts:
             duration=format_duration,
             near=format_near,
             plain=lambda v: Markup(mrkdwn.plain(str(v))),
+            count_of=count_of,
         )
         self.env.globals["say"] = self._say  # a problem stored as data ({"problem": code, …values}), in words
         self._plain = {table: self._plain_env(table=table) for table in (True, False)}

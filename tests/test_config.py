@@ -41,7 +41,7 @@ def test_defaults_fill_unlisted_severities() -> None:
         ({"severities": {"SEV1": {"update_every": "15x"}}}, "severities.SEV1.update_every: '15x' is not a duration"),
         ({"severities": {"SEV1": {"update_every": "0m"}}}, "must be longer than zero"),
         ({"models": {"m": {"owners": ["U1"]}}}, "models.m.serving: model has no serving backend"),
-        ({"models": {"m": {"serving": {"backend": "torchserve"}}}}, "models.m.serving.backend: Input should be"),
+        ({"models": {"m": {"serving": {"backend": "torchserve"}}}}, "serving.backend: `torchserve` is not one"),
         (
             {"models": {"m": {"serving": {"backend": "http"}, "slos": {"map": {}}}}},
             "models.m.slos.map: an SLO has exactly one",
@@ -100,7 +100,7 @@ def _check(tmp_path: Path, text: str, **env: str) -> subprocess.CompletedProcess
 
 def test_sevbot_check_command(tmp_path: Path) -> None:
     good = _check(tmp_path, EXAMPLE.read_text())
-    assert good.returncode == 0 and "ok — 1 model(s)" in good.stdout
+    assert good.returncode == 0 and "ok — 1 model," in good.stdout
     bad = _check(
         tmp_path,
         "models:\n  cv-detector:\n    serving: {backend: mlflow}\n    slos: {map: {min: 0.5, window: 1 hour}}\n",
@@ -129,3 +129,44 @@ def test_a_listed_severity_changes_only_the_fields_it_names() -> None:
     assert config.policy("SEV1").update_every == timedelta(minutes=10) and config.policy("SEV1").auto_declare
     assert config.policy("SEV3").update_every == timedelta(minutes=60) and config.policy("SEV3").auto_declare
     assert config.policy("SEV2").update_every == timedelta(minutes=30)
+
+
+def test_a_mistyped_value_gets_a_did_you_mean_and_bad_yaml_names_its_line(tmp_path: Path) -> None:
+    typo = _check(tmp_path, "models:\n  cv-detector:\n    serving: {backend: mlfow}\n")
+    assert typo.returncode == 2
+    assert "models.cv-detector.serving.backend: `mlfow` is not one of mlflow, triton" in typo.stderr
+    assert "(did you mean `mlflow`?)" in typo.stderr
+    broken = _check(tmp_path, "models:\n  cv-detector: [\n    serving: x\n")
+    assert broken.returncode == 2 and "<unicode string>" not in broken.stderr
+    assert f"{tmp_path / 'sevbot.yml'}: not valid YAML: line 4, column 1:" in broken.stderr
+
+
+def test_serve_reports_everything_wrong_at_once(tmp_path: Path) -> None:
+    config = tmp_path / "sevbot.yml"
+    config.write_text("models:\n  cv-detector:\n    serving: {backend: mlfow}\n")
+    done = subprocess.run(
+        [sys.executable, "-m", "bot", "serve"],
+        capture_output=True,
+        text=True,
+        env={"SEVBOT_CONFIG": str(config), "PATH": "/usr/bin:/bin"},
+        timeout=60,
+    )
+    assert done.returncode == 2
+    assert "environment: SLACK_BOT_TOKEN" in done.stderr and "did you mean `mlflow`" in done.stderr
+
+
+def test_init_writes_a_commented_configuration_and_the_manifest_and_overwrites_nothing(tmp_path: Path) -> None:
+    def init() -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [sys.executable, "-m", "bot", "init"], capture_output=True, text=True, cwd=tmp_path, timeout=60
+        )
+
+    first = init()
+    assert first.returncode == 0 and "sevbot check --online" in first.stdout
+    assert (tmp_path / "sevbot.yml").read_text() == EXAMPLE.read_text()
+    assert (tmp_path / "manifest.yml").read_text() == (ROOT / "manifest.yml").read_text()
+    assert _check(tmp_path, (tmp_path / "sevbot.yml").read_text()).returncode == 0  # valid as written
+    (tmp_path / "sevbot.yml").write_text("# mine\n")
+    again = init()
+    assert again.returncode == 1 and "not overwriting" in again.stderr
+    assert (tmp_path / "sevbot.yml").read_text() == "# mine\n"

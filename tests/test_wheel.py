@@ -32,6 +32,9 @@ def test_the_wheel_installs_and_runs_the_demo_from_an_empty_folder(tmp_path: Pat
     left = sorted(p.name for p in (empty / "night").iterdir())
     assert "INC-1-postmortem.md" in left and "transcript.txt" in left and sum(n.endswith(".png") for n in left) == 2
     assert sorted(p.name for p in empty.iterdir()) == ["night"]  # nothing else written where it ran
+    _run(bin_dir / "sevbot", "init", cwd=empty)  # the starter files ship in the wheel
+    assert (empty / "sevbot.yml").read_text() == (ROOT / "sevbot.example.yml").read_text()
+    assert (empty / "manifest.yml").read_text() == (ROOT / "manifest.yml").read_text()
 
 
 def test_every_package_of_the_checkout_is_in_the_wheel() -> None:

@@ -15,6 +15,7 @@ from bot.config import Config
 from bot.serving import ServingError, backend_for
 from bot.serving._http import request_json
 from bot.settings import Settings
+from bot.texts import count_of
 
 __all__ = ["Reached", "reach"]
 
@@ -70,7 +71,8 @@ async def _serving(name: str, config: Config) -> Reached:
         return Reached(what, False, str(exc))
     except (TimeoutError, OSError) as exc:
         return Reached(what, False, f"no answer: {type(exc).__name__} {exc}".strip())
-    return Reached(what, True, f"live version {state.live or 'unknown'}, {len(state.versions)} version(s) known")
+    known = count_of(len(state.versions), "version")
+    return Reached(what, True, f"live version {state.live or 'unknown'}, {known} known")
 
 
 async def _metrics(name: str, metric: str, config: Config) -> Reached:

@@ -60,7 +60,7 @@ async def test_notes_shortcut_action_items_and_the_postmortem(bot: Bot) -> None:
     assert "- [ ] alert on feature freshness per region — owner @carol" in document
     summary = bot.seen(channel)[-1]
     assert "*Postmortem draft for INC-1* (asked by @bob)" in summary
-    assert "1 root-cause note(s), 1 action item(s)" in summary
+    assert "1 root-cause note, 1 action item" in summary
 
 
 async def test_the_resolution_offers_the_postmortem_and_a_teams_template_wins(tmp_path: Path) -> None:

@@ -65,7 +65,7 @@ async def test_an_unset_alert_token_is_warned_about_and_config_is_taken_from_the
     path.write_text(GOOD)
     done = await _sevbot("check", "--config", str(path), cwd=tmp_path, SEVBOT_CONFIG=str(tmp_path / "not-this.yml"))
     assert done.returncode == 0, done.stderr
-    assert f"{path}: ok — 1 model(s)" in done.stdout
+    assert f"{path}: ok — 1 model," in done.stdout
     assert "warning: SEVBOT_ALERT_TOKEN is unset: every request to /alerts/* will be refused with 401" in done.stdout
     quiet = await _sevbot("check", "--config", str(path), cwd=tmp_path, SEVBOT_ALERT_TOKEN="s3cret")
     assert "SEVBOT_ALERT_TOKEN" not in quiet.stdout
