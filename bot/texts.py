@@ -24,6 +24,7 @@ def count_of(n: int, one: str, many: str | None = None) -> str:
     """`1 root-cause note`, `2 root-cause notes`: a number with its noun, never `note(s)`."""
     return f"{n:,} {one if n == 1 else many or one + 's'}"
 
+
 TEMPLATES_DIR = resources.folder("templates")
 
 

@@ -20,6 +20,7 @@ from bot.reports.chart import ChartSpec, Marker, SliceRow
 __all__ = ["file_name", "spec"]
 
 LEAD = timedelta(minutes=10)  # shown before the earliest moment that matters (the deploy, the breach)
+SPAN = timedelta(hours=3)  # the most shown before the declaration (beyond the verification window)
 
 
 def _charted_verdict(event: TimelineEvent) -> dict[str, Any] | None:
@@ -57,7 +58,7 @@ async def spec(session: AsyncSession, *, incident_id: int, event_id: int) -> Cha
     declared, said = incident.declared_at, "declared"
     if alerts:  # when the first alert began firing (its start), not when it reached sevbot
         first = min(a.starts_at or a.received_at for a in alerts)
-        if _hm(first) == _hm(declared):  # one line, not one hidden under the other
+        if abs(first - declared) < timedelta(minutes=1):  # one line, not one hidden under the other
             said = "first alert, declared"
         else:
             markers.append(Marker(at=first.timestamp(), label=f"first alert ({_hm(first)})", kind="alert"))
@@ -72,6 +73,9 @@ async def spec(session: AsyncSession, *, incident_id: int, event_id: int) -> Cha
     window_start = end - timedelta(seconds=window_s) if window_s else None
     moments = (facts.deployed_at, facts.breach_started, incident.declared_at, window_start)
     earliest = min(t for t in moments if t is not None)
+    # a deploy or an alert's start days before (the sandbox replays last month's alerts today) would squeeze the
+    # incident's minutes against the right edge: the chart starts at most a few hours before the declaration
+    earliest = max(earliest, incident.declared_at - max(SPAN, timedelta(seconds=window_s)))
     begin = earliest - max(LEAD, (end - earliest) * 0.08)  # the window's start shows as an edge, not the frame
     series = [(float(t), float(v)) for t, v in verdict["series"]]
     name = str(verdict.get("name") or verdict["metric"])

@@ -18,9 +18,12 @@ from bot.clock import ManualClock
 from bot.config import Config, parse_config
 from bot.runtime.server import ServerOptions
 from bot.serving.simulated import SimulatedBackend
+from bot.tryout import terminal
 from bot.tryout.emulator import SlackEmulator, render_channel, render_message
 from bot.tryout.emulator.sandbox import Sandbox, sandbox
+from bot.tryout.emulator.transcript import named
 from bot.tryout.emulator.webhooks import camera_alerts
+from bot.tryout.terminal import show
 
 __all__ = ["DEMO_CONFIG", "run_demo"]
 
@@ -75,7 +78,7 @@ class Script:
             for message in channel.messages[before.get(channel.id, 0) :]:
                 where = f"a DM to @{PEOPLE.get(channel.name, channel.name)}" if channel.is_im else f"#{channel.name}"
                 said = render_message(self.box.ws, message).splitlines()[1].strip()
-                print(f"  {self.clock.now():%H:%M} UTC  sevbot in {where}: {said}")
+                show(f"  {self.clock.now():%H:%M} UTC  sevbot in {where}: {said}")
 
     def post(self, who: str, channel: str, text: str) -> str:
         """Someone writes in a channel (a person's message: it goes to Slack, not through sevbot)."""
@@ -83,13 +86,17 @@ class Script:
         return self.box.ws.post_as(who, channel, text)
 
     def say(self, who: str, what: str) -> None:
-        print(f"  {self.clock.now():%H:%M} UTC  @{PEOPLE[who]}: {what}")
+        show(f"  {self.clock.now():%H:%M} UTC  @{PEOPLE[who]}: {what}")
 
     async def slash(self, who: str, channel: str, text: str) -> None:
-        self.say(who, f"/incident {text}")
+        self.say(who, f"/incident {named(self.box.ws, text)}")  # as typed: Slack shows a mention as @erin
         reply = await self.box.driver.slash(who, channel, text)
-        if reply.ephemeral_text:
-            print(f"             (only @{PEOPLE[who]} sees) {reply.ephemeral_text.splitlines()[0]}")
+        answer = named(self.box.ws, str((reply.json or {}).get("text") or ""))
+        if answer:  # every line of it (`/incident list` is a list)
+            first, *more = answer.splitlines()
+            show(f"             (only @{PEOPLE[who]} sees) {first}")
+            for line in more:
+                show(f"               {line}")
         await self.box.settled()
 
     async def click(self, who: str, channel: str, action: str, label: str, *, ts: str | None = None) -> None:
@@ -151,7 +158,7 @@ async def play(box: Sandbox, clock: ManualClock) -> str:
     await s.at(-1)
     await s.click("U0004", alerts, "alert_rollback", "Roll back cv-detector", ts=box.ws.channels[alerts].messages[0].ts)
     plan = [m for m in box.ws.channels[alerts].messages if m.ephemeral_to == "U0004" and "Confirm" in str(m.blocks)][-1]
-    print(f"             (only @dave sees) {plan.text.splitlines()[0]}")
+    show(f"             (only @dave sees) {plan.text.splitlines()[0]}")
     await s.click("U0004", alerts, "action_confirm", "Confirm", ts=plan.ts)
     await s.at(0)
     await s.alertmanager("firing", range(23, 41), 0.38)
@@ -216,7 +223,7 @@ async def play(box: Sandbox, clock: ManualClock) -> str:
         -1
     ]
     for line in plan.text.splitlines()[:2]:
-        print(f"             (only @carol sees) {line}")
+        show(f"             (only @carol sees) {line}")
     await s.click("U0003", channel, "action_cancel", "Cancel", ts=plan.ts)
     await s.at(90)
     await s.slash("U0003", channel, "action add a night-IR slice to the canary checks <@U0003|carol>")
@@ -248,17 +255,19 @@ async def run_demo(out: Path | None = None) -> int:
             with contextlib.redirect_stdout(night):  # printed as it happens, and kept for transcript.txt
                 channel = await play(box, clock)
             rule = "\n" + "=" * 100 + "\n"
-            parts = [
-                night.text().rstrip("\n"),
+            channels = [
                 f"{rule}What #ml-alerts shows:\n\n{render_channel(box.ws, box.channel('ml-alerts').id)}",
                 f"{rule}What the incident channel shows:\n\n{render_channel(box.ws, channel)}",
                 f"{rule}What #incidents shows:\n\n{render_channel(box.ws, box.channel('incidents').id)}",
             ]
             postmortem = next(f for f in box.ws.files.values() if str(f["name"]).endswith("-postmortem.md"))
             document = bytes(postmortem["content"]).decode()
-            parts.append(f"{rule}The postmortem draft ({postmortem['name']}, uploaded to the channel):\n\n{document}")
+            drafted = f"{rule}The postmortem draft ({postmortem['name']}, uploaded to the channel):\n\n{document}"
+            for part in channels:
+                show(part)  # as people read it: bold, emoji, links
+            print(drafted)  # Markdown, as the file has it
+            parts = [night.text().rstrip("\n"), *(terminal.plain(part) for part in channels), drafted]
             transcript = "\n".join(parts)
-            print("\n".join(parts[1:]))
             if out is not None:
                 written = _leave(out, transcript, [f for f in box.ws.files.values() if f["content"] is not None])
                 print(f"\nLeft in {out}: {', '.join(written)}")
@@ -283,19 +292,23 @@ def _leave(out: Path, transcript: str, files: list[dict[str, object]]) -> list[s
     return written
 
 
+ANSI = re.compile(r"\x1b\[[0-9;]*m|\x1b\]8;[^\x1b]*\x1b\\")  # styles and hyperlinks, for the plain copy
 PERMALINK = re.compile(r"https://emulator\.slack\.test/files/[A-Z0-9]+/(?P<id>F[A-Z0-9]+)/[^\s)]+")
 
 
 class _Tee(io.StringIO):
-    """Writes through to `echo` and keeps a copy."""
+    """Writes through to `echo` (styled, if it is a terminal) and keeps a plain copy."""
 
     def __init__(self, echo: TextIO) -> None:
         super().__init__()
         self.echo = echo
 
+    def isatty(self) -> bool:
+        return self.echo.isatty()
+
     def write(self, text: str) -> int:
         self.echo.write(text)
-        return super().write(text)
+        return super().write(ANSI.sub("", text))
 
     def text(self) -> str:
         return self.getvalue()

@@ -36,7 +36,7 @@ async def test_verify_reads_the_slo_from_prometheus(tmp_path: Path) -> None:
                 await bot.settled()
                 posted = bot.seen(channel)[-2]  # the verdicts, then their chart
                 (chart,) = [m for m in bot.ws.channels[channel].messages if m.files]
-                assert chart.files[0]["title"].startswith("cv-detector map across INC-1")
+                assert chart.files[0]["title"].startswith("cv-detector map, INC-1: ")
                 assert "*Verification of `cv-detector`* (asked by @dave)" in posted
                 assert "map 0.620 ≥ 0.55 for 8 s — recovered" in posted, posted
                 assert (

@@ -42,7 +42,7 @@ async def main(requests: int, concurrency: int) -> int:
             incident = bot.incident_channels()[0].id
             emulator.latency_s = SLACK_LATENCY_S
             commands = [
-                (general, "declare sev3 cv-detector mAP wobble on cam {n}"),
+                (general, "declare sev3 mAP wobble on cam {n}"),
                 (incident, "update step {n}: still investigating"),
                 (incident, "note looked at camera {n}"),
                 (incident, "status"),

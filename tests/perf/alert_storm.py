@@ -1,6 +1,6 @@
 """A storm slows nobody: 5,000 alerts from a source sevbot.yml does not know (a feature store failing on 40 shards),
 over 50 connections, to a real `sevbot serve` process (SQLite by default, or `--database-url` for PostgreSQL), while
-every Slack Web API call takes 100 ms; meanwhile a person declares a SEV1 on a configured model.
+every Slack Web API call takes 100 ms; meanwhile a person declares a SEV1.
 
 Reports alerts/s and response p99 during the storm, and how long the SEV1 took to be ready (channel, pinned card,
 topic, announcement) against the critical path create → post card → pin (3 calls, 300 ms), measured once before the

@@ -63,9 +63,7 @@ def _named(emulator: SlackEmulator, name: str) -> str:
 async def _declare_and_wait(driver: SlackDriver, emulator: SlackEmulator, titles: list[str]) -> float:
     general = _named(emulator, "general")
     started = time.perf_counter()
-    replies = await asyncio.gather(
-        *(driver.slash("U0004", general, f"declare sev2 cv-detector {title}") for title in titles)
-    )
+    replies = await asyncio.gather(*(driver.slash("U0004", general, f"declare sev2 {title}") for title in titles))
     assert all(r.status == 200 for r in replies), replies
     while not all(_ready(emulator, title) for title in titles):
         if time.perf_counter() - started > 60:
@@ -186,7 +184,7 @@ async def _acks(driver: SlackDriver, emulator: SlackEmulator, requests: int, onl
     general = _named(emulator, "general")
     incident = next(c.id for c in emulator.workspace.channels.values() if c.name.startswith("inc-"))
     commands = [
-        (general, "declare sev3 cv-detector ack bench {n}"),
+        (general, "declare sev3 ack bench {n}"),
         (incident, "note looked at camera {n}"),
         (incident, "status"),
         (general, "list"),

@@ -9,6 +9,7 @@ import numpy as np
 from matplotlib import image as mpimg
 
 from bot.reports.chart import PALETTE, ChartSpec, Marker, SliceRow, render
+from bot.runtime.db import Database
 
 T0 = 1_763_780_400.0  # 2025-11-22 03:00 UTC
 
@@ -65,3 +66,47 @@ def test_no_data_is_still_a_picture_that_says_so() -> None:
     image = _pixels(render(_spec(series=[])))
     assert image.shape[:2] == (420, 1000)
     assert not _mask(image, PALETTE["series"]).any()
+
+
+async def test_a_deploy_days_before_does_not_squeeze_the_incident_to_the_edge(db: Database) -> None:
+    """The sandbox replays last month's alerts today: the chart still shows the incident's hours, not ten days."""
+    from datetime import UTC, datetime, timedelta
+
+    from bot.incidents.timeline import EventKind
+    from bot.models import Alert, Incident, TimelineEvent
+    from bot.reports import incident_chart
+
+    now = datetime(2026, 12, 2, 12, 0, tzinfo=UTC)
+    long_ago = (now - timedelta(days=10)).isoformat()
+    async with db.session_scope() as session:
+        incident = Incident(title="t", severity="SEV2", model="cv-detector", declared_at=now, declared_by="U1")
+        session.add(incident)
+        await session.flush()
+        alert = Alert(
+            source="alertmanager",
+            fingerprint="f",
+            status="firing",
+            model="cv-detector",
+            received_at=now,
+            updated_at=now,
+            starts_at=now - timedelta(days=10),
+            incident_id=incident.id,
+            details={"deployed_at": long_ago},
+        )
+        series = [[(now + timedelta(minutes=m)).timestamp(), 0.6] for m in range(0, 30)]
+        verdict = {"metric": "map", "verdict": "recovered", "bound": "≥ 0.55", "window_s": 600.0, "limit": 0.55}
+        event = TimelineEvent(
+            incident_id=incident.id,
+            actor="U1",
+            kind=EventKind.VERIFICATION,
+            at=now + timedelta(minutes=30),
+            data={"verdicts": [{**verdict, "series": series}]},
+        )
+        session.add_all([alert, event])
+        await session.flush()
+        spec = await incident_chart.spec(session, incident_id=incident.id, event_id=event.id)  # type: ignore[arg-type]
+    assert spec is not None
+    assert spec.end - spec.start <= timedelta(hours=4).total_seconds()  # 3 h before the declaration, a margin
+    assert spec.start >= (now - timedelta(hours=3, minutes=20)).timestamp()
+    labels = [m.label for m in spec.markers]
+    assert labels == ["deploy (12:00)", "first alert (12:00)", "declared (12:00)"]  # ten days apart: not merged

@@ -45,7 +45,7 @@ async def test_lost_answers_never_post_twice(bot: Bot) -> None:
     for method in ("chat.postMessage", "conversations.create", "pins.add", "chat.update", "conversations.setTopic"):
         bot.emulator.fail(method, "lost", times=1000, chance=0.3, seed=len(method))
     for n in range(4):
-        await declare(bot, f"declare sev2 cv-detector mAP drop {n}")
+        await declare(bot, f"declare sev2 mAP drop {n}")
     await post_alert(bot, "alertmanager", am_payload(am_alert("cam-1", 0.40, model="ranker")))
     await bot.settled()
     for channel in bot.incident_channels():
@@ -86,7 +86,7 @@ async def test_random_429s_and_500s_lose_no_incident(bot: Bot) -> None:
     bot.emulator.fail("*", "ratelimited", times=40, chance=0.3, retry_after=0, seed=1)
     bot.emulator.fail("*", "server_error", times=40, chance=0.3, seed=2)
     for n in range(10):
-        await bot.driver.slash("U0004", bot.channel("general").id, f"declare sev2 cv-detector storm case {n}")
+        await bot.driver.slash("U0004", bot.channel("general").id, f"declare sev2 storm case {n}")
 
     def complete() -> bool:
         channels = bot.incident_channels()

@@ -204,7 +204,7 @@ async def test_kill_9_rounds_with_posts_in_flight_post_nothing_twice(tmp_path: P
                 async with aiohttp.ClientSession() as http:
                     driver = SlackDriver(emulator, bot_url=replica.url, signing_secret=SIGNING_SECRET, http=http)
                     for n in range(2):
-                        await driver.slash("U0004", general, f"declare sev2 cv-detector round {round_} case {n}")
+                        await driver.slash("U0004", general, f"declare sev2 round {round_} case {n}")
                 await asyncio.sleep(0.4 + 0.25 * round_)  # mid-way through a different step each round
                 replica.kill()
                 await replica.start()

@@ -96,6 +96,7 @@ async def test_bookmarks_are_looked_up_only_where_some_may_be_there_already(bot:
     assert sorted(b["title"] for b in first.bookmarks) == ["Dashboard", "Runbook"]  # each once
     assert len(bot.emulator.calls_to("bookmarks.list")) == 1  # the retry looked
 
+    await bot.driver.slash("U0001", first.id, "resolve cameras back")  # the model's next incident, not a second one
     _, second = await declare(bot, "declare sev3 cv-detector second look")
     assert second.id != first.id
     assert sorted(b["title"] for b in second.bookmarks) == ["Dashboard", "Runbook"]

@@ -8,10 +8,11 @@ from typing import Any
 from bot.mrkdwn import plain
 from bot.tryout.emulator.state import Message, Workspace
 
-__all__ = ["render_channel", "render_message"]
+__all__ = ["named", "render_channel", "render_message"]
 
 
-def _names(workspace: Workspace, text: str) -> str:
+def named(workspace: Workspace, text: str) -> str:
+    """mrkdwn with people and channels by name (`<@U0004>` → @dave, `<#C01>` → #general), entities decoded."""
     for user in workspace.users.values():
         text = text.replace(f"<@{user.id}>", f"@{user.name}")
     for channel in workspace.channels.values():
@@ -52,7 +53,7 @@ def render_message(workspace: Workspace, message: Message) -> str:
         head += " (edited)"
     lines = [ln for block in message.blocks for ln in _block_lines(block)] or [message.text]
     lines += [f"  📎 {f['title']}" for f in message.files]
-    body = "\n".join(_names(workspace, line) for line in lines if line)
+    body = "\n".join(named(workspace, line) for line in lines if line)
     indent = "    ↳ " if message.thread_ts and message.thread_ts != message.ts else ""
     return f"{indent}{head}\n" + "\n".join(indent + "  " + ln for ln in body.splitlines())
 
@@ -60,7 +61,7 @@ def render_message(workspace: Workspace, message: Message) -> str:
 def render_channel(workspace: Workspace, channel_id: str) -> str:
     channel = workspace.channels[channel_id]
     members = ", ".join("@" + workspace.users[m].name for m in channel.members if m in workspace.users)
-    out = [f"#{channel.name}", f"  topic: {_names(workspace, channel.topic)}", f"  members: {members}"]
+    out = [f"#{channel.name}", f"  topic: {named(workspace, channel.topic)}", f"  members: {members}"]
     out += [f"  bookmark: {b['title']} ({b['link']})" for b in channel.bookmarks]
     out += [f"  pinned: {render_message(workspace, channel.message(ts)).splitlines()[0]}" for ts in channel.pins]
     out.append("")
