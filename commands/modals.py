@@ -9,12 +9,14 @@ from typing import Any
 
 from slack_bolt.async_app import AsyncApp
 from slack_bolt.context.ack.async_ack import AsyncAck
+from slack_sdk.models.views import View
 
 from bot import incidents, mrkdwn
 from bot.alerts import groups
 from bot.errors import Problem, UserError
 from bot.models import Incident
 from bot.runtime.services import Services
+from bot.slack.forms import declare_modal
 from bot.slack.ids import ActionId, BlockId, CallbackId
 from commands.interactions import button_id, record_refusal
 
@@ -23,6 +25,14 @@ __all__ = ["register"]
 log = logging.getLogger(__name__)
 
 Submission = Callable[[Services, str, dict[str, Any]], Awaitable[None]]
+
+
+class FormAgain(Exception):
+    """The form is shown again, as filled in, with something to decide (`view`)."""
+
+    def __init__(self, view: View) -> None:
+        super().__init__("the form comes back with a question")
+        self.view = view
 
 
 class FieldError(UserError):
@@ -55,17 +65,41 @@ async def submit_declare(services: Services, user: str, view: dict[str, Any]) ->
     if not title:
         raise FieldError(BlockId.TITLE, Problem.FORM_TITLE)
     metadata = json.loads(view.get("private_metadata") or "{}")
+    model = _value(values, BlockId.MODEL, ActionId.MODEL) or None
+    severity = _value(values, BlockId.SEVERITY, ActionId.SEVERITY) or "SEV2"
+    description = _value(values, BlockId.DESCRIPTION, ActionId.DESCRIPTION)
+    anyway = bool(values.get(BlockId.DESPITE, {}).get(ActionId.DESPITE, {}).get("selected_options"))
     async with services.db.session_scope() as session:
         group = await groups.get_group(session, int(metadata["group"])) if metadata.get("group") else None
+        already = await incidents.open_for(session, model) if model and group is None and not anyway else None
+        if already is not None:  # the same problem, most likely: the form comes back asking
+            question = UserError(
+                Problem.ALREADY_OPEN,
+                incident=already.id,
+                model=already.model,
+                severity=already.severity,
+                channel=already.channel_id,
+            )
+            raise FormAgain(
+                declare_modal(
+                    services.config,
+                    origin_channel=str(metadata.get("origin") or ""),
+                    severity=severity,
+                    model=model,
+                    title=title,
+                    description=description,
+                    already_open=services.texts.problem(question),
+                )
+            )
         incident = await incidents.declare(
             session,
             config=services.config,
             now=services.clock.now(),
             declared_by=user,
-            severity=_value(values, BlockId.SEVERITY, ActionId.SEVERITY) or "SEV2",
-            model=_value(values, BlockId.MODEL, ActionId.MODEL) or None,
+            severity=severity,
+            model=model,
             title=mrkdwn.escape(title),
-            description=mrkdwn.escape(_value(values, BlockId.DESCRIPTION, ActionId.DESCRIPTION)),
+            description=mrkdwn.escape(description),
         )
         if group is not None:
             await groups.declared_from_group(session, group=group, incident=incident, now=services.clock.now())
@@ -135,6 +169,9 @@ def _handler(services: Services, work: Submission, default_block: BlockId) -> Ca
             await work(services, body["user"]["id"], view)
         except FieldError as exc:
             await ack(response_action="errors", errors={exc.block: mrkdwn.plain(services.texts.problem(exc))})
+            return
+        except FormAgain as again:
+            await ack(response_action="update", view=again.view)
             return
         except UserError as exc:
             await ack(response_action="errors", errors={default_block: mrkdwn.plain(services.texts.problem(exc))})

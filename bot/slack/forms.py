@@ -60,9 +60,12 @@ def declare_modal(
     severity: str = "SEV2",
     model: str | None = None,
     title: str = "",
+    description: str = "",
     group_id: int | None = None,
+    already_open: str | None = None,
 ) -> View:
-    """The declare form; from an alert card it comes pre-filled and remembers the card."""
+    """The declare form; from an alert card it comes pre-filled and remembers the card. `already_open`: the model
+    has an open incident (that, in words): the form comes back saying so, as filled in, with a box to declare anyway."""
     severities = [Option(value=s, label=s) for s in SEVERITIES]
     models = [Option(value=name, label=name) for name in sorted(config.models)][:100]
     blocks: list[Block] = [
@@ -100,9 +103,27 @@ def declare_modal(
             placeholder=label("declare_form.title_placeholder"),
         ),
         _text_input(
-            BlockId.DESCRIPTION, ActionId.DESCRIPTION, label("declare_form.description"), multiline=True, optional=True
+            BlockId.DESCRIPTION,
+            ActionId.DESCRIPTION,
+            label("declare_form.description"),
+            multiline=True,
+            optional=True,
+            initial=description,
         ),
     ]
+    if already_open:
+        blocks += [
+            SectionBlock(text=MarkdownTextObject(text=already_open[:3000])),
+            InputBlock(
+                block_id=BlockId.DESPITE,
+                label=label("declare_form.anyway_label"),
+                optional=True,
+                element=CheckboxesElement(
+                    action_id=ActionId.DESPITE,
+                    options=[Option(value="yes", label=label("buttons.declare_anyway"))],
+                ),
+            ),
+        ]
     return View(
         type="modal",
         callback_id=CallbackId.DECLARE,

@@ -275,7 +275,7 @@ async def _submit(request: web.Request) -> web.Response:
     values: dict[str, Any] = given if isinstance(given, dict) else {}
     reply = await box.driver.submit(_user(box.ws, body["user"]), body["view_id"], values)
     answer = reply.json if isinstance(reply.json, dict) else {}
-    if answer.get("response_action") != "errors":  # Slack closes the form unless the app says what is wrong
+    if answer.get("response_action") not in ("errors", "update"):  # Slack closes it unless the app says why not
         _closed(request).add(body["view_id"])
     return web.json_response({"status": reply.status, "ack": answer})
 

@@ -150,3 +150,24 @@ async def test_the_resolve_form_asks_for_the_box_after_not_recovered(bot: Bot) -
     await bot.driver.submit("U0001", view_id, {"summary": "fine", "despite": ["yes"]})
     await bot.settled()
     assert "resolved" in [k for _, _, k, _ in await timeline(bot)]
+
+
+async def test_the_declare_form_asks_too_and_keeps_what_was_typed(bot: Bot) -> None:
+    await declare(bot)
+    general = bot.channel("general").id
+    await bot.driver.slash("U0002", general, "declare")
+    view_id = await bot.opened_view("Declare an incident")
+    typed = {"severity": "SEV3", "model": "cv-detector", "title": "latency on the new pods", "description": "p95 up"}
+    reply = await bot.driver.submit("U0002", view_id, typed)
+    assert reply.json["response_action"] == "update"  # the form comes back, asking
+    await bot.settled()
+    assert len(bot.incident_channels()) == 1
+    view = bot.ws.views[view_id]
+    shown = str(view["blocks"])
+    assert "*INC-1* is already open for `cv-detector`" in shown and "Declare a new incident anyway" in shown
+    inputs = {b["block_id"]: b["element"] for b in view["blocks"] if b["type"] == "input"}
+    assert inputs["title_block"]["initial_value"] == "latency on the new pods"  # nothing typed is lost
+    assert inputs["severity_block"]["initial_option"]["value"] == "SEV3"
+    await bot.driver.submit("U0002", view_id, {**typed, "despite": ["yes"]})
+    await bot.settled()
+    assert len(bot.incident_channels()) == 2

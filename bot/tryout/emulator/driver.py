@@ -232,7 +232,11 @@ class SlackDriver:
             "view": {**view, "state": {"values": state}},
             "response_urls": [],
         }
-        return await self.send(urlencode({"payload": json.dumps(payload)}))
+        reply = await self.send(urlencode({"payload": json.dumps(payload)}))
+        answer = reply.json
+        if isinstance(answer, dict) and answer.get("response_action") == "update" and answer.get("view"):
+            self.workspace._store_view(answer["view"], view_id)  # as Slack does: the same modal, its content replaced
+        return reply
 
 
 def _element_state(element: dict[str, Any], value: Any) -> dict[str, Any]:
