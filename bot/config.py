@@ -255,6 +255,7 @@ class Config(_Strict):
     models: dict[str, ModelConfig] = Field(default_factory=dict)
     triage: TriageThresholds = TriageThresholds()
     templates_dir: Path | None = None
+    freeze_deploys: list[Severity] = Field(default_factory=list)  # an open incident of these freezes its model
 
     @model_validator(mode="before")
     @classmethod

@@ -62,6 +62,7 @@ class Problem(StrEnum):
     ALREADY_DONE = "already_done"  # incident, done, kind, model
     NOT_RECOVERED = "not_recovered"  # incident, at, verdicts: the last verification; resolving needs a yes
     ALREADY_OPEN = "already_open"  # incident, model, severity, channel: declaring again needs a yes
+    NOT_FROZEN = "not_frozen"  # model
     ACTION_GONE = "action_gone"
     ACTION_ALREADY = "action_already"  # status, person
     NOT_OFFERED = "not_offered"  # version

@@ -278,3 +278,21 @@ class VersionMark(SQLModel, table=True):
     reason: str = Field(default="", max_length=500)
     marked_by: str | None = Field(default=None, max_length=32)
     marked_at: datetime = _time()
+
+
+class DeployFreeze(SQLModel, table=True):
+    """A model's deploys held: by an open incident of a `freeze_deploys` severity (automatic, by sevbot), or by a
+    person's `/incident freeze`. It ends with its incident or an `/incident unfreeze`; while any is current, the gate
+    (`GET /deploys/{model}`, Flagger's webhook) says no."""
+
+    __tablename__ = "deploy_freezes"
+
+    id: int | None = Field(default=None, primary_key=True)
+    model: str = Field(max_length=200, index=True)
+    incident_id: int | None = Field(default=None, foreign_key="incidents.id", index=True)
+    automatic: bool = False
+    reason: str = Field(default="", max_length=500)
+    frozen_by: str = Field(max_length=32)
+    since: datetime = _time()
+    ended_at: datetime | None = _time(nullable=True)
+    ended_by: str | None = Field(default=None, max_length=32)

@@ -147,6 +147,7 @@ async def declare(
     # One row opens the channel; once it exists, the invitations, the card (then its pin), the topic, the
     # bookmarks and the announcement go to Slack together, each step remembered so a retry repeats none.
     await enqueue(session, kind=OutboxKind.OPEN_CHANNEL, incident_id=incident_id, now=now, invite=invite)
+    await _deploys(session, config=config, incident=incident, now=now)
     return incident
 
 
@@ -274,6 +275,7 @@ async def change_severity(
     )
     await tell_channel(session, incident_id=_id(incident), now=now, event_id=event.id)
     await announce(session, incident_id=_id(incident), now=now, kind=EventKind.SEVERITY_CHANGED)
+    await _deploys(session, config=config, incident=incident, now=now)
 
 
 async def resolve(
@@ -316,6 +318,7 @@ async def resolve(
     await tell_channel(session, incident_id=_id(incident), now=now, event_id=event.id)
     await announce(session, incident_id=_id(incident), now=now, kind=EventKind.RESOLVED)
     await refresh_alert_cards(session, incident_id=_id(incident), now=now)
+    await _deploys(session, config=config, incident=incident, now=now)
     return duration
 
 
@@ -347,3 +350,11 @@ def unrecovered(incident: Incident, verification: TimelineEvent) -> UserError:
     return UserError(
         Problem.NOT_RECOVERED, incident=incident.id, at=verification.at, verdicts=verification.data["verdicts"]
     )
+
+
+async def _deploys(session: AsyncSession, *, config: Config, incident: Incident, now: datetime) -> None:
+    """The model's deploys follow the incident (`bot.deploys`: frozen by a `freeze_deploys` severity, thawed at the
+    end). Imported here: the deploy freeze reads incidents, so incidents cannot import it at load time."""
+    from bot.deploys.freeze import follow_incident
+
+    await follow_incident(session, config=config, incident=incident, now=now)

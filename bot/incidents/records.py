@@ -14,7 +14,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from bot.access import SYSTEM_ACTOR
 from bot.errors import Problem, UserError
 from bot.incidents.timeline import EventKind
-from bot.models import AlertGroup, Incident, IncidentStatus, Role, RoleAssignment
+from bot.models import AlertGroup, DeployFreeze, Incident, IncidentStatus, Role, RoleAssignment
 from bot.runtime.outbox import OutboxKind, enqueue, group_subject
 
 __all__ = [
@@ -43,6 +43,7 @@ MAX_TEXT = 2900  # leaves room in a 3,000-character section for the words around
 class IncidentSnapshot:
     incident: Incident
     roles: dict[Role, list[str]]
+    frozen: bool = False  # the model's deploys are held (`bot.deploys`): the card and the topic say so
 
     @property
     def commander(self) -> str | None:
@@ -86,7 +87,11 @@ async def snapshot(session: AsyncSession, incident: Incident) -> IncidentSnapsho
     roles: dict[Role, list[str]] = {}
     for assignment in await current_roles(session, incident_id(incident)):
         roles.setdefault(Role(assignment.role), []).append(assignment.user_id)
-    return IncidentSnapshot(incident=incident, roles=roles)
+    frozen = False
+    if incident.model:
+        held = select(DeployFreeze.id).where(DeployFreeze.model == incident.model, col(DeployFreeze.ended_at).is_(None))
+        frozen = (await session.exec(held)).first() is not None
+    return IncidentSnapshot(incident=incident, roles=roles, frozen=frozen)
 
 
 async def open_snapshots(session: AsyncSession, *, most: int = 50) -> tuple[list[IncidentSnapshot], int]:

@@ -36,6 +36,8 @@ class EventKind(StrEnum):
     HYPOTHESIS_SETTLED = "hypothesis_settled"  # confirmed or ruled out, with why
     REFUSED = "refused"  # someone not entitled tried to undo the incident (take command, lower severity, resolve)
     SLACK_REFUSED = "slack_refused"  # a step Slack refused for good (a workspace policy, a missing scope)
+    FROZEN = "frozen"  # the model's deploys held (by the incident's severity, or by hand: `why`)
+    UNFROZEN = "unfrozen"  # … and let go (`why`: resolved, unfrozen)
 
 
 async def record(

@@ -22,6 +22,7 @@ from bot.alerts.intake import Intake
 from bot.clock import Clock, SystemClock
 from bot.config import Config
 from bot.containment.jobs import ContainmentJobs
+from bot.deploys.http import add_routes as add_deploy_routes
 from bot.incidents.cadence import Cadence
 from bot.models import OutboxMessage
 from bot.runtime.app import build_app
@@ -64,6 +65,7 @@ def create_web_app(settings: Settings, config: Config, options: ServerOptions | 
     app.router.add_get("/readyz", readyz)
     app.router.add_get("/metrics", metrics)
     add_alert_routes(app)
+    add_deploy_routes(app)
     return app
 
 

@@ -41,6 +41,7 @@ DEMO_CONFIG = {
     "incident_channel_prefix": "inc",
     "responders": ["U0005"],
     "escalation": [{"after": "10m", "notify": ["U0009"]}, {"after": "20m", "notify": ["U0010"]}],
+    "freeze_deploys": ["SEV1", "SEV2"],  # an open SEV1/SEV2 holds its model's deploys: CI asks GET /deploys/<model>
     "models": {
         "cv-detector": {
             "owners": ["U0003"],
@@ -111,6 +112,14 @@ class Script:
         print(f"             {code} {answer}")
         await self.box.settled()
 
+    async def ci_gate(self, model: str) -> None:
+        """The release pipeline asks whether it may deploy (`curl --fail` on the gate)."""
+        code, answer = await self.box.deploy_gate(model)
+        show(f"  {self.clock.now():%H:%M} UTC  CI pipeline → GET /deploys/{model}")
+        reasons = "; ".join(f"{r['incident']}: {r['why']}" for r in answer.get("reasons", []))
+        said = f"{code} frozen ({reasons}): the deploy waits" if code == 423 else f"{code} not frozen: the deploy goes"
+        show(f"             {said}")
+
     async def monitor(self, body: dict[str, object]) -> None:
         print(f"  {self.clock.now():%H:%M} UTC  drift monitor → POST /alerts/generic: {body['model']} {body['metric']}")
         code, answer = await self.box.post_alert("generic", body)
@@ -163,6 +172,7 @@ async def play(box: Sandbox, clock: ManualClock) -> str:
     await s.at(0)
     await s.alertmanager("firing", range(23, 41), 0.38)
     await s.slash("U0004", general, "list")
+    await s.ci_gate("cv-detector")  # someone's pipeline wants to ship cv-detector 2.0.1 tonight
     await s.at(3)  # rolled back, but nobody has acknowledged: the first escalation step
     await s.click("U0002", channel, "incident_take_command", "I'll be commander")
     await s.slash("U0002", channel, "role comms <@U0005|erin>")
@@ -230,8 +240,9 @@ async def play(box: Sandbox, clock: ManualClock) -> str:
     await s.slash("U0002", channel, "action pin preprocessing and model versions together <@U0004|dave>")
     await s.at(95)
     await s.slash("U0002", channel, "resolve mAP ≥ 0.55 on all cameras for 60 min after the rollback to 1.8.2")
+    await s.ci_gate("cv-detector")
     await s.at(97)
-    notice = box.ws.channels[channel].messages[-1]
+    notice = [m for m in box.ws.channels[channel].messages if "incident_postmortem" in str(m.blocks)][-1]
     await s.click("U0002", channel, "incident_postmortem", "Write the postmortem", ts=notice.ts)
     return channel
 

@@ -24,6 +24,7 @@ TABLES = {
     "slack_deliveries",
     "version_marks",
     "alert_storms",
+    "deploy_freezes",
     "alembic_version",
 }
 

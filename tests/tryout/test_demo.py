@@ -77,6 +77,10 @@ async def test_the_demo_plays_the_night_through(capsys: pytest.CaptureFixture[st
     assert shown(":zzz: Snoozed by @erin until 04:54 UTC; the next reminder comes then.")
     assert out.count(reminded) == 2  # at 03:36, again at 03:54; snoozed past the resolution: no third
     assert shown("Note from @bob (a message by @carol, added to the timeline): IR switch-over on site B")
+    # The deploy freeze: an open SEV2 holds cv-detector's deploys; the CI gate waits, then goes once it is resolved.
+    asked = "CI pipeline → GET /deploys/cv-detector\n             "
+    assert f"03:12 UTC  {asked}423 frozen (INC-1: SEV2 incident open): the deploy waits" in out
+    assert f"04:47 UTC  {asked}200 not frozen: the deploy goes" in out
     assert "Traceback" not in out
     # The postmortem, drafted from the timeline, is the golden file (UPDATE_GOLDEN=1 rewrites it after a change).
     document = out.split("uploaded to the channel):\n\n", 1)[1]

@@ -78,6 +78,12 @@ class Sandbox:
         channel = self.ws.channels[channel_id]
         return [render_message(self.ws, m) for m in channel.messages if m.subtype != "channel_topic"]
 
+    async def deploy_gate(self, model: str) -> tuple[int, Any]:
+        """`GET /deploys/<model>` as a CI job or Argo Rollouts would ask it: the status and the JSON answer."""
+        headers = {"Authorization": f"Bearer {ALERT_TOKEN}"}
+        async with self.driver.http.get(f"{self.url}/deploys/{model}", headers=headers) as response:
+            return response.status, await response.json()
+
     async def post_alert(
         self, source: str, body: Any, *, token: str | None = ALERT_TOKEN, raw: bytes | None = None
     ) -> tuple[int, Any]:
