@@ -15,7 +15,7 @@ from slack_sdk.models.blocks import (
     SectionBlock,
 )
 
-from bot.config import Config
+from bot.config import Config, ModelConfig
 from bot.incidents import IncidentSnapshot
 from bot.incidents.hypotheses import Hypothesis
 from bot.models import AlertGroup, AlertGroupStatus, IncidentStatus
@@ -56,6 +56,11 @@ def text_blocks(text: str) -> list[Block]:
     return [SectionBlock(text=MarkdownTextObject(text=chunk.rstrip())) for chunk in chunks if chunk.strip()]
 
 
+def slo_names(model: ModelConfig | None) -> dict[str, str]:
+    """Each SLO's display name (`name: mAP`), by its metric: what the triage lines call the metric."""
+    return {metric: slo.name for metric, slo in (model.slos.items() if model else ()) if slo.name}
+
+
 def incident_card(
     snap: IncidentSnapshot,
     *,
@@ -67,7 +72,13 @@ def incident_card(
     """`contain`: the containment triage recommends and the platform can do ("rollback", "fallback"): offered as
     buttons, with the same private plan and confirmation as the command. `hypotheses`: the open ones, listed."""
     incident = snap.incident
-    context = {"snap": snap, "model_config": config.model(incident.model), "hypotheses": hypotheses}
+    model_config = config.model(incident.model)
+    context = {
+        "snap": snap,
+        "model_config": model_config,
+        "hypotheses": hypotheses,
+        "slo_names": slo_names(model_config),
+    }
     blocks: list[Block] = [
         *text_blocks(texts.render("incident_card.md.j2", **context)),
         ContextBlock(elements=[MarkdownTextObject(text=texts.render("incident_card_context.md.j2", **context))]),
@@ -111,6 +122,7 @@ def alert_card(
     unknown: bool = False,
     done: list[dict[str, Any]] | None = None,
     over: dict[str, Any] | None = None,
+    slo_names: dict[str, str] | None = None,
 ) -> list[Block]:
     """`rollback`: a recent deploy is the suspect and the model's platform can roll back: offer the button.
     `unknown`: the model is not in sevbot.yml (or the alerts name none): the card says what to add."""
@@ -124,6 +136,7 @@ def alert_card(
             unknown=unknown,
             done=done or [],
             over=over,
+            slo_names=slo_names or {},
         )
     )
     if group.status in (AlertGroupStatus.OPEN, AlertGroupStatus.ACKNOWLEDGED):

@@ -16,6 +16,7 @@ from bot.models import Alert, AlertGroup, AlertStorm, Incident, IncidentStatus
 from bot.slack.blocks import (
     alert_card,
     as_dicts,
+    slo_names,
     text_blocks,
 )
 from bot.slack.surfaces.base import Surface
@@ -65,6 +66,7 @@ class AlertCards(Surface):
                 unknown=self.config.model(group.model) is None,
                 done=done,
                 over=over,
+                slo_names=slo_names(self.config.model(group.model)),
             )
         )
         fallback = f"{group.severity} alert: {group.firing} firing"
