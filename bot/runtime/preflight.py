@@ -72,7 +72,8 @@ async def _serving(name: str, config: Config) -> Reached:
     except (TimeoutError, OSError) as exc:
         return Reached(what, False, f"no answer: {type(exc).__name__} {exc}".strip())
     known = count_of(len(state.versions), "version")
-    return Reached(what, True, f"live version {state.live or 'unknown'}, {known} known")
+    canary = f", canary {state.canary} at {state.canary_percent:g} %" if state.canary and state.canary_percent else ""
+    return Reached(what, True, f"live version {state.live or 'unknown'}, {known} known{canary}")
 
 
 async def _metrics(name: str, metric: str, config: Config) -> Reached:

@@ -76,6 +76,7 @@ class ServingState:
     previous: str | None = None
     fallback: bool | None = None  # None: the platform has no fallback switch
     canary_percent: float | None = None
+    canary: str | None = None  # the version taking the canary's share, where the platform says (None: no canary)
     review: bool | None = None
     details: dict[str, Any] = field(default_factory=dict)
     lists_all_versions: bool = True  # False: the platform shows only loaded versions (Triton)

@@ -7,7 +7,7 @@
     POST {url}/models/{model}/review     {"on": true}     → state
 
 State: {"live", "previous", "versions": [{"version", "created_at", "commit", "dataset", "config_hash", "image",
-"ready"}], "fallback", "canary_percent", "review", "capabilities": [...]}. Errors: any 4xx/5xx with {"error"}.
+"ready"}], "fallback", "canary_percent", "canary", "review", "capabilities": [...]}. Errors: any 4xx/5xx with {"error"}.
 `token_env` names an environment variable holding a bearer token.
 
 When a progressive-delivery controller (Argo Rollouts, Flagger) owns the traffic weights, set `traffic_owner`:
@@ -34,6 +34,7 @@ def _state(raw: dict[str, Any]) -> ServingState:
         previous=str(raw["previous"]) if raw.get("previous") is not None else None,
         fallback=raw.get("fallback"),
         canary_percent=raw.get("canary_percent"),
+        canary=str(raw["canary"]) if raw.get("canary") is not None else None,
         review=raw.get("review"),
     )
 

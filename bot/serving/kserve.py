@@ -63,6 +63,8 @@ class KServeBackend(Backend):
             versions=versions,
             previous=previous,
             canary_percent=float(canary) if canary is not None else None,
+            # the latest ready revision takes canaryTrafficPercent, the previous rolled-out one the rest
+            canary=live if canary is not None and 0 < float(canary) < 100 and previous else None,
             details={"traffic": {n: t.get("percent") for n, t in revisions.items()}, "storage_uri": image},
         )
 

@@ -100,12 +100,14 @@ class SageMakerBackend(Backend):
             live = serving[-1] if serving else (max(weights, key=lambda n: weights[n]) if weights else None)
         older = ordered[: ordered.index(live)] if live in ordered else []
         newest = ordered[-1] if ordered else None
+        share = round(100 * weights.get(newest, 0.0) / total, 1) if newest and len(ordered) > 1 else None
         state = ServingState(
             live=live,
             versions=versions,
             previous=older[-1] if older else None,
             fallback=(live == fallback_variant) if fallback_variant else None,
-            canary_percent=round(100 * weights.get(newest, 0.0) / total, 1) if newest and len(ordered) > 1 else None,
+            canary_percent=share,
+            canary=newest if share is not None and 0 < share < 100 else None,  # the newest variant, on a share
             details={"weights": weights},
         )
         return state, variants

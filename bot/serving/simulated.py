@@ -49,7 +49,8 @@ class SimulatedBackend(Backend):
                 versions=versions,
                 previous=earlier[-1] if earlier else None,
                 fallback=False,
-                canary_percent=0.0,
+                canary_percent=float((self.settings.get("canary") or {}).get("percent") or 0.0),
+                canary=(self.settings.get("canary") or {}).get("version"),  # `canary: {version, percent}`: the demo
                 review=False,
                 details={"since": datetime.now(UTC).isoformat()},
             )
@@ -76,7 +77,8 @@ class SimulatedBackend(Backend):
         return self._set(replace(self._state(), fallback=on))
 
     async def canary(self, percent: float) -> ServingState:
-        return self._set(replace(self._state(), canary_percent=percent))
+        configured = (self.settings.get("canary") or {}).get("version")
+        return self._set(replace(self._state(), canary_percent=percent, canary=configured if percent > 0 else None))
 
     async def review(self, on: bool) -> ServingState:
         return self._set(replace(self._state(), review=on))

@@ -38,6 +38,7 @@ async def service() -> AsyncIterator[tuple[str, list[tuple[str, Any, str]]]]:
         ],
         "fallback": False,
         "canary_percent": 20,
+        "canary": "2.0.0",
         "review": False,
         "capabilities": ["rollback", "fallback", "canary", "review"],
     }
@@ -78,6 +79,7 @@ async def test_every_move_through_the_contract(
     backend = HttpBackend("cv-detector", {"url": url, "token_env": "DEPLOY_TOKEN"}, timeout_s=5)
     state = await backend.describe()
     assert state.live == "2.0.0" and state.previous == "1.8.2"
+    assert state.canary == "2.0.0" and state.canary_percent == 20  # which version takes the canary's share
     assert state.version("2.0.0") is not None and state.version("2.0.0").lineage() == "data b4f7a10, commit 9d2c7a1"  # type: ignore[union-attr]
     assert (await backend.rollback("1.8.2")).live == "1.8.2"
     assert (await backend.fallback(True)).fallback is True

@@ -84,7 +84,7 @@ async def test_describe_canary_and_rollback(kube: tuple[str, list[dict[str, Any]
     backend = _backend(url)
     state = await backend.describe()
     assert state.live == "cv-detector-predictor-00002" and state.previous == "cv-detector-predictor-00001"
-    assert state.canary_percent == 25.0
+    assert state.canary_percent == 25.0 and state.canary == "cv-detector-predictor-00002"  # the new revision
     assert state.details["traffic"] == {"cv-detector-predictor-00002": 25, "cv-detector-predictor-00001": 75}
 
     state = await backend.canary(5)

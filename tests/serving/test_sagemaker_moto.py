@@ -131,7 +131,7 @@ async def test_describe_canary_and_rollback(moto: str, endpoint: tuple[str, Any]
 
     state = await backend.canary(10)
     assert _weights(client, name) == {"v1-8-2": (0.9, 2), "v2-0-0": (0.1, 2)}  # counts kept: they were sent too
-    assert state.canary_percent == 10.0
+    assert state.canary_percent == 10.0 and state.canary == "v2-0-0"  # the newest variant takes the share
 
     assert state.live == "v2-0-0" and state.previous == "v1-8-2"  # the canary is what a rollback goes back from
     state = await backend.rollback("v1-8-2")
