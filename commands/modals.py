@@ -50,6 +50,11 @@ def _value(values: dict[str, Any], block: BlockId, action: ActionId) -> str:
     return str(state.get("value") or "")
 
 
+def _ticked(values: dict[str, Any]) -> bool:
+    """Whether the form's "all the same" box (`forms._despite`) is ticked."""
+    return bool(values.get(BlockId.DESPITE, {}).get(ActionId.DESPITE, {}).get("selected_options"))
+
+
 async def _incident(services: Services, session: Any, view: dict[str, Any]) -> Incident:
     raw = view.get("private_metadata", "")
     incident = await session.get(Incident, button_id(raw)) if button_id(raw) else None
@@ -68,7 +73,7 @@ async def submit_declare(services: Services, user: str, view: dict[str, Any]) ->
     model = _value(values, BlockId.MODEL, ActionId.MODEL) or None
     severity = _value(values, BlockId.SEVERITY, ActionId.SEVERITY) or "SEV2"
     description = _value(values, BlockId.DESCRIPTION, ActionId.DESCRIPTION)
-    anyway = bool(values.get(BlockId.DESPITE, {}).get(ActionId.DESPITE, {}).get("selected_options"))
+    anyway = _ticked(values)
     async with services.db.session_scope() as session:
         group = await groups.get_group(session, int(metadata["group"])) if metadata.get("group") else None
         already = await incidents.open_for(session, model) if model and group is None and not anyway else None
@@ -130,7 +135,7 @@ async def submit_resolve(services: Services, user: str, view: dict[str, Any]) ->
     if not summary:
         raise FieldError(BlockId.SUMMARY, Problem.FORM_SUMMARY)
     values = view["state"]["values"]
-    despite = bool(values.get(BlockId.DESPITE, {}).get(ActionId.DESPITE, {}).get("selected_options"))
+    despite = _ticked(values)
     try:
         async with services.db.session_scope() as session:
             incident = await _incident(services, session, view)

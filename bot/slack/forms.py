@@ -53,6 +53,19 @@ def _text_input(
     )
 
 
+def _despite(said: str, question: str, yes: str) -> list[Block]:
+    """What stands in the way, said, and a box to go ahead all the same (the submission reads `BlockId.DESPITE`)."""
+    return [
+        SectionBlock(text=MarkdownTextObject(text=said[:3000])),
+        InputBlock(
+            block_id=BlockId.DESPITE,
+            label=question,
+            optional=True,
+            element=CheckboxesElement(action_id=ActionId.DESPITE, options=[Option(value="yes", label=yes)]),
+        ),
+    ]
+
+
 def declare_modal(
     config: Config,
     *,
@@ -112,18 +125,7 @@ def declare_modal(
         ),
     ]
     if already_open:
-        blocks += [
-            SectionBlock(text=MarkdownTextObject(text=already_open[:3000])),
-            InputBlock(
-                block_id=BlockId.DESPITE,
-                label=label("declare_form.anyway_label"),
-                optional=True,
-                element=CheckboxesElement(
-                    action_id=ActionId.DESPITE,
-                    options=[Option(value="yes", label=label("buttons.declare_anyway"))],
-                ),
-            ),
-        ]
+        blocks += _despite(already_open, label("declare_form.anyway_label"), label("buttons.declare_anyway"))
     return View(
         type="modal",
         callback_id=CallbackId.DECLARE,
@@ -201,18 +203,7 @@ def resolve_modal(snap: IncidentSnapshot, *, not_recovered: str | None = None) -
         ),
     ]
     if not_recovered:
-        blocks += [
-            SectionBlock(text=MarkdownTextObject(text=not_recovered[:3000])),
-            InputBlock(
-                block_id=BlockId.DESPITE,
-                label=label("resolve_form.despite_label"),
-                optional=True,
-                element=CheckboxesElement(
-                    action_id=ActionId.DESPITE,
-                    options=[Option(value="yes", label=label("resolve_form.despite"))],
-                ),
-            ),
-        ]
+        blocks += _despite(not_recovered, label("resolve_form.despite_label"), label("resolve_form.despite"))
     return View(
         type="modal",
         callback_id=CallbackId.RESOLVE,
