@@ -221,6 +221,42 @@ class Metrics(_Strict):
         return self
 
 
+class GuardrailCheck(_Strict):
+    """One guardrail on a canary: `max_drop` (canary below stable by more than this, absolute), `max_increase`
+    (canary above stable by more than this: `10%` relative, or a number), or `max` (the canary alone)."""
+
+    max_drop: float | None = Field(default=None, ge=0)
+    max_increase: str | float | None = None
+    max: float | None = None
+
+    @model_validator(mode="after")
+    def _one_rule(self) -> GuardrailCheck:
+        given = [k for k in ("max_drop", "max_increase", "max") if getattr(self, k) is not None]
+        if len(given) != 1:
+            raise ValueError("a guardrail check has exactly one of max_drop, max_increase or max")
+        if isinstance(self.max_increase, str) and not re.fullmatch(r"\d+(\.\d+)?%", self.max_increase.strip()):
+            raise ValueError(f"max_increase {self.max_increase!r}: write a number or a percentage such as 10%")
+        return self
+
+    def increase_allowed(self, stable: float) -> float:
+        """How far above stable the canary may go."""
+        given = self.max_increase
+        if isinstance(given, str):
+            return abs(stable) * float(given.strip().rstrip("%")) / 100
+        return float(given or 0)
+
+
+class Guardrails(_Strict):
+    """Watched while a canary takes traffic: a breach held `for` opens an incident and freezes the model's deploys."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+    checks: dict[str, GuardrailCheck] = Field(min_length=1)
+    for_: Duration = Field(default=timedelta(minutes=10), alias="for")
+    action: Literal["freeze", "rollback", "none"] = "freeze"
+    countdown: Duration = timedelta(minutes=2)
+
+
 class ModelConfig(_Strict):
     owners: list[UserId] = Field(default_factory=list)
     oncall: list[UserId] = Field(default_factory=list)
@@ -230,6 +266,20 @@ class ModelConfig(_Strict):
     metrics: Metrics | None = None
     runbook: HttpUrl | None = None
     dashboard: HttpUrl | None = None
+    guardrails: Guardrails | None = None
+
+    @model_validator(mode="after")
+    def _guardrails_readable(self) -> ModelConfig:
+        if self.guardrails is None:
+            return self
+        if self.metrics is None:
+            raise ValueError("guardrails need `metrics` (where the canary's and the stable version's values are read)")
+        if self.metrics.backend == "prometheus":
+            for metric in self.guardrails.checks:
+                query = self.metrics.queries.get(metric)
+                if query is None or "$version" not in query:
+                    raise ValueError(f"guardrails.checks.{metric}: metrics.queries.{metric} needs `$version` in it")
+        return self
 
 
 class TriageThresholds(_Strict):
@@ -300,9 +350,10 @@ class ConfigError(Exception):
 def _known_keys() -> set[str]:
     """Every key the configuration file can hold, at any level (for "did you mean")."""
     models: list[type[BaseModel]] = [Config, Channels, SeverityPolicy, EscalationStep, SLO, Metrics, ModelConfig]
-    models.append(TriageThresholds)
+    models += [TriageThresholds, Guardrails, GuardrailCheck, Degradation]
     serving = {key for required, optional in SERVING_KEYS.values() for key in required + optional}
-    return {name for model in models for name in model.model_fields} | serving
+    aliases = {f.alias for model in models for f in model.model_fields.values() if f.alias}
+    return {name for model in models for name in model.model_fields} | aliases | serving
 
 
 def _field_path(loc: tuple[int | str, ...]) -> str:

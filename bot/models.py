@@ -296,3 +296,24 @@ class DeployFreeze(SQLModel, table=True):
     since: datetime = _time()
     ended_at: datetime | None = _time(nullable=True)
     ended_by: str | None = Field(default=None, max_length=32)
+
+
+class GuardrailState(SQLModel, table=True):
+    """One guardrail check of one canary, as of the last tick: its values, and since when it has been breached
+    (consecutively), so a restart or another replica continues the same count and opens one incident for it."""
+
+    __tablename__ = "guardrail_states"
+    __table_args__ = (sa.UniqueConstraint("model", "metric", "canary", name="uq_guardrail_states_check"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    model: str = Field(max_length=200, index=True)
+    metric: str = Field(max_length=200)
+    canary: str = Field(max_length=200)
+    stable: str | None = Field(default=None, max_length=200)
+    status: str = Field(max_length=16)  # breach | ok | unknown (missing data: never a pass, never a breach)
+    canary_value: float | None = None
+    stable_value: float | None = None
+    limit: float | None = None  # the value the canary may not pass (from stable and the rule, or the rule alone)
+    breached_since: datetime | None = _time(nullable=True)
+    checked_at: datetime = _time()
+    incident_id: int | None = Field(default=None, foreign_key="incidents.id")

@@ -22,7 +22,7 @@ from bot.incidents.timeline import EventKind
 from bot.models import DeployFreeze, Incident, IncidentStatus
 from bot.runtime.outbox import OutboxKind, enqueue
 
-__all__ = ["Hold", "follow_incident", "freeze", "holds", "record_refusal", "unfreeze"]
+__all__ = ["Hold", "announce_freeze", "follow_incident", "freeze", "holds", "record_refusal", "unfreeze"]
 
 
 @dataclass(frozen=True)
@@ -99,26 +99,26 @@ async def follow_incident(session: AsyncSession, *, config: Config, incident: In
         return
     if incident.severity not in config.freeze_deploys:
         return
+    await announce_freeze(
+        session, model=incident.model, incident=incident, why=f"{incident.severity} incident open", now=now
+    )
+
+
+async def announce_freeze(session: AsyncSession, *, model: str, incident: Incident, why: str, now: datetime) -> None:
+    """sevbot holds `model`'s deploys for `incident` (its severity, a breached guardrail), once per incident: someone
+    who unfroze it since is not overruled."""
     before = await session.exec(
         select(DeployFreeze.id).where(DeployFreeze.incident_id == incident.id, col(DeployFreeze.automatic).is_(True))
     )
-    if before.first() is not None:  # frozen by it once already (and perhaps unfrozen by someone since)
+    if before.first() is not None:
         return
-    why = f"{incident.severity} incident open"
     session.add(
         DeployFreeze(
-            model=incident.model, incident_id=incident.id, automatic=True, reason=why, frozen_by=SYSTEM_ACTOR, since=now
+            model=model, incident_id=incident.id, automatic=True, reason=why, frozen_by=SYSTEM_ACTOR, since=now
         )
     )
     await _tell(
-        session,
-        incident.id,
-        actor=SYSTEM_ACTOR,
-        kind=EventKind.FROZEN,
-        at=now,
-        model=incident.model,
-        why=why,
-        automatic=True,
+        session, incident.id, actor=SYSTEM_ACTOR, kind=EventKind.FROZEN, at=now, model=model, why=why, automatic=True
     )
 
 

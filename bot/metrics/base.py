@@ -19,4 +19,8 @@ class MetricsSource(Protocol):
         """Whether this store knows how to read the metric (Prometheus: a query for it in sevbot.yml)."""
         ...
 
-    async def series(self, metric: str, *, start: datetime, end: datetime, step: timedelta) -> Series: ...
+    async def series(
+        self, metric: str, *, start: datetime, end: datetime, step: timedelta, version: str | None = None
+    ) -> Series:
+        """The metric over a range; with `version`, that version's alone (a guardrail: canary against stable)."""
+        ...

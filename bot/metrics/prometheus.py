@@ -20,13 +20,18 @@ class PrometheusSource:
     def has(self, metric: str) -> bool:
         return metric in self.queries
 
-    async def series(self, metric: str, *, start: datetime, end: datetime, step: timedelta) -> Series:
+    async def series(
+        self, metric: str, *, start: datetime, end: datetime, step: timedelta, version: str | None = None
+    ) -> Series:
+        query = self.queries[metric]
+        if version is not None:  # `$version` in the query: a PromQL string, so quotes and backslashes are escaped
+            query = query.replace("$version", version.replace("\\", "\\\\").replace('"', '\\"'))
         try:
             answer = await request_json(
                 "GET",
                 f"{self.url}/api/v1/query_range",
                 params={
-                    "query": self.queries[metric],
+                    "query": query,
                     "start": f"{start.astimezone(UTC).timestamp():.3f}",
                     "end": f"{end.timestamp():.3f}",
                     "step": f"{max(step.total_seconds(), 1):g}s",

@@ -23,5 +23,9 @@ class SimulatedSource:
     def has(self, metric: str) -> bool:
         return True  # the service reports its quality under any SLO's name
 
-    async def series(self, metric: str, *, start: datetime, end: datetime, step: timedelta) -> Series:
-        return simulated_series(self.model, self.quality, start=start, end=end, step=step, degraded=self.degraded)
+    async def series(
+        self, metric: str, *, start: datetime, end: datetime, step: timedelta, version: str | None = None
+    ) -> Series:
+        return simulated_series(
+            self.model, self.quality, start=start, end=end, step=step, degraded=self.degraded, version=version
+        )

@@ -17,12 +17,14 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
 from slack_bolt.async_app import AsyncApp
 
+from bot import serving
 from bot.alerts.http import add_routes as add_alert_routes
 from bot.alerts.intake import Intake
 from bot.clock import Clock, SystemClock
 from bot.config import Config
 from bot.containment.jobs import ContainmentJobs
 from bot.deploys.http import add_routes as add_deploy_routes
+from bot.guardrails import Watch
 from bot.incidents.cadence import Cadence
 from bot.models import OutboxMessage
 from bot.runtime.app import build_app
@@ -107,6 +109,7 @@ def _lifecycle(settings: Settings, config: Config, opts: ServerOptions):  # type
             metrics=metrics,
             directory=directory,
             follow_ups=FollowUps(),
+            guardrails=Watch(db=db, config=config, clock=clock, backend_for=serving.backend_for),
         )
         app[SERVICES] = services
         app[BOLT] = build_app(services)
@@ -188,6 +191,11 @@ class _Ticker:
                 services.dispatcher.wake()
         except Exception:  # a failed tick is retried at the next one; say why
             log.exception("reminder tick failed")
+        try:
+            if await services.guardrails.tick():
+                services.dispatcher.wake()
+        except Exception:
+            log.exception("guardrail tick failed")
 
     async def finish(self, within_s: float = 10.0) -> None:
         if self.running is not None and not self.running.done():

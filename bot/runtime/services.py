@@ -11,6 +11,7 @@ from bot.access import Directory
 from bot.alerts.intake import Intake
 from bot.clock import Clock
 from bot.config import Config
+from bot.guardrails import Watch
 from bot.incidents.cadence import Cadence
 from bot.runtime.db import Database
 from bot.runtime.dispatcher import Dispatcher
@@ -40,6 +41,7 @@ class Services:
     metrics: Metrics
     directory: Directory
     follow_ups: FollowUps  # what a request does after its ack (answering a click, opening a form)
+    guardrails: Watch  # each tick: canaries read against their guardrails
 
 
 SERVICES = web.AppKey("services", Services)

@@ -92,11 +92,13 @@ def simulated_series(
     end: datetime,
     step: timedelta,
     degraded: Mapping[str, Degradation] | None = None,
+    version: str | None = None,
 ) -> list[tuple[float, float]]:
     """The metric the simulated service reports: each version's `quality` (from sevbot.yml), by what was live
     when, with measurement noise (the same at the same instant, so a chart drawn twice is the same chart). A version
     `degraded` reports the mean of its slices once its slices fall: the model-wide value, as a metrics store would
-    aggregate it. Versions not listed report nothing (a gap, as a real outage)."""
+    aggregate it. Versions not listed report nothing (a gap, as a real outage). With `version`, that version's own
+    reading whatever is live (a canary beside the stable one), from when it was made."""
     changes = SimulatedBackend.history.get(model) or []
     state = SimulatedBackend.services.get(model)
     first = state.live if state and not changes else None
@@ -112,9 +114,12 @@ def simulated_series(
                 older = [v for v in state.versions if v.created_at is not None and v.created_at <= t]
                 made = max(older, key=lambda v: v.created_at or t) if older else made
             live, since = (made.version, made.created_at) if made is not None else (live, None)
-        for when, version in changes:
+        for when, changed_to in changes:
             if when <= t:
-                live, since = version, when
+                live, since = changed_to, when
+        if version is not None:
+            made = state.version(version) if state is not None else None
+            live, since = version, made.created_at if made is not None else None
         if live in quality:
             value = quality[live]
             story = (degraded or {}).get(live)

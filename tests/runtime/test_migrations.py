@@ -25,6 +25,7 @@ TABLES = {
     "version_marks",
     "alert_storms",
     "deploy_freezes",
+    "guardrail_states",
     "alembic_version",
 }
 
