@@ -10,7 +10,7 @@ from typing import Any
 from sqlmodel import col, update
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot.access import Directory, may_cancel, may_contain
+from bot.access import SYSTEM_ACTOR, Directory, may_cancel, may_contain
 from bot.config import Config
 from bot.containment.actions import ActionKind, ActionStatus, Refused, model_config, queue
 from bot.errors import Problem, UserError
@@ -18,7 +18,7 @@ from bot.incidents.timeline import EventKind, record
 from bot.models import Action, Incident
 from bot.runtime.outbox import OutboxKind
 
-__all__ = ["cancel", "confirm", "pick", "request"]
+__all__ = ["act_for_guardrail", "cancel", "confirm", "pick", "request"]
 
 log = logging.getLogger(__name__)
 
@@ -123,6 +123,23 @@ async def confirm(
     await session.refresh(action)
     await queue(session, action, OutboxKind.RUN_ACTION, now)
     return action
+
+
+async def act_for_guardrail(session: AsyncSession, *, action_id: int, now: datetime) -> bool:
+    """sevbot's own Confirm when a guardrail's countdown runs out: pending → running once, as Confirm does, so a
+    Cancel (or an early *do it now*) racing it leaves exactly one winner. False: someone got there first."""
+    won = await session.exec(
+        update(Action)
+        .where(col(Action.id) == action_id, col(Action.status) == ActionStatus.PENDING)
+        .values(status=ActionStatus.RUNNING, confirmed_by=SYSTEM_ACTOR)
+    )
+    if won.rowcount != 1:
+        return False
+    action = await session.get(Action, action_id)
+    assert action is not None
+    await session.refresh(action)
+    await queue(session, action, OutboxKind.RUN_ACTION, now)
+    return True
 
 
 async def cancel(

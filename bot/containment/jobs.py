@@ -8,6 +8,7 @@ from bot import serving
 from bot.clock import Clock
 from bot.config import Config
 from bot.containment.actions import BackendFactory
+from bot.containment.confirm import act_for_guardrail
 from bot.containment.plan import prepare
 from bot.containment.run import execute
 from bot.containment.verification import record_verification
@@ -32,7 +33,13 @@ class ContainmentJobs:
             OutboxKind.PLAN_ACTION: Route(do=self.plan, failure=job_failure),
             OutboxKind.RUN_ACTION: Route(do=self.run, failure=job_failure),
             OutboxKind.VERIFY: Route(do=self.verify, failure=job_failure),
+            OutboxKind.GUARDRAIL_ACT: Route(do=self.guardrail_act, failure=job_failure),
         }
+
+    async def guardrail_act(self, message: OutboxMessage) -> None:
+        """The countdown ran out: the action runs unless someone cancelled it (or ran it early), exactly once."""
+        async with self.db.session_scope() as session:
+            await act_for_guardrail(session, action_id=int(message.payload["action_id"]), now=self.clock.now())
 
     async def plan(self, message: OutboxMessage) -> None:
         await prepare(

@@ -132,6 +132,19 @@ async def finish(
             "params": {k: action.params.get(k) for k in ("to", "on", "percent") if k in action.params},
         }
         assert action.incident_id is not None, "containment always has an incident (declared first if need be)"
+        canary = action.params.get("canary") if action.params.get("guardrail") else None
+        if status == ActionStatus.SUCCEEDED and action.kind == ActionKind.CANARY and canary:  # a guardrail's freeze
+            await mark(
+                session,
+                model=action.model,
+                version=str(canary),
+                mark=Mark.BAD,
+                now=now,
+                incident_id=action.incident_id,
+                action_id=action.id,
+                reason=f"breached its {action.params['guardrail']} guardrail"[:200],
+                by=action.confirmed_by,
+            )
         if status == ActionStatus.SUCCEEDED and action.kind == ActionKind.ROLLBACK and before and before != after:
             incident = await session.get(Incident, action.incident_id)
             await mark(

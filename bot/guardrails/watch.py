@@ -19,11 +19,14 @@ from bot import incidents
 from bot.access import SYSTEM_ACTOR
 from bot.clock import Clock
 from bot.config import Config, ModelConfig
-from bot.containment.actions import BackendFactory
+from bot.containment.actions import ActionKind, ActionStatus, BackendFactory
 from bot.guardrails.judge import judge
+from bot.incidents import timeline
+from bot.incidents.timeline import EventKind
 from bot.metrics import MetricsError, source_for
-from bot.models import GuardrailState, Incident, IncidentStatus
+from bot.models import Action, GuardrailState, Incident, IncidentStatus
 from bot.runtime.db import Database
+from bot.runtime.outbox import OutboxKind, enqueue
 from bot.serving import ServingError, ServingState
 from bot.triage.kinds import kind_of
 
@@ -175,7 +178,64 @@ class Watch:
         held.incident_id = incident.id
         session.add(held)
         await _freeze(session, name, incident, why=f"{held.metric} guardrail breached on canary {held.canary}", now=now)
+        if model.guardrails.action != "none":
+            await self._count_down(session, name, model, state, held, incident, now)
         return incident.id
+
+    async def _count_down(
+        self,
+        session: AsyncSession,
+        name: str,
+        model: ModelConfig,
+        state: ServingState,
+        held: GuardrailState,
+        incident: Incident,
+        now: datetime,
+    ) -> None:
+        """sevbot's own containment, announced with a countdown: the action waits, pending, like a person's plan
+        (*Do it now* and *Cancel* are its Confirm and Cancel, for whoever may contain), and sevbot confirms it itself
+        when the countdown runs out (`OutboxKind.GUARDRAIL_ACT`)."""
+        assert model.guardrails is not None and incident.id is not None
+        freeze = model.guardrails.action == "freeze" or held.stable is None  # no stable version: only a freeze
+        kind = ActionKind.CANARY if freeze else ActionKind.ROLLBACK
+        params: dict[str, object] = {"percent": 0.0} if freeze else {"to": held.stable}
+        at = now + model.guardrails.countdown
+        action = Action(
+            incident_id=incident.id,
+            kind=kind,
+            model=name,
+            backend=model.serving.backend,
+            status=ActionStatus.PENDING,
+            requested_by=SYSTEM_ACTOR,
+            requested_at=now,
+            version_before=state.live,
+            params={**params, "guardrail": held.metric, "canary": held.canary, "countdown_until": at.isoformat()},
+        )
+        session.add(action)
+        await session.flush()
+        await timeline.record_and_post(
+            session,
+            incident_id=incident.id,
+            actor=SYSTEM_ACTOR,
+            kind=EventKind.COUNTDOWN,
+            at=now,
+            action_id=action.id,
+            action=str(kind),
+            model=name,
+            metric=held.metric,
+            canary=held.canary,
+            stable=held.stable,
+            until=at.isoformat(),
+        )
+        await enqueue(
+            session,
+            kind=OutboxKind.GUARDRAIL_ACT,
+            incident_id=incident.id,
+            subject=f"guardrail:{action.id}",  # its own subject: a row due later never holds the incident's back
+            now=now,
+            at=at,
+            action_id=action.id,
+        )
 
 
 async def _freeze(session: AsyncSession, model: str, incident: Incident, *, why: str, now: datetime) -> None:

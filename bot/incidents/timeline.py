@@ -38,6 +38,7 @@ class EventKind(StrEnum):
     SLACK_REFUSED = "slack_refused"  # a step Slack refused for good (a workspace policy, a missing scope)
     FROZEN = "frozen"  # the model's deploys held (by the incident's severity, or by hand: `why`)
     UNFROZEN = "unfrozen"  # … and let go (`why`: resolved, unfrozen)
+    COUNTDOWN = "countdown"  # a breached guardrail: sevbot will act itself at `at` unless someone cancels
 
 
 async def record(

@@ -15,12 +15,14 @@ from bot.incidents.timeline import EventKind
 from bot.models import Alert, AlertStatus, Role, TimelineEvent
 from bot.runtime.outbox import NotReady
 from bot.slack.blocks import (
+    action_plan,
     as_dicts,
     reminder,
     resolution,
     text_blocks,
 )
 from bot.slack.failures import slack_error
+from bot.slack.labels import label
 from bot.slack.poster import OUTBOX_ROW
 from bot.slack.surfaces.base import Surface
 from bot.texts import Texts
@@ -98,6 +100,10 @@ class Messages(Surface):
             return
         if event.kind == EventKind.RESOLVED:
             blocks = as_dicts(resolution(text, event.incident_id))
+            await self.poster.post_blocks(snap.incident.channel_id, text[:3000], blocks, key=f"event:{event.id}")
+            return
+        if event.kind == EventKind.COUNTDOWN:  # sevbot's own plan: Do it now and Cancel are its Confirm and Cancel
+            blocks = as_dicts(action_plan(text, int(event.data["action_id"]), confirm=label("buttons.act_now")))
             await self.poster.post_blocks(snap.incident.channel_id, text[:3000], blocks, key=f"event:{event.id}")
             return
         await self.poster.post(snap.incident.channel_id, text, key=f"event:{event.id}")

@@ -1,0 +1,114 @@
+"""A breached guardrail's countdown: sevbot freezes the canary itself when it runs out (once, recorded as done by
+sevbot for the guardrail, the canary marked known bad), unless someone who may contain cancels first; *Do it now*
+runs it at once. Cancel and the countdown's end race to one winner."""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from bot.clock import ManualClock
+from bot.config import parse_config
+from bot.containment.ledger import ledger
+from bot.runtime.server import ServerOptions
+from bot.serving.simulated import SimulatedBackend
+from tests.harness import CONFIG, Bot, running_bot, timeline
+
+START = datetime(2026, 11, 22, 3, 0, tzinfo=UTC)
+
+
+@pytest.fixture
+def clock() -> ManualClock:
+    return ManualClock(START)
+
+
+@pytest.fixture
+async def bot(clock: ManualClock, tmp_path: Path) -> AsyncIterator[Bot]:
+    config = copy.deepcopy(CONFIG)
+    model = config["models"]["cv-detector"]
+    model["serving"] = {
+        "backend": "simulated",
+        "versions": [
+            {"version": "2.0.0", "created_at": "2026-11-01T09:00:00Z"},
+            {"version": "2.1.0", "created_at": "2026-11-22T01:00:00Z"},
+        ],
+        "live": "2.0.0",
+        "canary": {"version": "2.1.0", "percent": 5},
+        "quality": {"2.0.0": 0.62, "2.1.0": 0.58},
+    }
+    model["metrics"] = {"backend": "simulated"}
+    model["guardrails"] = {"checks": {"map": {"max_drop": 0.01}}, "for": "10m", "action": "freeze", "countdown": "2m"}
+    SimulatedBackend.reset(clock.now)
+    options = ServerOptions(clock=clock, poll_s=0.05, tick_s=0)
+    async with running_bot(f"sqlite:///{tmp_path / 's.db'}", config=parse_config(config), options=options) as running:
+        yield running
+
+
+async def _breached(bot: Bot, clock: ManualClock) -> str:
+    """Ten minutes of a breached guardrail: the incident, its countdown posted; the countdown message's ts."""
+    assert await bot.services.guardrails.tick() == []
+    clock.advance(timedelta(minutes=10))
+    assert await bot.services.guardrails.tick() == [1]
+    await bot.settled()
+    (channel,) = bot.incident_channels()
+    (countdown,) = [m for m in channel.messages if "I will freeze the canary" in m.text]
+    assert (
+        "at 03:12 UTC I will freeze the canary (0 % of its traffic)* myself, unless someone cancels" in countdown.text
+    )
+    assert "Do it now" in str(countdown.blocks) and "Cancel" in str(countdown.blocks)
+    return countdown.ts
+
+
+async def _run_out(bot: Bot, clock: ManualClock) -> None:
+    clock.advance(timedelta(minutes=2))
+    bot.services.dispatcher.wake()
+    await bot.settled()
+
+
+async def test_at_zero_sevbot_freezes_the_canary_itself_once(bot: Bot, clock: ManualClock) -> None:
+    await _breached(bot, clock)
+    state = SimulatedBackend.services["cv-detector"]
+    assert state.canary_percent == 5
+    await _run_out(bot, clock)
+    state = SimulatedBackend.services["cv-detector"]
+    assert state.canary_percent == 0 and state.canary is None
+    actions = [(actor, d) for _, actor, kind, d in await timeline(bot) if kind == "action"]
+    assert [(actor, d["action"], d["status"], d["confirmed_by"]) for actor, d in actions] == [
+        ("sevbot", "canary", "succeeded", "sevbot")
+    ]
+    async with bot.services.db.session_scope() as session:
+        marks = await ledger(session, "cv-detector")
+    assert marks.is_bad("2.1.0")
+    await _run_out(bot, clock)  # nothing runs twice
+    assert len([1 for _, _, kind, _ in await timeline(bot) if kind == "action"]) == 1
+
+
+async def test_a_cancel_before_zero_wins_and_only_the_entitled_may(bot: Bot, clock: ManualClock) -> None:
+    ts = await _breached(bot, clock)
+    (channel,) = bot.incident_channels()
+    bot.ws.channels[channel.id].members.append("U0002")
+    refused = await bot.driver.click("U0002", channel.id, ts, "action_cancel")  # bob owns ranker, not cv-detector
+    assert refused.status == 200
+    await bot.settled()
+    await bot.driver.click("U0004", channel.id, ts, "action_cancel")  # dave is on-call for it
+    await bot.settled()
+    assert "cancelled" in bot.ws.channels[channel.id].message(ts).text
+    await _run_out(bot, clock)
+    assert SimulatedBackend.services["cv-detector"].canary_percent == 5  # cancelled: sevbot did nothing
+    attempts = [(actor, d["status"]) for _, actor, kind, d in await timeline(bot) if kind == "action"]
+    assert attempts == [("U0002", "refused")]  # bob's refused Cancel is on the timeline; nothing ran
+
+
+async def test_do_it_now_runs_at_once_and_the_countdown_then_does_nothing(bot: Bot, clock: ManualClock) -> None:
+    ts = await _breached(bot, clock)
+    (channel,) = bot.incident_channels()
+    await bot.driver.click("U0004", channel.id, ts, "action_confirm")
+    await bot.settled()
+    assert SimulatedBackend.services["cv-detector"].canary_percent == 0
+    await _run_out(bot, clock)
+    actions = [d for _, _, kind, d in await timeline(bot) if kind == "action"]
+    assert [(d["status"], d["confirmed_by"]) for d in actions] == [("succeeded", "U0004")]
