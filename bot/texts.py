@@ -81,6 +81,8 @@ def _user(user_id: str | None) -> Markup:
     kind, _, name = user_id.partition(":")
     if name and kind in ("app", "alert"):
         return Markup(mrkdwn.escape(name))
+    if user_id[:1] not in ("U", "W", "S") or not user_id.isalnum():  # sevbot itself (`sevbot`), nobody to mention
+        return Markup(mrkdwn.escape(user_id))
     return Markup(f"<!subteam^{user_id}>") if user_id.startswith("S") else Markup(f"<@{user_id}>")
 
 

@@ -209,7 +209,13 @@ class Watch:
             requested_by=SYSTEM_ACTOR,
             requested_at=now,
             version_before=state.live,
-            params={**params, "guardrail": held.metric, "canary": held.canary, "countdown_until": at.isoformat()},
+            params={
+                **params,
+                "guardrail": held.metric,
+                "canary": held.canary,
+                "countdown_until": at.isoformat(),
+                "backend_name": self.backend_for(name, model).name,
+            },
         )
         session.add(action)
         await session.flush()

@@ -43,7 +43,8 @@ class SimulatedBackend(Backend):
         if self.model not in self.services:
             versions = _versions(self.settings)
             live = str(self.settings.get("live") or versions[-1].version)
-            earlier = [v.version for v in versions if v.version != live]
+            names = [v.version for v in versions]  # listed oldest first: the previous is the one listed before live
+            earlier = names[: names.index(live)] if live in names else [n for n in names if n != live]
             self.services[self.model] = ServingState(
                 live=live,
                 versions=versions,

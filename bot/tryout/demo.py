@@ -48,13 +48,37 @@ DEMO_CONFIG = {
             "oncall": ["U0004"],
             "serving": {
                 "backend": "simulated",
-                "quality": {"2.0.0": 0.62, "1.8.2": 0.61},  # mAP on a healthy camera
+                "versions": [
+                    {
+                        "version": "1.8.2",
+                        "dataset": "a91c3e0",
+                        "commit": "4be1f0c9",
+                        "created_at": "2026-10-30T09:00:00Z",
+                    },
+                    {
+                        "version": "2.0.0",
+                        "dataset": "b4f7a10",
+                        "commit": "9d2c7a1e",
+                        "created_at": "2026-11-22T02:40:00Z",
+                    },
+                    {
+                        "version": "2.1.0",
+                        "dataset": "c0de5e1",
+                        "commit": "77e1b2f0",
+                        "created_at": "2026-11-22T04:55:00Z",
+                    },
+                ],
+                "live": "2.0.0",
+                "canary": {"version": "2.1.0"},  # the canary the release pipeline starts in the second act
+                "quality": {"2.0.0": 0.62, "1.8.2": 0.61, "2.1.0": 0.57},  # mAP on a healthy camera
                 # site B's 18 cameras switch to IR at 02:50 and 2.0.0 cannot see in IR: model-wide, about 0.51
                 "degraded": {"2.0.0": {"slices": 18, "of": 40, "value": 0.38, "after": "15m"}},
             },
             "metrics": {"backend": "simulated"},
             "fallback": "cv-detector-lite",
             "slos": {"map": {"min": 0.55, "window": "60m", "name": "mAP"}},
+            # the second act: a canary of 2.1.0 more than a point of mAP below stable for 10 min is frozen by sevbot
+            "guardrails": {"checks": {"map": {"max_drop": 0.01}}, "for": "10m", "action": "freeze", "countdown": "2m"},
             "runbook": "https://wiki.example/runbooks/cv-detector",
             "dashboard": "https://grafana.example/d/cv-detector",
         },
@@ -80,6 +104,20 @@ class Script:
                 where = f"a DM to @{PEOPLE.get(channel.name, channel.name)}" if channel.is_im else f"#{channel.name}"
                 said = render_message(self.box.ws, message).splitlines()[1].strip()
                 show(f"  {self.clock.now():%H:%M} UTC  sevbot in {where}: {said}")
+
+    async def watch(self, minutes: int) -> None:
+        """Move the clock in the second act: the guardrail watch ticks too, and whatever fell due is done."""
+        self.clock.set(START + timedelta(minutes=minutes))
+        before = {c.id: len(c.messages) for c in self.box.ws.channels.values()}
+        await self.box.services.guardrails.tick()
+        self.box.services.dispatcher.wake()
+        await self.box.settled()
+        for channel in list(self.box.ws.channels.values()):
+            for message in channel.messages[before.get(channel.id, 0) :]:
+                if message.ephemeral_to is not None:
+                    continue
+                said = render_message(self.box.ws, message).splitlines()[1].strip()
+                show(f"  {self.clock.now():%H:%M} UTC  sevbot in #{channel.name}: {said}")
 
     def post(self, who: str, channel: str, text: str) -> str:
         """Someone writes in a channel (a person's message: it goes to Slack, not through sevbot)."""
@@ -244,7 +282,28 @@ async def play(box: Sandbox, clock: ManualClock) -> str:
     await s.at(97)
     notice = [m for m in box.ws.channels[channel].messages if "incident_postmortem" in str(m.blocks)][-1]
     await s.click("U0002", channel, "incident_postmortem", "Write the postmortem", ts=notice.ts)
+    await second_act(s, box)
     return channel
+
+
+async def second_act(s: Script, box: Sandbox) -> None:
+    """A canary of 2.1.0 at 5 % breaches its mAP guardrail: sevbot opens the incident, counts down, freezes the
+    canary itself, the CI gate says frozen; resolved, the deploys thaw."""
+    print("\nThe second act, a canary:\n")
+    s.clock.set(START + timedelta(minutes=110))
+    backend = SimulatedBackend("cv-detector", DEMO_CONFIG["models"]["cv-detector"]["serving"])  # type: ignore[index]
+    await backend.canary(5)
+    show(f"  {s.clock.now():%H:%M} UTC  release pipeline → the simulated model service: canary 2.1.0 at 5 % of traffic")
+    await s.watch(110)  # the guardrail is breached: counting
+    await s.watch(115)
+    await s.watch(120)  # 10 min, consecutively: the incident, the countdown, the deploys frozen
+    await s.ci_gate("cv-detector")
+    await s.watch(122)  # the countdown ran out: sevbot freezes the canary itself
+    state = await backend.describe()
+    show(f"             the simulated model service now: canary {state.canary or '—'} at {state.canary_percent:g} %")
+    incident = [c for c in box.incident_channels() if "canary" in c.name][-1].id
+    await s.slash("U0004", incident, "resolve canary 2.1.0 frozen at 0 %; it stays known bad until its IR fix")
+    await s.ci_gate("cv-detector")
 
 
 async def run_demo(out: Path | None = None) -> int:

@@ -86,6 +86,8 @@ SCENARIOS: dict[str, tuple[str, str, Any]] = {
         lambda now: _cameras("resolved", range(23, 41), 0.61, now),
     ),
     "ranker-drift": ("ranker score drift, PSI over 0.2 (generic monitor)", "generic", _drift),
+    # not an alert: the release pipeline starts a canary, which the guardrail watch reads at each tick
+    "cv-canary": ("a canary of cv-detector 2.1.0 at 5 % (its mAP guardrail breaks in 1 min)", "canary", None),
 }
 
 
@@ -292,6 +294,10 @@ async def _alert(request: web.Request) -> web.Response:
         raise web.HTTPNotFound(text="no such scenario")
     _, source, make = scenario
     box = _box(request)
+    if source == "canary":
+        settings = box.services.config.models["cv-detector"].serving.model_dump()
+        state = await SimulatedBackend("cv-detector", settings).canary(5)
+        return web.json_response({"status": 200, "answer": {"canary": state.canary, "percent": state.canary_percent}})
     status, answer = await box.post_alert(source, make(datetime.now(UTC)))
     return web.json_response({"status": status, "answer": answer})
 
@@ -310,7 +316,15 @@ async def run_sandbox(*, host: str = "127.0.0.1", port: int = 8000) -> int:
     settings["models"]["cv-detector"]["serving"]["versions"] = [
         {"version": "1.8.2", "dataset": "a91c3e0", "commit": "4be1f0c9", "created_at": _iso(now - timedelta(days=31))},
         {"version": "2.0.0", "dataset": "b4f7a10", "commit": "9d2c7a1e", "created_at": _iso(now - DEPLOYED)},
+        {
+            "version": "2.1.0",
+            "dataset": "c0de5e1",
+            "commit": "77e1b2f0",
+            "created_at": _iso(now - timedelta(minutes=5)),
+        },
     ]
+    guardrails = settings["models"]["cv-detector"]["guardrails"]  # by hand, a minute is long enough to watch
+    guardrails["for"], guardrails["countdown"] = "1m", "1m"
     config = parse_config(settings, source="sandbox configuration")
     holder: dict[str, Any] = {}
     stop = asyncio.Event()

@@ -57,7 +57,9 @@ async def test_a_sev2_freezes_its_model_until_it_resolves(frozen_bot: Bot) -> No
     assert (await _gate(bot, "ranker"))[0] == 200  # only its own model
     assert ":snowflake: *deploys frozen*" in str(bot.ws.channels[channel.id].message(channel.pins[0]).blocks)
     assert "deploys frozen" in bot.ws.channels[channel.id].topic
-    assert "Deploys of `cv-detector` are *frozen* while this SEV2 incident is open" in "\n".join(bot.seen(channel.id))
+    assert "Deploys of `cv-detector` are *frozen* until this incident ends (SEV2 incident open)" in "\n".join(
+        bot.seen(channel.id)
+    )
     await bot.driver.slash("U0001", channel.id, "resolve cameras back")
     await bot.settled()
     assert (await _gate(bot, "cv-detector"))[0] == 200

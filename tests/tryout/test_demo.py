@@ -81,6 +81,16 @@ async def test_the_demo_plays_the_night_through(capsys: pytest.CaptureFixture[st
     asked = "CI pipeline → GET /deploys/cv-detector\n             "
     assert f"03:12 UTC  {asked}423 frozen (INC-1: SEV2 incident open): the deploy waits" in out
     assert f"04:47 UTC  {asked}200 not frozen: the deploy goes" in out
+    # The second act: a 5 % canary of 2.1.0 breaches its mAP guardrail for 10 min; sevbot opens the incident, counts
+    # down and freezes the canary itself; the CI gate holds until the incident is resolved.
+    act = out.split("The second act, a canary:")[1].split("=" * 100)[0]
+    assert "05:12 UTC  sevbot in #incidents: 🚨 SEV3 declared: cv-detector canary 2.1.0: map guardrail breached" in act
+    assert "at 05:14 UTC I will freeze the canary (0 % of its traffic) myself, unless someone cancels" in act
+    assert f"05:12 UTC  {asked}423 frozen (INC-2: map guardrail breached on canary 2.1.0): the deploy waits" in act
+    assert "05:14 UTC  sevbot in #inc-20261122-2-cv-detector-canary-2-1-0-map-guardrail-breached: 🚦 cv-detector" in act
+    assert "canary traffic set to 0 % (frozen) on the simulated model service (by sevbot)." in act
+    assert "the simulated model service now: canary — at 0 %" in act
+    assert f"05:14 UTC  {asked}200 not frozen: the deploy goes" in act
     assert "Traceback" not in out
     # The postmortem, drafted from the timeline, is the golden file (UPDATE_GOLDEN=1 rewrites it after a change).
     document = out.split("uploaded to the channel):\n\n", 1)[1]
