@@ -10,6 +10,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from sqlmodel import select
 
 from bot.clock import ManualClock
 from bot.config import parse_config
@@ -112,3 +113,20 @@ async def test_do_it_now_runs_at_once_and_the_countdown_then_does_nothing(bot: B
     await _run_out(bot, clock)
     actions = [d for _, _, kind, d in await timeline(bot) if kind == "action"]
     assert [(d["status"], d["confirmed_by"]) for d in actions] == [("succeeded", "U0004")]
+
+
+async def test_a_cancel_racing_the_end_of_the_countdown_has_one_winner(bot: Bot, clock: ManualClock) -> None:
+    ts = await _breached(bot, clock)
+    (channel,) = bot.incident_channels()
+    clock.advance(timedelta(minutes=2))
+    bot.services.dispatcher.wake()  # the countdown's row is due now, while dave clicks Cancel
+    await bot.driver.click("U0004", channel.id, ts, "action_cancel")
+    await bot.settled()
+    ran = [d for _, _, kind, d in await timeline(bot) if kind == "action" and d["status"] == "succeeded"]
+    frozen = SimulatedBackend.services["cv-detector"].canary_percent == 0
+    async with bot.services.db.session_scope() as session:
+        from bot.models import Action
+
+        (action,) = (await session.exec(select(Action))).all()
+    assert action.status in ("cancelled", "succeeded")
+    assert (action.status == "succeeded") == frozen == bool(ran)  # exactly one of the two happened
