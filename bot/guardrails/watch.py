@@ -161,6 +161,7 @@ class Watch:
             "since": held.breached_since.isoformat(),
             "lasted_s": (now - held.breached_since).total_seconds(),
             "percent": percent,
+            "lineage": (made.lineage() if (made := state.version(held.canary)) is not None else ""),
         }
         severity = severity_for(percent, kind)
         incident = await incidents.declare(

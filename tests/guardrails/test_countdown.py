@@ -17,7 +17,7 @@ from bot.config import parse_config
 from bot.containment.ledger import ledger
 from bot.runtime.server import ServerOptions
 from bot.serving.simulated import SimulatedBackend
-from tests.harness import CONFIG, Bot, running_bot, timeline
+from tests.harness import CONFIG, Bot, card_text, running_bot, timeline
 
 START = datetime(2026, 11, 22, 3, 0, tzinfo=UTC)
 
@@ -35,7 +35,7 @@ async def bot(clock: ManualClock, tmp_path: Path) -> AsyncIterator[Bot]:
         "backend": "simulated",
         "versions": [
             {"version": "2.0.0", "created_at": "2026-11-01T09:00:00Z"},
-            {"version": "2.1.0", "created_at": "2026-11-22T01:00:00Z"},
+            {"version": "2.1.0", "created_at": "2026-11-22T01:00:00Z", "dataset": "c0de5e1"},
         ],
         "live": "2.0.0",
         "canary": {"version": "2.1.0", "percent": 5},
@@ -61,6 +61,9 @@ async def _breached(bot: Bot, clock: ManualClock) -> str:
         "at 03:12 UTC I will freeze the canary (0 % of its traffic)* myself, unless someone cancels" in countdown.text
     )
     assert "Do it now" in str(countdown.blocks) and "Cancel" in str(countdown.blocks)
+    card = card_text(bot, channel.id)  # the canary named with its lineage, stable against canary
+    assert "guardrail breached on canary `2.1.0` (data c0de5e1) at 5 % of traffic: map 0.5" in card
+    assert "against 0.6" in card and "on `2.0.0`, below its line 0.6" in card
     return countdown.ts
 
 

@@ -104,7 +104,9 @@ async def test_a_canary_breaching_its_guardrail_for_long_enough_opens_one_incide
                 (channel,) = bot.incident_channels()
                 card = card_text(bot, channel.id)
                 assert "*SEV3 · INC-1 · cv-detector canary 2.1.0: map guardrail breached*" in card
-                assert "guardrail breached on canary `2.1.0` (5 % of traffic): map 0.57 against 0.62 on `2.0.0`" in card
+                assert (
+                    "guardrail breached on canary `2.1.0` at 5 % of traffic: map 0.57 against 0.62 on `2.0.0`" in card
+                )
                 assert "below its line 0.61 since" in card
                 assert "SEV3 while the canary has under half the traffic" in card
                 assert "deploys frozen" in card
