@@ -178,10 +178,54 @@ class Watch:
         assert incident.id is not None
         held.incident_id = incident.id
         session.add(held)
+        await self._chart(session, name, model, held, incident, percent, now)
         await _freeze(session, name, incident, why=f"{held.metric} guardrail breached on canary {held.canary}", now=now)
         if model.guardrails.action != "none":
             await self._count_down(session, name, model, state, held, incident, now)
         return incident.id
+
+    async def _chart(
+        self,
+        session: AsyncSession,
+        name: str,
+        model: ModelConfig,
+        held: GuardrailState,
+        incident: Incident,
+        percent: float,
+        now: datetime,
+    ) -> None:
+        """Both versions' series since before the breach, kept on the timeline; the chart goes to the channel."""
+        assert model.guardrails is not None and held.breached_since is not None and incident.id is not None
+        source = source_for(name, model)
+        start = held.breached_since - max(model.guardrails.for_, timedelta(minutes=10))
+        step = max((now - start) / 120, timedelta(seconds=1))
+        series: dict[str, list[list[float]]] = {}
+        for which, version in (("canary", held.canary), ("stable", held.stable)):
+            points = []
+            if source is not None and version is not None and source.has(held.metric):
+                try:
+                    points = await source.series(held.metric, start=start, end=now, step=step, version=version)
+                except MetricsError as exc:  # the incident opens anyway; the chart shows what it has
+                    log.warning("guardrail chart of %s: %s", name, exc)
+            series[which] = [[round(t, 3), v] for t, v in points[-500:]]
+        slo = model.slos.get(held.metric)
+        event = await timeline.record(
+            session,
+            incident_id=incident.id,
+            actor=SYSTEM_ACTOR,
+            kind=EventKind.GUARDRAIL,
+            at=now,
+            metric=held.metric,
+            name=(slo.name if slo and slo.name else held.metric),
+            canary=held.canary,
+            stable=held.stable,
+            limit=held.limit,
+            since=held.breached_since.isoformat(),
+            percent=percent,
+            series_canary=series["canary"],
+            series_stable=series["stable"],
+        )
+        await enqueue(session, kind=OutboxKind.CHART, incident_id=incident.id, now=now, event_id=event.id)
 
     async def _count_down(
         self,

@@ -39,6 +39,7 @@ class EventKind(StrEnum):
     FROZEN = "frozen"  # the model's deploys held (by the incident's severity, or by hand: `why`)
     UNFROZEN = "unfrozen"  # … and let go (`why`: resolved, unfrozen)
     COUNTDOWN = "countdown"  # a breached guardrail: sevbot will act itself at `at` unless someone cancels
+    GUARDRAIL = "guardrail"  # a canary's guardrail breached long enough: both versions' series, for its chart
 
 
 async def record(

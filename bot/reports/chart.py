@@ -63,6 +63,10 @@ class ChartSpec:
     window: tuple[float, float] | None = None  # the verification's window
     slices: list[SliceRow] = field(default_factory=list)  # empty: no per-slice panel
     slices_total: int | None = None
+    label: str = ""  # the series' name in the legend (default: the metric)
+    compare: list[tuple[float, float]] = field(default_factory=list)  # a second series (a guardrail: stable)
+    compare_label: str = ""
+    limit_label: str = ""  # the line's name (default: `SLO <bound>`)
 
 
 def _when(t: float) -> datetime:
@@ -100,15 +104,26 @@ def _metric_panel(ax: Axes, spec: ChartSpec) -> None:
             alpha=0.18,
             label="verification window",
         )
+    others = [(t, v) for t, v in spec.compare if spec.start <= t <= spec.end and np.isfinite(v)]
+    if others:  # drawn first, dashed: the series the main one is held against
+        ax.plot(
+            [_num(t) for t, _ in others],
+            [v for _, v in others],
+            color=PALETTE["deploy"],
+            linestyle="--",
+            linewidth=1.6,
+            label=spec.compare_label,
+        )
     if points:
         times = [_num(t) for t, _ in points]
-        ax.plot(times, [v for _, v in points], color=PALETTE["series"], linewidth=2, label=spec.metric)
+        ax.plot(times, [v for _, v in points], color=PALETTE["series"], linewidth=2, label=spec.label or spec.metric)
     else:
         ax.text(0.5, 0.5, "no data in this window", transform=ax.transAxes, ha="center", va="center", color="#555555")
     if spec.limit is not None:
-        ax.axhline(spec.limit, color=PALETTE["slo"], linestyle=(0, (6, 3)), linewidth=1.6, label=f"SLO {spec.bound}")
+        line = spec.limit_label or f"SLO {spec.bound}"
+        ax.axhline(spec.limit, color=PALETTE["slo"], linestyle=(0, (6, 3)), linewidth=1.6, label=line)
         ax.annotate(
-            f"SLO {spec.bound}",
+            line,
             xy=(1.0, spec.limit),
             xycoords=("axes fraction", "data"),
             xytext=(-4, 3),
@@ -119,7 +134,7 @@ def _metric_panel(ax: Axes, spec: ChartSpec) -> None:
             fontsize=9,
             fontweight="bold",
         )
-        values = [v for _, v in points] + [spec.limit]
+        values = [v for _, v in points + others] + [spec.limit]
         low, high = min(values), max(values)
         pad = (high - low) * 0.15 or abs(spec.limit) * 0.1 or 1.0
         ax.set_ylim(low - pad, high + pad)

@@ -38,6 +38,8 @@ async def spec(session: AsyncSession, *, incident_id: int, event_id: int) -> Cha
     event = await session.get(TimelineEvent, event_id)
     if incident is None or event is None:
         return None
+    if event.kind == EventKind.GUARDRAIL:
+        return _guardrail(incident, event)
     verdict = _charted_verdict(event)
     if verdict is None:
         return None
@@ -100,8 +102,37 @@ def _verdict(verdict: dict[str, Any], at: datetime) -> str:
     return f"{said} at {_hm(at)} UTC"
 
 
+def _guardrail(incident: Incident, event: TimelineEvent) -> ChartSpec:
+    """A breached guardrail: the canary against the stable version and the line it may not pass, since before the
+    breach began."""
+    d = event.data
+    since = datetime.fromisoformat(str(d["since"]))
+    canary = [(float(t), float(v)) for t, v in d.get("series_canary") or []]
+    stable = [(float(t), float(v)) for t, v in d.get("series_stable") or []]
+    name = str(d.get("name") or d["metric"])
+    begin = min([since.timestamp(), *(t for t, _ in canary + stable)])
+    markers = [Marker(at=since.timestamp(), label=f"breach began ({_hm(since)})", kind="alert")]
+    return ChartSpec(
+        title=f"{incident.model} {name}, INC-{incident.id}: canary {d['canary']} against stable {d.get('stable')}",
+        metric=name,
+        series=canary,
+        label=f"canary {d['canary']} ({float(d.get('percent') or 0):g} %)",
+        compare=stable,
+        compare_label=f"stable {d.get('stable')}",
+        start=begin,
+        end=event.at.timestamp(),
+        limit=d.get("limit"),
+        limit_label="the guardrail's line",
+        markers=markers,
+    )
+
+
 async def file_name(session: AsyncSession, *, incident_id: int, event_id: int, metric: str) -> str:
-    """`INC-1-mAP-verification-2.png`: the incident, the metric and which of its verifications it was."""
+    """`INC-1-mAP-verification-2.png`: the incident, the metric and which of its verifications it was; a breached
+    guardrail's is `INC-2-mAP-guardrail.png`."""
+    event = await session.get(TimelineEvent, event_id)
+    if event is not None and event.kind == EventKind.GUARDRAIL:
+        return f"INC-{incident_id}-{re.sub(r'[^A-Za-z0-9_.-]', '_', metric)}-guardrail.png"
     earlier = await session.exec(
         select(sa.func.count())
         .select_from(TimelineEvent)

@@ -104,10 +104,11 @@ async def test_the_demo_leaves_its_postmortem_charts_and_transcript(tmp_path: Pa
     assert await run_demo(out) == 0
     names = sorted(p.name for p in out.iterdir())
     charts = [n for n in names if n.endswith(".png")]
-    assert "transcript.txt" in names and "INC-1-postmortem.md" in names and len(charts) == 2
+    assert "transcript.txt" in names and "INC-1-postmortem.md" in names
+    assert charts == ["INC-1-mAP-verification-1.png", "INC-1-mAP-verification-2.png", "INC-2-mAP-guardrail.png"]
     left = (out / "INC-1-postmortem.md").read_text()
     linked = re.findall(r"\[chart\]\(([^)]+)\)", left)
-    assert sorted(linked) == charts == ["INC-1-mAP-verification-1.png", "INC-1-mAP-verification-2.png"]  # beside it
+    assert sorted(linked) == charts[:2]  # INC-1's verification charts, beside it
     assert (
         re.sub(r"\[chart\]\([^)]+\)", "[chart]", left).rstrip()
         == re.sub(r"\[chart\]\([^)]+\)", "[chart]", GOLDEN.read_text()).rstrip()
@@ -116,8 +117,9 @@ async def test_the_demo_leaves_its_postmortem_charts_and_transcript(tmp_path: Pa
     assert transcript.startswith("The night, as it was played:") and "What the incident channel shows:" in transcript
     for chart in charts:
         image = mpimg.imread(out / chart)
-        assert image.shape[1] == 1000 and image.shape[0] > 420  # the metric, and the cameras in breach below it
-        assert (image[:, :, :3] < 0.9).any(axis=2).mean() > 0.02  # not blank
+        assert image.shape[1] == 1000 and (image[:, :, :3] < 0.9).any(axis=2).mean() > 0.02  # not blank
+        if "verification" in chart:
+            assert image.shape[0] > 420  # the metric, and the cameras in breach below it
 
 
 def test_the_demo_models_metric_is_the_mean_of_its_cameras_and_falls_with_them() -> None:
