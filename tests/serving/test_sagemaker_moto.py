@@ -198,3 +198,54 @@ async def test_fallback_from_slack(moto: str, tmp_path: Path) -> None:
         posted = "\n".join(bot.seen(channel))
         assert ":twisted_rightwards_arrows: `cv-detector` now serves its fallback on SageMaker (by @dave)." in posted
         assert "`cv-detector` is back from its fallback on v2-0-0 on SageMaker (by @dave)." in posted
+
+
+async def test_a_breached_guardrail_freezes_the_canary_variant(
+    moto: str, endpoint: tuple[str, Any], tmp_path: Path
+) -> None:
+    """The guardrail watch on a real Prometheus, the freeze through moto's SageMaker: the canary variant's weight
+    goes to 0 when the countdown runs out, done by sevbot."""
+    import asyncio
+    import os
+
+    from tests.alerts.test_prometheus_e2e import ALERTMANAGER, PROMETHEUS, monitoring
+    from tests.guardrails.test_watch import versions
+    from tests.harness import timeline
+
+    if not (PROMETHEUS and ALERTMANAGER):
+        if os.environ.get("CI"):
+            pytest.fail("prometheus / prometheus-alertmanager missing: .ci/run installs them")
+        pytest.skip("apt-get install prometheus prometheus-alertmanager")
+    name, client = endpoint
+    await _backend(moto, name).canary(10)  # v2-0-0 takes 10 %: the canary; v1-8-2 the rest
+    async with versions({"v1-8-2": 0.62, "v2-0-0": 0.57}) as metrics_port:
+        async with running_bot(f"sqlite:///{tmp_path / 'probe.db'}", config=parse_config(CONFIG)) as probe:
+            bot_url = probe.url
+        with monitoring(tmp_path, metrics_port=metrics_port, bot_url=bot_url) as prom_port:
+            config = copy.deepcopy(CONFIG)
+            model = config["models"]["cv-detector"]
+            model["serving"] = {"backend": "sagemaker", "endpoint": name, "endpoint_url": moto, "region": "us-east-1"}
+            model["metrics"] = {
+                "backend": "prometheus",
+                "url": f"http://127.0.0.1:{prom_port}",
+                "queries": {"map": 'avg(model_map{model="cv-detector",version="$version"})'},
+            }
+            model["guardrails"] = {"checks": {"map": {"max_drop": 0.01}}, "for": "2s", "countdown": "2s"}
+            from bot.runtime.server import ServerOptions
+
+            options = ServerOptions(poll_s=0.05, tick_s=0)
+            async with running_bot(
+                f"sqlite:///{tmp_path / 's.db'}", config=parse_config(config), options=options
+            ) as bot:
+                for _ in range(60):
+                    if await bot.services.guardrails.tick():
+                        break
+                    await asyncio.sleep(0.5)
+                else:
+                    raise AssertionError("the guardrail never opened its incident")
+                await asyncio.sleep(2.5)  # the countdown
+                bot.services.dispatcher.wake()
+                await bot.settled()
+                assert _weights(client, name) == {"v1-8-2": (1.0, 2), "v2-0-0": (0.0, 2)}  # the canary frozen
+                done = [(actor, d["status"]) for _, actor, kind, d in await timeline(bot) if kind == "action"]
+                assert done == [("sevbot", "succeeded")]
