@@ -16,7 +16,7 @@ from bot.containment.actions import ActionKind, ActionStatus, Refused, model_con
 from bot.errors import Problem, UserError
 from bot.incidents.timeline import EventKind, record
 from bot.models import Action, Incident
-from bot.runtime.outbox import OutboxKind
+from bot.runtime.outbox import OutboxKind, enqueue
 
 __all__ = ["act_for_guardrail", "cancel", "confirm", "pick", "request"]
 
@@ -139,6 +139,9 @@ async def act_for_guardrail(session: AsyncSession, *, action_id: int, now: datet
     assert action is not None
     await session.refresh(action)
     await queue(session, action, OutboxKind.RUN_ACTION, now)
+    await enqueue(
+        session, kind=OutboxKind.SETTLE_COUNTDOWN, incident_id=action.incident_id, now=now, action_id=action_id
+    )
     return True
 
 

@@ -50,6 +50,7 @@ class OutboxKind(StrEnum):
     RUN_ACTION = "run_action"  # run a confirmed containment action once; its result is a timeline event (domain)
     VERIFY = "verify"  # check a model's SLOs against the metrics backend; the verdicts are a timeline event (domain)
     GUARDRAIL_ACT = "guardrail_act"  # a guardrail's countdown ran out: sevbot confirms its own action, once (domain)
+    SETTLE_COUNTDOWN = "settle_countdown"  # the countdown's message says it ran out, its buttons gone
     CHART = "chart"  # upload a verification's chart (PNG) to the incident channel
     NOTICE = "notice"  # a direct message telling one person what could not be done (the declarer, privately)
     ESCALATE = "escalate"  # the direct message of an escalation step to one person it names

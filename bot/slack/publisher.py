@@ -79,6 +79,7 @@ class Publisher:
             OutboxKind.ALERT_CARD: slack(lambda m: cards.group_card(int(m.payload["group_id"]))),
             OutboxKind.STORM_CARD: slack(lambda m: cards.storm_card(int(m.payload["storm_id"]))),
             OutboxKind.SHOW_PLAN: slack(lambda m: self.plans.show_plan(int(m.payload["action_id"]))),
+            OutboxKind.SETTLE_COUNTDOWN: slack(lambda m: self.plans.settle_countdown(int(m.payload["action_id"]))),
             OutboxKind.CHART: slack(lambda m: documents.upload_chart(incident(m), int(m.payload["event_id"]))),
             OutboxKind.ESCALATE: slack(
                 lambda m: messages.escalate(incident(m), int(m.payload["event_id"]), str(m.payload["user"]))

@@ -74,10 +74,14 @@ async def _run_out(bot: Bot, clock: ManualClock) -> None:
 
 
 async def test_at_zero_sevbot_freezes_the_canary_itself_once(bot: Bot, clock: ManualClock) -> None:
-    await _breached(bot, clock)
+    ts = await _breached(bot, clock)
     state = SimulatedBackend.services["cv-detector"]
     assert state.canary_percent == 5
     await _run_out(bot, clock)
+    (channel,) = bot.incident_channels()
+    settled = bot.ws.channels[channel.id].message(ts)  # the countdown's message says it ran out; no buttons left
+    assert "The countdown ran out and nobody cancelled: sevbot freezes the canary `2.1.0`" in settled.text
+    assert "Do it now" not in str(settled.blocks) and "Cancel" not in str(settled.blocks)
     state = SimulatedBackend.services["cv-detector"]
     assert state.canary_percent == 0 and state.canary is None
     actions = [(actor, d) for _, actor, kind, d in await timeline(bot) if kind == "action"]

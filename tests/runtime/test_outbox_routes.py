@@ -25,4 +25,9 @@ def test_domain_jobs_never_pass_through_slack() -> None:
     """Planning, running and verifying containment are the domain's: no Slack surface does them."""
     nothing: Any = None
     jobs = ContainmentJobs(db=nothing, config=Config(), clock=SystemClock())
-    assert set(jobs.routes()) == {OutboxKind.PLAN_ACTION, OutboxKind.RUN_ACTION, OutboxKind.VERIFY}
+    assert set(jobs.routes()) == {
+        OutboxKind.PLAN_ACTION,
+        OutboxKind.RUN_ACTION,
+        OutboxKind.VERIFY,
+        OutboxKind.GUARDRAIL_ACT,
+    }

@@ -5,9 +5,12 @@ from __future__ import annotations
 
 import logging
 
+from slack_sdk.errors import SlackApiError
+
 from bot.containment import ActionStatus, Candidate
 from bot.models import Action
-from bot.slack.blocks import action_choices, action_plan, as_dicts
+from bot.slack.blocks import action_choices, action_plan, as_dicts, text_blocks
+from bot.slack.failures import slack_error
 from bot.slack.surfaces.base import Surface
 
 __all__ = ["ContainmentPlans"]
@@ -62,3 +65,22 @@ class ContainmentPlans(Surface):
         await self.client.chat_postEphemeral(
             channel=str(action.params["channel"]), user=action.requested_by, text=text[:3000], blocks=blocks
         )
+
+    async def settle_countdown(self, action_id: int) -> None:
+        """The countdown ran out and sevbot is acting: its message says so, its buttons gone (the result follows as
+        its own message). An edit, safe to repeat."""
+        async with self.db.session_scope() as session:
+            action = await session.get(Action, action_id)
+        if action is None or not action.params.get("countdown_ts"):
+            return  # never posted (refused for good): nothing to settle
+        text = self.texts.render("countdown_settled.md.j2", action=action)
+        try:
+            await self.client.chat_update(
+                channel=str(action.params["countdown_channel"]),
+                ts=str(action.params["countdown_ts"]),
+                text=text[:3000],
+                blocks=as_dicts(text_blocks(text)),
+            )
+        except SlackApiError as exc:
+            if slack_error(exc) != "message_not_found":  # someone deleted it: nothing left to settle
+                raise

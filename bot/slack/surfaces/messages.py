@@ -12,7 +12,7 @@ from sqlmodel import col, select
 from bot.incidents import IncidentSnapshot
 from bot.incidents.cadence import SNOOZE_MINUTES
 from bot.incidents.timeline import EventKind
-from bot.models import Alert, AlertStatus, Role, TimelineEvent
+from bot.models import Action, Alert, AlertStatus, Role, TimelineEvent
 from bot.runtime.outbox import NotReady
 from bot.slack.blocks import (
     action_plan,
@@ -103,8 +103,14 @@ class Messages(Surface):
             await self.poster.post_blocks(snap.incident.channel_id, text[:3000], blocks, key=f"event:{event.id}")
             return
         if event.kind == EventKind.COUNTDOWN:  # sevbot's own plan: Do it now and Cancel are its Confirm and Cancel
-            blocks = as_dicts(action_plan(text, int(event.data["action_id"]), confirm=label("buttons.act_now")))
-            await self.poster.post_blocks(snap.incident.channel_id, text[:3000], blocks, key=f"event:{event.id}")
+            action_id = int(event.data["action_id"])
+            blocks = as_dicts(action_plan(text, action_id, confirm=label("buttons.act_now")))
+            ts = await self.poster.post_blocks(snap.incident.channel_id, text[:3000], blocks, key=f"event:{event.id}")
+            async with self.db.session_scope() as session:  # where it is, for when the countdown runs out
+                action = await session.get(Action, action_id)
+                if action is not None:
+                    action.params = {**action.params, "countdown_ts": ts, "countdown_channel": snap.incident.channel_id}
+                    session.add(action)
             return
         await self.poster.post(snap.incident.channel_id, text, key=f"event:{event.id}")
 
