@@ -84,21 +84,21 @@ async def test_declare_roll_back_confirm_and_see_the_chart(tmp_path: Path) -> No
             await page.click(".chan[data-name=general]")
             await page.fill("[data-testid=composer]", "/incident declare sev3 ranker slow ranking in eu-west")
             await page.press("[data-testid=composer]", "Enter")
-            await page.wait_for_selector(".chan[data-name*=slow-ranking-in-eu-west]", timeout=15_000)
+            await page.wait_for_selector(".chan[data-name*=slow-ranking-in-eu-west]", timeout=30_000)
 
             # The demo's alert: triaged, declared, carded in #ml-alerts with Roll back.
             await page.click("[data-scenario=cv-localized]")
             await page.click(".chan[data-name=ml-alerts]")
-            await page.click("[data-testid=messages] >> button:has-text('Roll back cv-detector')", timeout=15_000)
+            await page.click("[data-testid=messages] >> button:has-text('Roll back cv-detector')", timeout=30_000)
             plan = page.locator(".msg.ephemeral", has_text="Rollback on the simulated model service")
-            await plan.wait_for(timeout=15_000)
+            await plan.wait_for(timeout=30_000)
             assert "2.0.0" in await plan.inner_text() and "1.8.2" in await plan.inner_text()
             await plan.locator("button:has-text('Confirm')").click()
 
             # The result, in the incident channel; then a verification with its chart.
             await page.click(".chan[data-name*=cv-detector-map-below-slo]")
             done = page.locator("[data-testid=messages]", has_text="rolled back on the simulated model service")
-            await done.wait_for(timeout=15_000)
+            await done.wait_for(timeout=30_000)
             assert "2.0.0 → 1.8.2" in await done.inner_text()
             await page.fill("[data-testid=composer]", "/incident verify")
             await page.press("[data-testid=composer]", "Enter")
