@@ -317,3 +317,5 @@ class GuardrailState(SQLModel, table=True):
     breached_since: datetime | None = _time(nullable=True)
     checked_at: datetime = _time()
     incident_id: int | None = Field(default=None, foreign_key="incidents.id")
+    unknown_since: datetime | None = _time(nullable=True)  # no data since: neither a pass nor a breach
+    blind: bool = False  # no data for the guardrail's `for`: the model's open incident's card says so

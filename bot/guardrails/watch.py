@@ -93,6 +93,11 @@ class Watch:
                     row.breached_since = row.breached_since or now
                 elif reading.status == "ok":
                     row.breached_since = None  # a recovery restarts the count
+                row.unknown_since = (row.unknown_since or now) if reading.status == "unknown" else None
+                blind = row.unknown_since is not None and now - row.unknown_since >= model.guardrails.for_
+                if blind != row.blind:  # the model's open incident's card says it (or stops saying it)
+                    row.blind = blind
+                    await _refresh_open(session, name, now)
                 row.status, row.stable, row.limit, row.checked_at = reading.status, stable, reading.limit, now
                 row.canary_value, row.stable_value = canary_value, stable_value
                 session.add(row)
@@ -296,3 +301,9 @@ async def _freeze(session: AsyncSession, model: str, incident: Incident, *, why:
     if incident.status == IncidentStatus.RESOLVED:
         return
     await announce_freeze(session, model=model, incident=incident, why=why, now=now)
+
+
+async def _refresh_open(session: AsyncSession, model: str, now: datetime) -> None:
+    incident = await incidents.open_for(session, model)
+    if incident is not None and incident.id is not None:
+        await enqueue(session, kind=OutboxKind.REFRESH, incident_id=incident.id, now=now)

@@ -14,7 +14,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from bot.access import SYSTEM_ACTOR
 from bot.errors import Problem, UserError
 from bot.incidents.timeline import EventKind
-from bot.models import AlertGroup, DeployFreeze, Incident, IncidentStatus, Role, RoleAssignment
+from bot.models import AlertGroup, DeployFreeze, GuardrailState, Incident, IncidentStatus, Role, RoleAssignment
 from bot.runtime.outbox import OutboxKind, enqueue, group_subject
 
 __all__ = [
@@ -44,6 +44,7 @@ class IncidentSnapshot:
     incident: Incident
     roles: dict[Role, list[str]]
     frozen: bool = False  # the model's deploys are held (`bot.deploys`): the card and the topic say so
+    blind: tuple[GuardrailState, ...] = ()  # guardrail checks without data for their `for`: the card says so
 
     @property
     def commander(self) -> str | None:
@@ -87,11 +88,13 @@ async def snapshot(session: AsyncSession, incident: Incident) -> IncidentSnapsho
     roles: dict[Role, list[str]] = {}
     for assignment in await current_roles(session, incident_id(incident)):
         roles.setdefault(Role(assignment.role), []).append(assignment.user_id)
-    frozen = False
+    frozen, blind = False, tuple[GuardrailState, ...]()
     if incident.model:
         held = select(DeployFreeze.id).where(DeployFreeze.model == incident.model, col(DeployFreeze.ended_at).is_(None))
         frozen = (await session.exec(held)).first() is not None
-    return IncidentSnapshot(incident=incident, roles=roles, frozen=frozen)
+        unseen = select(GuardrailState).where(GuardrailState.model == incident.model, col(GuardrailState.blind))
+        blind = tuple((await session.exec(unseen)).all())
+    return IncidentSnapshot(incident=incident, roles=roles, frozen=frozen, blind=blind)
 
 
 async def open_snapshots(session: AsyncSession, *, most: int = 50) -> tuple[list[IncidentSnapshot], int]:

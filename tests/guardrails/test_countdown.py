@@ -137,3 +137,37 @@ async def test_a_cancel_racing_the_end_of_the_countdown_has_one_winner(bot: Bot,
         (action,) = (await session.exec(select(Action))).all()
     assert action.status in ("cancelled", "succeeded")
     assert (action.status == "succeeded") == frozen == bool(ran)  # exactly one of the two happened
+
+
+async def test_a_guardrail_without_data_for_its_for_is_said_on_the_card(clock: ManualClock, tmp_path: Path) -> None:
+    """The canary's readings are missing (the store has no series for it): neither a pass nor a breach, and after
+    `for` the model's open incident's card says so."""
+    config = copy.deepcopy(CONFIG)
+    model = config["models"]["cv-detector"]
+    model["serving"] = {
+        "backend": "simulated",
+        "versions": [{"version": "2.0.0"}, {"version": "2.1.0"}],
+        "live": "2.0.0",
+        "canary": {"version": "2.1.0", "percent": 5},
+        "quality": {"2.0.0": 0.62},  # nothing for 2.1.0
+    }
+    model["metrics"] = {"backend": "simulated"}
+    model["guardrails"] = {"checks": {"map": {"max_drop": 0.01}}, "for": "10m", "action": "none"}
+    SimulatedBackend.reset(clock.now)
+    options = ServerOptions(clock=clock, poll_s=0.05, tick_s=0)
+    async with running_bot(f"sqlite:///{tmp_path / 's.db'}", config=parse_config(config), options=options) as bot:
+        await bot.driver.slash("U0004", bot.channel("general").id, "declare sev3 cv-detector canary looks odd")
+        await bot.settled()
+        (channel,) = bot.incident_channels()
+        assert await bot.services.guardrails.tick() == []
+        clock.advance(timedelta(minutes=9))
+        assert await bot.services.guardrails.tick() == []
+        await bot.settled()
+        assert "Guardrail without data" not in card_text(bot, channel.id)
+        clock.advance(timedelta(minutes=1))
+        assert await bot.services.guardrails.tick() == []  # never a breach: no incident of its own
+        await bot.settled()
+        assert "*Guardrail without data:* map of canary `2.1.0` since 03:00 UTC: neither a pass nor a breach" in (
+            card_text(bot, channel.id)
+        )
+        assert len(bot.incident_channels()) == 1
