@@ -77,6 +77,7 @@ class Problem(StrEnum):
     FORM_UPDATE = "form_update"
     FORM_SUMMARY = "form_summary"
     FORM_REASON = "form_reason"
+    FORM_CANCEL_WHY = "form_cancel_why"
 
 
 class UserError(Exception):

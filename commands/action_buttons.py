@@ -15,9 +15,11 @@ from slack_sdk.web.async_client import AsyncWebClient
 from bot import containment
 from bot.alerts import groups
 from bot.containment import ActionKind, ActionStatus, Refused
+from bot.containment.confirm import may_cancel_action
 from bot.errors import Problem, UserError
 from bot.runtime.services import Services
 from bot.slack.blocks import action_plan, as_dicts
+from bot.slack.forms import cancel_countdown_modal
 from bot.slack.ids import ActionId
 from bot.slack.labels import label
 from commands.contain import answer, start
@@ -93,8 +95,25 @@ async def roll_back_from_card(services: Services, body: dict[str, Any], client: 
     return Answer(answer(services, asked), replace=False)
 
 
+async def ask_why_cancel(services: Services, body: dict[str, Any], client: AsyncWebClient) -> None:
+    """*Cancel…* on sevbot's own countdown: who may cancel is checked at the click, then a form asks why."""
+    async with services.db.session_scope() as session:  # a refusal is recorded in this transaction, then said
+        refused = await may_cancel_action(
+            session,
+            config=services.config,
+            directory=services.directory,
+            action_id=_id(body),
+            user=body["user"]["id"],
+            now=services.clock.now(),
+        )
+    if refused is not None:
+        raise refused
+    await client.views_open(trigger_id=body["trigger_id"], view=cancel_countdown_modal(_id(body)))
+
+
 def register(app: AsyncApp, services: Services) -> None:
     app.action(ActionId.ACTION_CONFIRM)(handler(services, confirm))
     app.action(ActionId.ACTION_CANCEL)(handler(services, cancel))
     app.action(re.compile(f"^{ActionId.ACTION_PICK}_\\d+$"))(handler(services, pick))
     app.action(ActionId.ALERT_ROLLBACK)(handler(services, roll_back_from_card))
+    app.action(ActionId.COUNTDOWN_CANCEL)(handler(services, ask_why_cancel, ack_first=True))

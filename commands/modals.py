@@ -11,7 +11,7 @@ from slack_bolt.async_app import AsyncApp
 from slack_bolt.context.ack.async_ack import AsyncAck
 from slack_sdk.models.views import View
 
-from bot import incidents, mrkdwn
+from bot import containment, incidents, mrkdwn
 from bot.alerts import groups
 from bot.errors import Problem, UserError
 from bot.models import Incident
@@ -168,6 +168,24 @@ async def submit_dismiss(services: Services, user: str, view: dict[str, Any]) ->
         )
 
 
+async def submit_cancel_countdown(services: Services, user: str, view: dict[str, Any]) -> None:
+    why = _value(view["state"]["values"], BlockId.REASON, ActionId.REASON).strip()
+    if not why:
+        raise FieldError(BlockId.REASON, Problem.FORM_CANCEL_WHY)
+    async with services.db.session_scope() as session:
+        cancelled = await containment.cancel(
+            session,
+            config=services.config,
+            directory=services.directory,
+            action_id=button_id(view.get("private_metadata", "")),
+            user=user,
+            now=services.clock.now(),
+            why=mrkdwn.escape(why),
+        )
+    if isinstance(cancelled, containment.Refused):  # recorded above; said under the form
+        raise cancelled
+
+
 def _handler(services: Services, work: Submission, default_block: BlockId) -> Callable[..., Awaitable[None]]:
     async def handle(ack: AsyncAck, body: dict[str, Any], view: dict[str, Any]) -> None:
         try:
@@ -197,3 +215,4 @@ def register(app: AsyncApp, services: Services) -> None:
     app.view(CallbackId.UPDATE)(_handler(services, submit_update, BlockId.TEXT))
     app.view(CallbackId.RESOLVE)(_handler(services, submit_resolve, BlockId.SUMMARY))
     app.view(CallbackId.DISMISS)(_handler(services, submit_dismiss, BlockId.REASON))
+    app.view(CallbackId.CANCEL_COUNTDOWN)(_handler(services, submit_cancel_countdown, BlockId.REASON))

@@ -18,7 +18,7 @@ from bot.incidents.timeline import EventKind, record
 from bot.models import Action, Incident
 from bot.runtime.outbox import OutboxKind, enqueue
 
-__all__ = ["act_for_guardrail", "cancel", "confirm", "pick", "request"]
+__all__ = ["act_for_guardrail", "cancel", "confirm", "may_cancel_action", "pick", "request"]
 
 log = logging.getLogger(__name__)
 
@@ -145,10 +145,39 @@ async def act_for_guardrail(session: AsyncSession, *, action_id: int, now: datet
     return True
 
 
-async def cancel(
+async def may_cancel_action(
     session: AsyncSession, *, config: Config, directory: Directory, action_id: int, user: str, now: datetime
+) -> Refused | None:
+    """Whether `user` may cancel the pending action (asked before a form for the reason opens); a refusal is recorded
+    and returned, as for `cancel`."""
+    action, incident = await _pending(session, action_id)
+    verdict = await may_cancel(
+        session,
+        config=config,
+        directory=directory,
+        model=action.model,
+        incident=incident,
+        user=user,
+        requested_by=action.requested_by,
+    )
+    if verdict.allowed:
+        return None
+    await _refused(session, action, incident, user=user, step="cancel", now=now)
+    return Refused(verdict, step="cancel", kind=action.kind, model=action.model, incident_id=action.incident_id)
+
+
+async def cancel(
+    session: AsyncSession,
+    *,
+    config: Config,
+    directory: Directory,
+    action_id: int,
+    user: str,
+    now: datetime,
+    why: str = "",
 ) -> Action | Refused:
-    """Withdrawn by whoever asked for it, or by someone entitled to act; a refusal as for `confirm`."""
+    """Withdrawn by whoever asked for it, or by someone entitled to act; a refusal as for `confirm`. sevbot's own
+    action (a guardrail's countdown) is cancelled with a reason, on the timeline, and its message settled."""
     action, incident = await _pending(session, action_id)
     verdict = await may_cancel(
         session,
@@ -177,6 +206,25 @@ async def cancel(
     await session.refresh(action)
     if won.rowcount != 1:
         raise _already(action)
+    if action.params.get("guardrail") and action.incident_id is not None:
+        await record(
+            session,
+            incident_id=action.incident_id,
+            actor=user,
+            kind=EventKind.ACTION,
+            at=now,
+            action_id=action.id,
+            action=action.kind,
+            model=action.model,
+            status=ActionStatus.CANCELLED,
+            why=why,
+            guardrail=action.params["guardrail"],
+        )
+        action.params = {**action.params, "cancel_why": why}
+        session.add(action)
+        await enqueue(
+            session, kind=OutboxKind.SETTLE_COUNTDOWN, incident_id=action.incident_id, now=now, action_id=action.id
+        )
     return action
 
 

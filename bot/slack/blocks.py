@@ -258,3 +258,13 @@ def resolve_anyway(text: str, incident_id: int, summary: str) -> list[Block]:
         style="danger",
     )
     return [*text_blocks(text), ActionsBlock(block_id=f"resolve_anyway_{incident_id}", elements=[button])]
+
+
+def countdown(text: str, action_id: int) -> list[Block]:
+    """sevbot's own action counting down: *Do it now* (its Confirm) and *Cancel…* (which asks why)."""
+    value = str(action_id)
+    buttons = [
+        ButtonElement(text=label("buttons.act_now"), action_id=ActionId.ACTION_CONFIRM, value=value, style="danger"),
+        ButtonElement(text=label("buttons.cancel_countdown"), action_id=ActionId.COUNTDOWN_CANCEL, value=value),
+    ]
+    return [*text_blocks(text), ActionsBlock(block_id=f"countdown_{action_id}", elements=buttons)]

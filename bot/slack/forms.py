@@ -234,3 +234,24 @@ def dismiss_modal(group: AlertGroup) -> View:
             ),
         ],
     )
+
+
+def cancel_countdown_modal(action_id: int) -> View:
+    return View(
+        type="modal",
+        callback_id=CallbackId.CANCEL_COUNTDOWN,
+        title=label("cancel_countdown_form.title")[:24],
+        submit=label("cancel_countdown_form.submit"),
+        close=label("cancel_countdown_form.close"),
+        private_metadata=str(action_id),
+        blocks=[
+            _text_input(
+                BlockId.REASON,
+                ActionId.REASON,
+                label("cancel_countdown_form.reason"),
+                multiline=True,
+                max_length=500,
+                placeholder=label("cancel_countdown_form.reason_placeholder"),
+            ),
+        ],
+    )

@@ -26,6 +26,7 @@ class ActionId(StrEnum):
     DECLARE_JOIN = "declare_join"  # an incident is already open for the model: join it
     DECLARE_ANYWAY = "declare_anyway"  # … or declare a new one all the same
     RESOLVE_ANYWAY = "resolve_anyway"  # the last verification said not recovered: resolve all the same
+    COUNTDOWN_CANCEL = "countdown_cancel"  # stop sevbot's own action before its countdown runs out (asks why)
     # inputs inside modals
     SEVERITY = "severity"
     MODEL = "model"
@@ -61,3 +62,4 @@ class CallbackId(StrEnum):
     UPDATE = "update_modal"
     RESOLVE = "resolve_modal"
     DISMISS = "dismiss_modal"
+    CANCEL_COUNTDOWN = "cancel_countdown_modal"

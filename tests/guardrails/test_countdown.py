@@ -99,16 +99,26 @@ async def test_a_cancel_before_zero_wins_and_only_the_entitled_may(bot: Bot, clo
     ts = await _breached(bot, clock)
     (channel,) = bot.incident_channels()
     bot.ws.channels[channel.id].members.append("U0002")
-    refused = await bot.driver.click("U0002", channel.id, ts, "action_cancel")  # bob owns ranker, not cv-detector
-    assert refused.status == 200
+    await bot.driver.click("U0002", channel.id, ts, "countdown_cancel")  # bob owns ranker, not cv-detector
     await bot.settled()
-    await bot.driver.click("U0004", channel.id, ts, "action_cancel")  # dave is on-call for it
+    told = [m for m in bot.ws.channels[channel.id].messages if m.ephemeral_to == "U0002"]
+    assert told and "You may not cancel this canary of `cv-detector`" in told[-1].text
+    await bot.driver.click("U0004", channel.id, ts, "countdown_cancel")  # dave is on-call for it: asked why
+    view_id = await bot.opened_view("Cancel sevbot's action")
+    empty = await bot.driver.submit("U0004", view_id, {"reason": "  "})
+    assert "Say why: it is kept on the incident's timeline." in empty.json["errors"]["reason_block"]
+    await bot.driver.submit("U0004", view_id, {"reason": "a labelling lag on 2.1.0's eval set; watching it by hand"})
     await bot.settled()
-    assert "cancelled" in bot.ws.channels[channel.id].message(ts).text
+    settled = bot.ws.channels[channel.id].message(ts)
+    assert "Cancelled by <@U0004>*: a labelling lag on 2.1.0's eval set; watching it by hand" in settled.text
+    assert "Do it now" not in str(settled.blocks)
     await _run_out(bot, clock)
     assert SimulatedBackend.services["cv-detector"].canary_percent == 5  # cancelled: sevbot did nothing
-    attempts = [(actor, d["status"]) for _, actor, kind, d in await timeline(bot) if kind == "action"]
-    assert attempts == [("U0002", "refused")]  # bob's refused Cancel is on the timeline; nothing ran
+    attempts = [(actor, d["status"], d.get("why")) for _, actor, kind, d in await timeline(bot) if kind == "action"]
+    assert attempts == [
+        ("U0002", "refused", None),  # bob's refused Cancel, on the timeline
+        ("U0004", "cancelled", "a labelling lag on 2.1.0's eval set; watching it by hand"),  # who and why
+    ]
 
 
 async def test_do_it_now_runs_at_once_and_the_countdown_then_does_nothing(bot: Bot, clock: ManualClock) -> None:
@@ -125,9 +135,11 @@ async def test_do_it_now_runs_at_once_and_the_countdown_then_does_nothing(bot: B
 async def test_a_cancel_racing_the_end_of_the_countdown_has_one_winner(bot: Bot, clock: ManualClock) -> None:
     ts = await _breached(bot, clock)
     (channel,) = bot.incident_channels()
+    await bot.driver.click("U0004", channel.id, ts, "countdown_cancel")
+    view_id = await bot.opened_view("Cancel sevbot's action")
     clock.advance(timedelta(minutes=2))
-    bot.services.dispatcher.wake()  # the countdown's row is due now, while dave clicks Cancel
-    await bot.driver.click("U0004", channel.id, ts, "action_cancel")
+    bot.services.dispatcher.wake()  # the countdown's row is due now, while dave submits his Cancel
+    await bot.driver.submit("U0004", view_id, {"reason": "racing the clock"})
     await bot.settled()
     ran = [d for _, _, kind, d in await timeline(bot) if kind == "action" and d["status"] == "succeeded"]
     frozen = SimulatedBackend.services["cv-detector"].canary_percent == 0

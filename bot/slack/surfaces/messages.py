@@ -15,14 +15,13 @@ from bot.incidents.timeline import EventKind
 from bot.models import Action, Alert, AlertStatus, Role, TimelineEvent
 from bot.runtime.outbox import NotReady
 from bot.slack.blocks import (
-    action_plan,
     as_dicts,
+    countdown,
     reminder,
     resolution,
     text_blocks,
 )
 from bot.slack.failures import slack_error
-from bot.slack.labels import label
 from bot.slack.poster import OUTBOX_ROW
 from bot.slack.surfaces.base import Surface
 from bot.texts import Texts
@@ -104,7 +103,7 @@ class Messages(Surface):
             return
         if event.kind == EventKind.COUNTDOWN:  # sevbot's own plan: Do it now and Cancel are its Confirm and Cancel
             action_id = int(event.data["action_id"])
-            blocks = as_dicts(action_plan(text, action_id, confirm=label("buttons.act_now")))
+            blocks = as_dicts(countdown(text, action_id))
             ts = await self.poster.post_blocks(snap.incident.channel_id, text[:3000], blocks, key=f"event:{event.id}")
             async with self.db.session_scope() as session:  # where it is, for when the countdown runs out
                 action = await session.get(Action, action_id)
