@@ -163,7 +163,14 @@ async def may_cancel_action(
     if verdict.allowed:
         return None
     await _refused(session, action, incident, user=user, step="cancel", now=now)
-    return Refused(verdict, step="cancel", kind=action.kind, model=action.model, incident_id=action.incident_id)
+    return Refused(
+        verdict,
+        step="cancel",
+        kind=action.kind,
+        requested_by=action.requested_by,
+        model=action.model,
+        incident_id=action.incident_id,
+    )
 
 
 async def cancel(
@@ -178,26 +185,12 @@ async def cancel(
 ) -> Action | Refused:
     """Withdrawn by whoever asked for it, or by someone entitled to act; a refusal as for `confirm`. sevbot's own
     action (a guardrail's countdown) is cancelled with a reason, on the timeline, and its message settled."""
-    action, incident = await _pending(session, action_id)
-    verdict = await may_cancel(
-        session,
-        config=config,
-        directory=directory,
-        model=action.model,
-        incident=incident,
-        user=user,
-        requested_by=action.requested_by,
+    refused = await may_cancel_action(
+        session, config=config, directory=directory, action_id=action_id, user=user, now=now
     )
-    if not verdict.allowed:
-        await _refused(session, action, incident, user=user, step="cancel", now=now)
-        return Refused(
-            verdict,
-            step="cancel",
-            kind=action.kind,
-            requested_by=action.requested_by,
-            model=action.model,
-            incident_id=action.incident_id,
-        )
+    if refused is not None:
+        return refused
+    action, _ = await _pending(session, action_id)
     won = await session.exec(
         update(Action)
         .where(col(Action.id) == action_id, col(Action.status).in_((ActionStatus.PENDING, ActionStatus.CHOOSING)))
