@@ -29,8 +29,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
 from bot.tryout.emulator.driver import SlackDriver
 from bot.tryout.emulator.sandbox import ALERT_TOKEN, SIGNING_SECRET
-from tests.harness import CONFIG, make_emulator
-from tests.perf.slack_side import CRITICAL_PATH_S, LATENCY_S, _declare_and_wait, percentile
+from tests.harness import make_emulator
+from tests.perf.slack_side import CRITICAL_PATH_S, LATENCY_S, _declare_and_wait, bench_config, percentile
 from tests.runtime.test_replicas import Replica
 
 SHARDS = 40
@@ -62,7 +62,7 @@ async def main(total: int, connections: int, database_url: str | None) -> int:
     with tempfile.TemporaryDirectory() as folder:
         emulator = make_emulator()
         await emulator.start()
-        config: dict[str, Any] = json.loads(json.dumps(CONFIG))
+        config = bench_config()
         (Path(folder) / "sevbot.yml").write_text(yaml.safe_dump(config))
         env = {
             **os.environ,

@@ -60,10 +60,32 @@ def _named(emulator: SlackEmulator, name: str) -> str:
     return next(c.id for c in emulator.workspace.channels.values() if c.name == name)
 
 
+BENCH_MODELS = [f"bench-model-{n:03d}" for n in range(40)]
+_unused = iter(BENCH_MODELS)
+
+
+def bench_config() -> dict[str, Any]:
+    """The tests' configuration plus models for the benches to declare on, one incident each: a second declaration
+    on a model whose incident is open asks first instead (issue 21), and each has cv-detector's owners and on-call,
+    so every channel invites the same people."""
+    config: dict[str, Any] = json.loads(json.dumps(CONFIG))
+    template = config["models"]["cv-detector"]
+    for name in BENCH_MODELS:
+        config["models"][name] = {
+            "owners": template["owners"],
+            "oncall": template["oncall"],
+            "serving": {"backend": "simulated"},
+            "runbook": template["runbook"],
+            "dashboard": template["dashboard"],
+        }
+    return config
+
+
 async def _declare_and_wait(driver: SlackDriver, emulator: SlackEmulator, titles: list[str]) -> float:
     general = _named(emulator, "general")
     started = time.perf_counter()
-    replies = await asyncio.gather(*(driver.slash("U0004", general, f"declare sev2 {title}") for title in titles))
+    texts = [f"declare sev2 {next(_unused)} {title}" for title in titles]  # a model of its own each
+    replies = await asyncio.gather(*(driver.slash("U0004", general, text) for text in texts))
     assert all(r.status == 200 for r in replies), replies
     while not all(_ready(emulator, title) for title in titles):
         if time.perf_counter() - started > 60:
@@ -77,7 +99,7 @@ async def main(acks: int, *, acks_only: bool = False, only: str | None = None) -
     with tempfile.TemporaryDirectory() as folder:
         emulator = make_emulator()
         await emulator.start()
-        config: dict[str, Any] = json.loads(json.dumps(CONFIG))
+        config = bench_config()
         (Path(folder) / "sevbot.yml").write_text(yaml.safe_dump(config))
         env = {
             **os.environ,
@@ -184,7 +206,7 @@ async def _acks(driver: SlackDriver, emulator: SlackEmulator, requests: int, onl
     general = _named(emulator, "general")
     incident = next(c.id for c in emulator.workspace.channels.values() if c.name.startswith("inc-"))
     commands = [
-        (general, "declare sev3 ack bench {n}"),
+        (general, "declare sev3 ack bench {n}"),  # no model: as many as the bench needs
         (incident, "note looked at camera {n}"),
         (incident, "status"),
         (general, "list"),
