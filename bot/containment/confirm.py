@@ -200,15 +200,12 @@ async def cancel(
     if won.rowcount != 1:
         raise _already(action)
     if action.params.get("guardrail") and action.incident_id is not None:
-        await record(
+        await _record(
             session,
-            incident_id=action.incident_id,
-            actor=user,
-            kind=EventKind.ACTION,
-            at=now,
-            action_id=action.id,
-            action=action.kind,
-            model=action.model,
+            action,
+            action.incident_id,
+            user=user,
+            now=now,
             status=ActionStatus.CANCELLED,
             why=why,
             guardrail=action.params["guardrail"],
@@ -238,18 +235,24 @@ async def _refused(
     if incident is None or incident.id is None:
         log.info("refused %s of action %s by %s", step, action.id, user)
         return
+    await _record(session, action, incident.id, user=user, now=now, status=ActionStatus.REFUSED, step=step, by=user)
+
+
+async def _record(
+    session: AsyncSession, action: Action, incident_id: int, *, user: str, now: datetime, status: str, **data: Any
+) -> None:
+    """What became of an action at someone's hand (refused, cancelled), on its incident's timeline."""
     await record(
         session,
-        incident_id=incident.id,
+        incident_id=incident_id,
         actor=user,
         kind=EventKind.ACTION,
         at=now,
         action_id=action.id,
         action=action.kind,
         model=action.model,
-        status=ActionStatus.REFUSED,
-        step=step,
-        by=user,
+        status=status,
+        **data,
     )
 
 

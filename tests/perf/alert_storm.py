@@ -30,7 +30,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 from bot.tryout.emulator.driver import SlackDriver
 from bot.tryout.emulator.sandbox import ALERT_TOKEN, SIGNING_SECRET
 from tests.harness import make_emulator
-from tests.perf.slack_side import CRITICAL_PATH_S, LATENCY_S, _declare_and_wait, bench_config, percentile
+from tests.perf.slack_side import CRITICAL_PATH_S, LATENCY_S, _declare_and_wait, bench_config, percentile, serve_env
 from tests.runtime.test_replicas import Replica
 
 SHARDS = 40
@@ -64,16 +64,7 @@ async def main(total: int, connections: int, database_url: str | None) -> int:
         await emulator.start()
         config = bench_config()
         (Path(folder) / "sevbot.yml").write_text(yaml.safe_dump(config))
-        env = {
-            **os.environ,
-            "SLACK_BOT_TOKEN": emulator.workspace.bot_token,
-            "SLACK_SIGNING_SECRET": SIGNING_SECRET,
-            "SLACK_API_URL": emulator.api_url,
-            "DATABASE_URL": database_url or f"sqlite:///{Path(folder) / 'storm.db'}",
-            "SEVBOT_CONFIG": str(Path(folder) / "sevbot.yml"),
-            "SEVBOT_ALERT_TOKEN": ALERT_TOKEN,
-            "HOST": "127.0.0.1",
-        }
+        env = serve_env(emulator, Path(folder), database_url or f"sqlite:///{Path(folder) / 'storm.db'}")
         replica = Replica(env, Path(folder) / "serve.log")
         await replica.start()
         timings: list[float] = []

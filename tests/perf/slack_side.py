@@ -81,6 +81,20 @@ def bench_config() -> dict[str, Any]:
     return config
 
 
+def serve_env(emulator: SlackEmulator, folder: Path, database_url: str) -> dict[str, str]:
+    """The environment of a benched `sevbot serve`: the emulator as Slack, `folder/sevbot.yml`, loopback."""
+    return {
+        **os.environ,
+        "SLACK_BOT_TOKEN": emulator.workspace.bot_token,
+        "SLACK_SIGNING_SECRET": SIGNING_SECRET,
+        "SLACK_API_URL": emulator.api_url,
+        "DATABASE_URL": database_url,
+        "SEVBOT_CONFIG": str(folder / "sevbot.yml"),
+        "SEVBOT_ALERT_TOKEN": ALERT_TOKEN,
+        "HOST": "127.0.0.1",
+    }
+
+
 async def _declare_and_wait(driver: SlackDriver, emulator: SlackEmulator, titles: list[str]) -> float:
     general = _named(emulator, "general")
     started = time.perf_counter()
@@ -101,16 +115,7 @@ async def main(acks: int, *, acks_only: bool = False, only: str | None = None) -
         await emulator.start()
         config = bench_config()
         (Path(folder) / "sevbot.yml").write_text(yaml.safe_dump(config))
-        env = {
-            **os.environ,
-            "SLACK_BOT_TOKEN": emulator.workspace.bot_token,
-            "SLACK_SIGNING_SECRET": SIGNING_SECRET,
-            "SLACK_API_URL": emulator.api_url,
-            "DATABASE_URL": f"sqlite:///{Path(folder) / 'bench.db'}",
-            "SEVBOT_CONFIG": str(Path(folder) / "sevbot.yml"),
-            "SEVBOT_ALERT_TOKEN": ALERT_TOKEN,
-            "HOST": "127.0.0.1",
-        }
+        env = serve_env(emulator, Path(folder), f"sqlite:///{Path(folder) / 'bench.db'}")
         replica = Replica(env, Path(folder) / "serve.log")
         await replica.start()
         try:
