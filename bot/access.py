@@ -32,6 +32,7 @@ __all__ = [
     "check_undo",
     "may_cancel",
     "may_contain",
+    "may_coordinate",
     "may_undo",
 ]
 
@@ -218,6 +219,28 @@ async def may_undo(
         session, config=config, directory=directory, model=incident.model or "", incident=incident, user=user
     )
     return replace(verdict, holders=holders, incident=verdict.incident or incident.id)
+
+
+async def may_coordinate(
+    session: AsyncSession, *, config: Config, directory: Directory, incident: Incident, user: str
+) -> bool:
+    """Coordinating (paging someone, say) is for whoever holds a role in the incident, however they got it, and
+    whoever may contain its model."""
+    holds = (
+        await session.exec(
+            select(RoleAssignment.id).where(
+                RoleAssignment.incident_id == incident.id,
+                RoleAssignment.user_id == user,
+                col(RoleAssignment.ended_at).is_(None),
+            )
+        )
+    ).first()
+    if holds is not None:
+        return True
+    verdict = await may_contain(
+        session, config=config, directory=directory, model=incident.model or "", incident=incident, user=user
+    )
+    return verdict.allowed
 
 
 class NotYours(UserError):

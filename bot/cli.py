@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import logging
+import os
 import sys
 from pathlib import Path
 
@@ -98,6 +99,10 @@ def check(config_path: str | None, online: bool) -> int:
         print(f"note for `sevbot serve`: {missing}")
     if settings.sevbot_alert_token is None:
         print("warning: SEVBOT_ALERT_TOKEN is unset: every request to /alerts/* will be refused with 401")
+    from bot.notify.credentials import Credentials
+
+    for unset in Credentials.problems(config.integrations, os.environ):
+        print(f"warning: {unset}: that integration's steps will be set aside and said in the incident channel")
     if not online:
         return 0
     results = asyncio.run(reach(settings, config))

@@ -25,11 +25,17 @@ from pydantic import (
 )
 
 __all__ = [
+    "PAGERS",
     "SERVING_KEYS",
     "SEVERITIES",
     "Config",
     "ConfigError",
+    "EmailSettings",
+    "Integrations",
+    "JiraSettings",
     "ModelConfig",
+    "OpsgenieSettings",
+    "PagerDutySettings",
     "SeverityPolicy",
     "TriageThresholds",
     "did_you_mean",
@@ -105,10 +111,37 @@ class Channels(_Strict):
     announcements: str | None = None
 
 
+Pager = Literal["pagerduty", "opsgenie"]
+PAGERS: tuple[str, ...] = ("pagerduty", "opsgenie")
+
+
+def _email(value: str) -> str:
+    if not re.fullmatch(r"[^@\s<>,;\"]+@[^@\s<>,;\"]+\.[^@\s<>,;\"]+", value):
+        raise ValueError(f"{value!r} is not an email address")
+    return value
+
+
+def _channel_ref(value: str) -> str:
+    name = value.removeprefix("#")
+    if not re.fullmatch(r"[a-z0-9][a-z0-9_-]{0,79}|[CG][A-Z0-9]{2,}", name):
+        raise ValueError(f"{value!r} is not a channel name (lowercase, - and _) or ID (C…)")
+    return name
+
+
+Email = Annotated[str, AfterValidator(_email)]
+ChannelRef = Annotated[str, AfterValidator(_channel_ref)]
+
+
 class SeverityPolicy(_Strict):
+    """A severity's cadence and its notify table: who is told beyond the incident channel, and how."""
+
     update_every: Duration | None = None
     auto_declare: bool = False
     notify: list[UserOrGroup] = Field(default_factory=list)
+    page: list[Pager] = Field(default_factory=list)  # through these pagers, at once
+    channels: list[ChannelRef] = Field(default_factory=list)  # a short card, kept current, in each
+    email: list[Email] = Field(default_factory=list)  # a mail, and its updates threaded under it
+    ticket: Literal["jira"] | None = None  # a ticket per incident
 
 
 DEFAULT_SEVERITIES: dict[str, SeverityPolicy] = {
@@ -296,6 +329,58 @@ class TriageThresholds(_Strict):
     storm_within: Duration = timedelta(minutes=5)
 
 
+class PagerDutySettings(_Strict):
+    routing_key_env: str = "PAGERDUTY_ROUTING_KEY"  # the Events API v2 integration key of the service to page
+    webhook_secret_env: str | None = "PAGERDUTY_WEBHOOK_SECRET"  # the v3 webhook subscription's signing secret
+    events_url: HttpUrl = "https://events.pagerduty.com/v2/enqueue"
+    timeout_s: float = Field(default=10, gt=0, le=60)
+
+
+class OpsgenieSettings(_Strict):
+    api_key_env: str = "OPSGENIE_API_KEY"  # an API integration's key (Create and Update, Read)
+    url: HttpUrl = "https://api.opsgenie.com"
+    timeout_s: float = Field(default=10, gt=0, le=60)
+
+
+class EmailSettings(_Strict):
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+    smtp: str  # smtp://host:port (STARTTLS when `starttls`) or smtps://host:port (TLS from the start)
+    from_: Email = Field(alias="from")
+    starttls: bool = True
+    username_env: str | None = None
+    password_env: str | None = None
+    timeout_s: float = Field(default=20, gt=0, le=120)
+
+    @model_validator(mode="after")
+    def _smtp_url(self) -> EmailSettings:
+        if not re.fullmatch(r"smtps?://[^/:\s]+(:\d{1,5})?/?", self.smtp):
+            raise ValueError(f"smtp {self.smtp!r}: write it like smtp://mail.example.com:587")
+        return self
+
+
+class JiraSettings(_Strict):
+    url: HttpUrl
+    project: str = Field(pattern=r"^[A-Z][A-Z0-9_]{0,19}$")
+    issue_type: str = "Task"
+    user_env: str = "JIRA_USER"  # the account's email (Jira Cloud: basic auth with an API token)
+    token_env: str = "JIRA_TOKEN"
+    link_type: str = "Relates"  # how an action item's issue is linked to the incident's
+    timeout_s: float = Field(default=15, gt=0, le=120)
+
+
+class Integrations(_Strict):
+    """Beyond Slack, each optional; secrets come from the environment variables named here."""
+
+    pagerduty: PagerDutySettings | None = None
+    opsgenie: OpsgenieSettings | None = None
+    email: EmailSettings | None = None
+    jira: JiraSettings | None = None
+
+    def pagers(self) -> list[str]:
+        return [name for name in PAGERS if getattr(self, name) is not None]
+
+
 class Config(_Strict):
     channels: Channels = Channels()
     incident_channel_prefix: Annotated[str, AfterValidator(_channel_prefix)] = "inc"
@@ -306,6 +391,7 @@ class Config(_Strict):
     triage: TriageThresholds = TriageThresholds()
     templates_dir: Path | None = None
     freeze_deploys: list[Severity] = Field(default_factory=list)  # an open incident of these freezes its model
+    integrations: Integrations = Integrations()
 
     @model_validator(mode="before")
     @classmethod
@@ -321,13 +407,30 @@ class Config(_Strict):
     @model_validator(mode="after")
     def _fill_severities(self) -> Config:
         # A listed severity changes only the fields it names: `SEV1: {update_every: 10m}` keeps auto_declare.
+        # The runbook's notify table is the default where its integration is set up: SEV1 pages through every
+        # configured pager, SEV3 and SEV4 get a Jira ticket.
         merged = {}
+        problems = []
         for sev in SEVERITIES:
             given = self.severities.get(sev)
             default = DEFAULT_SEVERITIES[sev]
-            merged[sev] = (
+            if sev == "SEV1":
+                default = default.model_copy(update={"page": self.integrations.pagers()})
+            if sev in ("SEV3", "SEV4") and self.integrations.jira is not None:
+                default = default.model_copy(update={"ticket": "jira"})
+            policy = (
                 default.model_copy(update={f: getattr(given, f) for f in given.model_fields_set}) if given else default
             )
+            for pager in policy.page:
+                if getattr(self.integrations, pager) is None:
+                    problems.append(f"severities.{sev}.page: {pager} is not set up under integrations.{pager}")
+            if policy.ticket == "jira" and self.integrations.jira is None:
+                problems.append(f"severities.{sev}.ticket: jira is not set up under integrations.jira")
+            if policy.email and self.integrations.email is None:
+                problems.append(f"severities.{sev}.email: mail needs integrations.email (the SMTP server)")
+            merged[sev] = policy
+        if problems:
+            raise ValueError("; ".join(problems))
         object.__setattr__(self, "severities", merged)
         return self
 
@@ -350,7 +453,8 @@ class ConfigError(Exception):
 def _known_keys() -> set[str]:
     """Every key the configuration file can hold, at any level (for "did you mean")."""
     models: list[type[BaseModel]] = [Config, Channels, SeverityPolicy, EscalationStep, SLO, Metrics, ModelConfig]
-    models += [TriageThresholds, Guardrails, GuardrailCheck, Degradation]
+    models += [TriageThresholds, Guardrails, GuardrailCheck, Degradation, Integrations, PagerDutySettings]
+    models += [OpsgenieSettings, EmailSettings, JiraSettings]
     serving = {key for required, optional in SERVING_KEYS.values() for key in required + optional}
     aliases = {f.alias for model in models for f in model.model_fields.values() if f.alias}
     return {name for model in models for name in model.model_fields} | aliases | serving

@@ -72,6 +72,9 @@ class Problem(StrEnum):
     INTERRUPTED = "interrupted"  # backend, live (or unknown: why it could not be asked)
     REFUSED = "refused"  # step, kind, model (said by refused.md.j2, with who may act)
     NOT_YOURS = "not_yours"  # step, incident, holders, owners, oncall, responders: undoing is for its people
+    NOT_COORDINATING = "not_coordinating"  # step, incident, model: for who holds a role or may contain
+    # paging, mail and tickets
+    NO_PAGER = "no_pager"  # no pager under integrations
     # forms (said under the field)
     FORM_TITLE = "form_title"
     FORM_UPDATE = "form_update"

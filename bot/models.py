@@ -22,6 +22,7 @@ __all__ = [
     "AlertGroupStatus",
     "Incident",
     "IncidentStatus",
+    "Notification",
     "OutboxMessage",
     "Role",
     "RoleAssignment",
@@ -319,3 +320,27 @@ class GuardrailState(SQLModel, table=True):
     incident_id: int | None = Field(default=None, foreign_key="incidents.id")
     unknown_since: datetime | None = _time(nullable=True)  # no data since: neither a pass nor a breach
     blind: bool = False  # no data for the guardrail's `for`: the model's open incident's card says so
+
+
+class Notification(SQLModel, table=True):
+    """One thing told beyond the incident channel (`bot.notify`): a page, a mail thread to one address, a card in a
+    notify channel, a ticket. Recorded before it is sent, with the key that makes a retry the same thing (the page's
+    dedup key, the mail's Message-ID, the ticket's marker label); what the far side gave back (an issue key, a message
+    ts) is kept once known, so it is created once."""
+
+    __tablename__ = "notifications"
+    __table_args__ = (sa.UniqueConstraint("incident_id", "via", "purpose", "target", name="uq_notifications_once"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    incident_id: int = Field(foreign_key="incidents.id", index=True)
+    via: str = Field(max_length=16)  # pagerduty | opsgenie | email | jira | slack
+    purpose: str = Field(max_length=16)  # page | mail | card | ticket | action
+    target: str = Field(default="", max_length=200)  # the address, the channel, the action item's event, the page's n
+    key: str = Field(max_length=200)  # the dedup key / alias, the first Message-ID, the ticket's marker label
+    ref: str | None = Field(default=None, max_length=200)  # what the far side said it is: issue key, message ts
+    url: str | None = Field(default=None, max_length=500)
+    state: str = Field(default="queued", max_length=16)  # queued | sent | acknowledged | resolved | failed
+    error: str | None = Field(default=None, max_length=500)
+    created_at: datetime = _time()
+    sent_at: datetime | None = _time(nullable=True)
+    data: dict[str, Any] = _json()

@@ -105,6 +105,9 @@ def _link(url: str | None, label: str) -> Markup:
     return Markup(f"<{mrkdwn.escape(url)}|{mrkdwn.escape(label)}>")
 
 
+_NOTIFIERS = {"pagerduty": "PagerDuty", "opsgenie": "Opsgenie", "email": "mail", "jira": "Jira", "slack": "Slack"}
+
+
 class Texts:
     """One Jinja2 environment, built at start."""
 
@@ -130,9 +133,11 @@ class Texts:
             near=format_near,
             plain=lambda v: Markup(mrkdwn.plain(str(v))),
             count_of=count_of,
+            notifier=lambda v: _NOTIFIERS.get(str(v), str(v)),
         )
         self.env.globals["say"] = self._say  # a problem stored as data ({"problem": code, …values}), in words
         self._plain = {table: self._plain_env(table=table) for table in (True, False)}
+        self._html = self._plain[False].overlay(autoescape=True, cache_size=50)
 
     def render(self, name: str, **context: Any) -> str:
         return self.env.get_template(name).render(**context).strip()
@@ -156,6 +161,15 @@ class Texts:
     def render_plain(self, name: str, *, names: dict[str, str], **context: Any) -> str:
         """Plain text (a form's draft): people by name, stored text made plain, nothing escaped."""
         return self._plain[False].get_template(name).render(**context, _names=names).strip()
+
+    def render_text(self, name: str, *, people: dict[str, str], **context: Any) -> str:
+        """Plain text for outside Slack (a page, a mail, a ticket): people by name, nothing escaped; the context may
+        carry its own `names` (the SLOs' display names)."""
+        return self._plain[False].get_template(name).render(**context, _names=people).strip()
+
+    def render_html(self, name: str, *, people: dict[str, str], **context: Any) -> str:
+        """HTML (a mail's other half): like `render_text`, every value escaped."""
+        return self._html.get_template(name).render(**context, _names=people).strip()
 
     def _plain_env(self, *, table: bool) -> Environment:
         """Built once (templates compile once); the people's names come with each render (`_names`)."""

@@ -30,6 +30,7 @@ async def run(inv: Invocation) -> None:
             user=inv.user,
             text=mrkdwn.from_command(text),
             owner=owner,
+            config=inv.services.config,
         )
     inv.changed()
     await inv.reply()

@@ -9,7 +9,7 @@ from pydantic import BaseModel, ValidationError
 
 from bot.errors import Problem, UserError
 
-__all__ = ["first_word", "parse", "user_ref"]
+__all__ = ["first_word", "parse", "person_or_group", "user_ref"]
 
 M = TypeVar("M", bound=BaseModel)
 _USER = re.compile(r"^<@([UW][A-Z0-9]+)(?:\|[^>]*)?>$|^([UW][A-Z0-9]{2,})$")
@@ -28,6 +28,17 @@ def user_ref(token: str) -> str:
     if match is None:
         raise UserError(Problem.NOT_A_PERSON, token=token)
     return match.group(1) or match.group(2)
+
+
+_GROUP = re.compile(r"^<!subteam\^(S[A-Z0-9]+)(?:\|[^>]*)?>$|^(S[A-Z0-9]{2,})$")
+
+
+def person_or_group(token: str) -> str:
+    """A person as `user_ref` reads one, or a user group: `<!subteam^S123|@oncall>` or a bare `S123`."""
+    match = _GROUP.match(token.strip())
+    if match is not None:
+        return match.group(1) or match.group(2)
+    return user_ref(token)
 
 
 def parse(schema: type[M], /, **values: object) -> M:

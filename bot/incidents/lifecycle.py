@@ -148,6 +148,7 @@ async def declare(
     # bookmarks and the announcement go to Slack together, each step remembered so a retry repeats none.
     await enqueue(session, kind=OutboxKind.OPEN_CHANNEL, incident_id=incident_id, now=now, invite=invite)
     await _deploys(session, config=config, incident=incident, now=now)
+    await _notify(session, config=config, incident=incident, now=now, what=EventKind.DECLARED)
     return incident
 
 
@@ -186,6 +187,7 @@ async def post_update(
         next_update_at=incident.next_update_at.isoformat() if incident.next_update_at else None,
     )
     await tell_channel(session, incident_id=_id(incident), now=now, event_id=event.id)
+    await _notify(session, config=config, incident=incident, now=now, what=EventKind.STATUS_UPDATE, event_id=event.id)
 
 
 async def add_note(
@@ -206,13 +208,24 @@ async def add_note(
 
 
 async def add_action_item(
-    session: AsyncSession, *, now: datetime, incident: Incident, user: str, text: str, owner: str | None
+    session: AsyncSession,
+    *,
+    now: datetime,
+    incident: Incident,
+    user: str,
+    text: str,
+    owner: str | None,
+    config: Config | None = None,
 ) -> None:
-    """A follow-up for the postmortem's action items, with its owner if one is named."""
+    """A follow-up for the postmortem's action items, with its owner if one is named; with Jira set up, a ticket."""
     text = check_text(text, "action item", limit=1000)
-    await record_and_post(
+    event = await record_and_post(
         session, incident_id=_id(incident), actor=user, kind=EventKind.ACTION_ITEM, at=now, text=text, owner=owner
     )
+    if config is not None and event.id is not None:
+        from bot.notify import ticket_action_item
+
+        await ticket_action_item(session, config=config, incident=incident, event_id=event.id, now=now)
 
 
 async def change_status(session: AsyncSession, *, now: datetime, incident: Incident, user: str, status: str) -> None:
@@ -276,6 +289,9 @@ async def change_severity(
     await tell_channel(session, incident_id=_id(incident), now=now, event_id=event.id)
     await announce(session, incident_id=_id(incident), now=now, kind=EventKind.SEVERITY_CHANGED)
     await _deploys(session, config=config, incident=incident, now=now)
+    await _notify(
+        session, config=config, incident=incident, now=now, what=EventKind.SEVERITY_CHANGED, event_id=event.id
+    )
 
 
 async def resolve(
@@ -319,6 +335,7 @@ async def resolve(
     await announce(session, incident_id=_id(incident), now=now, kind=EventKind.RESOLVED)
     await refresh_alert_cards(session, incident_id=_id(incident), now=now)
     await _deploys(session, config=config, incident=incident, now=now)
+    await _notify(session, config=config, incident=incident, now=now, what=EventKind.RESOLVED, event_id=event.id)
     return duration
 
 
@@ -358,3 +375,19 @@ async def _deploys(session: AsyncSession, *, config: Config, incident: Incident,
     from bot.deploys.freeze import follow_incident
 
     await follow_incident(session, config=config, incident=incident, now=now)
+
+
+async def _notify(
+    session: AsyncSession,
+    *,
+    config: Config | None,
+    incident: Incident,
+    now: datetime,
+    what: EventKind,
+    event_id: int | None = None,
+) -> None:
+    """Pages, notify channels, mails and tickets follow the incident (`bot.notify`). Imported here for the same
+    reason as the freeze: it reads incidents."""
+    from bot.notify import follow_incident
+
+    await follow_incident(session, config=config, incident=incident, now=now, what=what, event_id=event_id)

@@ -98,6 +98,9 @@ async def acknowledge(session: AsyncSession, *, now: datetime, incident: Inciden
         became_commander=current.commander is None,
     )
     await tell_channel(session, incident_id=incident_id, now=now, event_id=event.id)
+    from bot.notify import follow_incident  # the pages are acknowledged too (imported late: it reads incidents)
+
+    await follow_incident(session, config=None, incident=incident, now=now, what=EventKind.ACKNOWLEDGED)
 
 
 async def take_command(

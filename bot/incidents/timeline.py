@@ -40,6 +40,10 @@ class EventKind(StrEnum):
     UNFROZEN = "unfrozen"  # … and let go (`why`: resolved, unfrozen)
     COUNTDOWN = "countdown"  # a breached guardrail: sevbot will act itself at `at` unless someone cancels
     GUARDRAIL = "guardrail"  # a canary's guardrail breached long enough: both versions' series, for its chart
+    PAGED = "paged"  # someone asked to page now (`/incident page`): `via`, `target`
+    NOTIFIED = "notified"  # a page, first mail or ticket went out (`bot.notify`): `via`, `purpose`, `target`, `ref`
+    PAGER = "pager"  # the pager said something of a page sevbot sent: `status` acknowledged/resolved/reassigned, `who`
+    NOTIFY_FAILED = "notify_failed"  # a page, mail or ticket refused for good: `via`, `purpose`, `target`, `error`
 
 
 async def record(

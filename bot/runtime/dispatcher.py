@@ -27,7 +27,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from bot.clock import Clock
 from bot.models import Incident, IncidentStatus, OutboxMessage
 from bot.runtime.db import PRIORITY, Database, Priority
-from bot.runtime.outbox import BOOKKEEPING, COALESCING, Failure, OutboxKind, Route, Routes
+from bot.runtime.outbox import BOOKKEEPING, COALESCING, URGENT, Failure, OutboxKind, Route, Routes
 
 __all__ = ["Dispatcher"]
 
@@ -165,8 +165,12 @@ class Dispatcher:
                 sa.or_(col(OutboxMessage.lease_until).is_(None), col(OutboxMessage.lease_until) < now),
                 ~blocked,
             )
-            .order_by(  # an incident's own rows before alert and storm cards: a storm slows no incident
-                sa.case((col(OutboxMessage.kind).in_([str(k) for k in BOOKKEEPING]), 1), else_=0),
+            .order_by(  # pages first; an incident's own rows before alert and storm cards: a storm slows no incident
+                sa.case(
+                    (col(OutboxMessage.kind).in_([str(k) for k in URGENT]), 0),
+                    (col(OutboxMessage.kind).in_([str(k) for k in BOOKKEEPING]), 2),
+                    else_=1,
+                ),
                 col(OutboxMessage.id),
             )
             .limit(min(room, self.batch))

@@ -23,6 +23,7 @@ __all__ = [
     "BOOKKEEPING",
     "COALESCING",
     "MISSED",
+    "URGENT",
     "Failure",
     "NotReady",
     "OutboxKind",
@@ -55,6 +56,8 @@ class OutboxKind(StrEnum):
     NOTICE = "notice"  # a direct message telling one person what could not be done (the declarer, privately)
     ESCALATE = "escalate"  # the direct message of an escalation step to one person it names
     POSTMORTEM = "postmortem"  # render the postmortem from the timeline, upload it with the chart, summarise
+    NOTIFY = "notify"  # one step of a page, mail or ticket (`bot.notify`): never behind Slack's rows
+    NOTIFY_CARD = "notify_card"  # a notify channel's short card linking the incident channel (Slack)
 
 
 class NotReady(Exception):
@@ -93,6 +96,9 @@ def job_failure(exc: Exception) -> Failure:
         return Failure(reason=f"NotReady: {exc}", waiting=True)
     return Failure(reason=f"{type(exc).__name__}: {exc}")
 
+
+# Pages, mails and tickets: claimed before anything else, so a Slack outage or a storm never delays a page.
+URGENT = frozenset({OutboxKind.NOTIFY})
 
 # Cards of alerts not (yet) an incident's: done after an incident's own rows, and their transactions wait behind them.
 BOOKKEEPING = frozenset({OutboxKind.ALERT_CARD, OutboxKind.STORM_CARD})

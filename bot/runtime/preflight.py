@@ -1,17 +1,27 @@
 """`sevbot check --online`: can sevbot reach what its configuration names? Slack (`auth.test` with the bot token),
-each model's serving backend (what is live), each metrics store (each SLO's query, once). Every call is bounded,
+each model's serving backend (what is live), each metrics store (each SLO's query, once), each integration
+(PagerDuty's routing key, Opsgenie's key, the SMTP server's EHLO and login, Jira's `myself`). Every call is bounded,
 and each result says what was tried and what came back."""
 
 from __future__ import annotations
 
 import asyncio
+import os
+from collections.abc import Awaitable, Callable, Coroutine
 from dataclasses import dataclass
+from typing import Any
 
 import aiohttp
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.config import Config
+from bot.notify.credentials import Credentials, reveal
+from bot.notify.jira import Jira
+from bot.notify.mail import Mailer
+from bot.notify.opsgenie import Opsgenie
+from bot.notify.pagerduty import PagerDuty
+from bot.notify.wire import Refused, Unavailable
 from bot.serving import ServingError, backend_for
 from bot.serving._http import request_json
 from bot.settings import Settings
@@ -38,7 +48,37 @@ async def reach(settings: Settings, config: Config) -> list[Reached]:
         if model.metrics is not None and model.metrics.backend == "prometheus"
         for metric in model.metrics.queries
     ]
-    return list(await asyncio.gather(*checks))
+    async with aiohttp.ClientSession() as http:
+        checks += _integrations(config, http)
+        return list(await asyncio.gather(*checks))
+
+
+def _integrations(config: Config, http: aiohttp.ClientSession) -> list[Coroutine[Any, Any, Reached]]:
+    given = config.integrations
+    found = Credentials.from_env(given, os.environ)
+    checks: list[Coroutine[Any, Any, Reached]] = []
+    if given.pagerduty:
+        pd = PagerDuty(http=http, settings=given.pagerduty, routing_key=reveal(found.pagerduty_routing_key))
+        checks.append(_integration(f"PagerDuty ({given.pagerduty.events_url})", pd.reach))
+    if given.opsgenie:
+        og = Opsgenie(http=http, settings=given.opsgenie, api_key=reveal(found.opsgenie_api_key))
+        checks.append(_integration(f"Opsgenie ({given.opsgenie.url})", og.reach))
+    if given.email:
+        mailer = Mailer(settings=given.email, username=found.smtp_username, password=reveal(found.smtp_password))
+        checks.append(_integration(f"mail ({given.email.smtp})", mailer.reach))
+    if given.jira:
+        jira = Jira(http=http, settings=given.jira, user=found.jira_user, token=reveal(found.jira_token))
+        checks.append(_integration(f"Jira ({given.jira.url})", jira.reach))
+    return checks
+
+
+async def _integration(what: str, reach: Callable[[], Awaitable[str]]) -> Reached:
+    try:
+        return Reached(what, True, await asyncio.wait_for(reach(), timeout=TIMEOUT_S * 2))
+    except (Refused, Unavailable) as exc:
+        return Reached(what, False, str(exc))
+    except TimeoutError:
+        return Reached(what, False, "no answer in time")
 
 
 async def _slack(settings: Settings) -> Reached:

@@ -6,6 +6,8 @@ import asyncio
 import contextlib
 import gc
 import logging
+import os
+import ssl
 import time
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
@@ -27,18 +29,22 @@ from bot.deploys.http import add_routes as add_deploy_routes
 from bot.guardrails import Watch
 from bot.incidents.cadence import Cadence
 from bot.models import OutboxMessage
+from bot.notify import Credentials
+from bot.notify.http import add_routes as add_notify_routes
+from bot.notify.send import Notifier
 from bot.runtime.app import build_app
 from bot.runtime.db import PRIORITY, Database, Priority
 from bot.runtime.dispatcher import Dispatcher
 from bot.runtime.follow_ups import FollowUps
 from bot.runtime.migrate import upgrade_async
-from bot.runtime.outbox import MISSED
+from bot.runtime.outbox import MISSED, OutboxKind
 from bot.runtime.services import MAX_BODY, SERVICES, Services
 from bot.runtime.telemetry import Metrics
 from bot.settings import Settings
 from bot.slack import deliveries, inbound, labels
 from bot.slack.client import outbox_client, web_client
 from bot.slack.directory import SlackDirectory
+from bot.slack.people import SlackPeople
 from bot.slack.publisher import Publisher
 from bot.texts import Texts
 
@@ -56,6 +62,8 @@ class ServerOptions:
     dispatch: bool = True  # run the outbox worker (tests may drive it by hand)
     poll_s: float = 1.0
     tick_s: float = 10.0  # how often reminders and escalation are looked at (0: never, tests tick by hand)
+    credentials: Credentials | None = None  # the integrations' secrets; by default from the environment
+    mail_tls: ssl.SSLContext | None = None  # trust for the SMTP server's certificate; by default the system's
 
 
 def create_web_app(settings: Settings, config: Config, options: ServerOptions | None = None) -> web.Application:
@@ -68,6 +76,7 @@ def create_web_app(settings: Settings, config: Config, options: ServerOptions | 
     app.router.add_get("/metrics", metrics)
     add_alert_routes(app)
     add_deploy_routes(app)
+    add_notify_routes(app)
     return app
 
 
@@ -86,13 +95,24 @@ def _lifecycle(settings: Settings, config: Config, opts: ServerOptions):  # type
         )
         metrics = Metrics()
         jobs = ContainmentJobs(db=db, config=config, clock=clock)
+        credentials = opts.credentials or Credentials.from_env(config.integrations, os.environ)
+        notifier = Notifier(
+            db=db,
+            config=config,
+            texts=texts,
+            clock=clock,
+            http=http,
+            credentials=credentials,
+            people=SlackPeople(publisher.poster),
+            tls_context=opts.mail_tls,
+        )
         dispatcher = Dispatcher(
             db=db,
-            routes={**jobs.routes(), **publisher.routes()},
+            routes={**jobs.routes(), **publisher.routes(), **notifier.routes()},
             clock=clock,
             poll_s=opts.poll_s,
             concurrency=settings.sevbot_outbox_concurrency,
-            on_set_aside=_set_aside(publisher, metrics),
+            on_set_aside=_set_aside(publisher, notifier, metrics),
         )
         directory = SlackDirectory(client=client)
         services = Services(
@@ -110,6 +130,7 @@ def _lifecycle(settings: Settings, config: Config, opts: ServerOptions):  # type
             directory=directory,
             follow_ups=FollowUps(),
             guardrails=Watch(db=db, config=config, clock=clock, backend_for=serving.backend_for),
+            credentials=credentials,
         )
         app[SERVICES] = services
         app[BOLT] = build_app(services)
@@ -156,12 +177,15 @@ async def settle_heap(app: web.Application) -> None:
     gc.freeze()
 
 
-def _set_aside(publisher: Publisher, metrics: Metrics):  # type: ignore[no-untyped-def]
+def _set_aside(publisher: Publisher, notifier: Notifier, metrics: Metrics):  # type: ignore[no-untyped-def]
     publisher.count_refused(lambda step: metrics.outbox_set_aside.labels(kind=step).inc())
 
     async def set_aside(message: OutboxMessage, error: str) -> None:
         if message.kind not in MISSED:  # the others are counted where they are reported
             metrics.outbox_set_aside.labels(kind=message.kind).inc()
+        if message.kind in (OutboxKind.NOTIFY, OutboxKind.NOTIFY_CARD):  # a page, mail, ticket or notify card
+            await notifier.report_failed(message, error)
+            return
         await publisher.report_set_aside(message, error)
 
     return set_aside

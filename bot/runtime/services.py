@@ -13,6 +13,7 @@ from bot.clock import Clock
 from bot.config import Config
 from bot.guardrails import Watch
 from bot.incidents.cadence import Cadence
+from bot.notify.credentials import Credentials
 from bot.runtime.db import Database
 from bot.runtime.dispatcher import Dispatcher
 from bot.runtime.follow_ups import FollowUps
@@ -42,6 +43,7 @@ class Services:
     directory: Directory
     follow_ups: FollowUps  # what a request does after its ack (answering a click, opening a form)
     guardrails: Watch  # each tick: canaries read against their guardrails
+    credentials: Credentials  # the integrations' secrets (the pager's webhook secret)
 
 
 SERVICES = web.AppKey("services", Services)

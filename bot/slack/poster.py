@@ -35,6 +35,7 @@ class Poster:
         self._bot_user: str | None = None
         self._channel_ids: dict[str, str] = {}
         self._names: dict[str, str] = {}
+        self._emails: dict[str, str | None] = {}
 
     @property
     def known_bot_user(self) -> str | None:
@@ -50,11 +51,27 @@ class Poster:
         if user_id not in self._names:
             try:
                 info = await self.client.users_info(user=user_id)
-                self._names[user_id] = str(info["user"].get("name") or user_id)
             except SlackApiError as exc:
                 log.warning("users.info %s: %s", user_id, slack_error(exc))
                 return user_id
+            self._remember(user_id, info["user"])
         return self._names[user_id]
+
+    async def user_email(self, user_id: str) -> str | None:
+        """A person's email (the `users:read.email` scope), to find them in Jira; None when Slack does not say."""
+        if user_id not in self._emails:
+            try:
+                info = await self.client.users_info(user=user_id)
+            except SlackApiError as exc:
+                log.warning("users.info %s: %s", user_id, slack_error(exc))
+                return None
+            self._remember(user_id, info["user"])
+        return self._emails.get(user_id)
+
+    def _remember(self, user_id: str, user: dict[str, Any]) -> None:
+        self._names[user_id] = str(user.get("name") or user_id)
+        email = (user.get("profile") or {}).get("email")
+        self._emails[user_id] = str(email) if email else None
 
     async def post(self, channel: str, text: str, *, key: str, thread_ts: str | None = None) -> str:
         """Post mrkdwn as blocks (with the plain text for notifications)."""

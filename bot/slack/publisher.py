@@ -23,6 +23,7 @@ from bot.slack.surfaces.containment import ContainmentPlans
 from bot.slack.surfaces.documents import Documents
 from bot.slack.surfaces.incident_channel import IncidentChannel
 from bot.slack.surfaces.messages import Messages
+from bot.slack.surfaces.notify_cards import NotifyCards
 from bot.texts import Texts
 
 __all__ = ["Publisher"]
@@ -39,6 +40,7 @@ class Publisher:
         self.alert_cards = AlertCards(self.context)
         self.plans = ContainmentPlans(self.context)
         self.documents = Documents(self.context)
+        self.notify_cards = NotifyCards(self.context)
 
     @property
     def known_bot_user(self) -> str | None:
@@ -72,7 +74,7 @@ class Publisher:
         return {
             OutboxKind.OPEN_CHANNEL: slack(lambda m: channel.open_channel(incident(m), m.payload.get("invite", []))),
             OutboxKind.INVITE: slack(self._invite_row),
-            OutboxKind.REFRESH: slack(lambda m: channel.refresh(incident(m))),
+            OutboxKind.REFRESH: slack(self._refresh_row),
             OutboxKind.BOOKMARKS: slack(lambda m: channel.bookmarks(incident(m))),
             OutboxKind.POST_EVENT: slack(lambda m: messages.post_event(incident(m), m.payload)),
             OutboxKind.ALERT_DIGEST: slack(lambda m: messages.alert_digest(incident(m))),
@@ -85,10 +87,17 @@ class Publisher:
                 lambda m: messages.escalate(incident(m), int(m.payload["event_id"]), str(m.payload["user"]))
             ),
             OutboxKind.POSTMORTEM: slack(lambda m: documents.write_postmortem(incident(m), m.payload)),
+            OutboxKind.NOTIFY_CARD: slack(lambda m: self.notify_cards.post(int(m.payload["notification_id"]))),
             OutboxKind.NOTICE: slack(
                 lambda m: messages.notice(incident(m), int(m.payload["event_id"]), str(m.payload["user"]))
             ),
         }
+
+    async def _refresh_row(self, message: OutboxMessage) -> None:
+        """The incident card and topic, then the notify channels' cards: all show the incident as it is now."""
+        assert message.incident_id is not None
+        await self.notify_cards.refresh_all(message.incident_id)
+        await self.channel.refresh(message.incident_id)
 
     async def _invite_row(self, message: OutboxMessage) -> None:
         assert message.incident_id is not None

@@ -19,6 +19,7 @@ TABLES = {
     "alerts",
     "alert_groups",
     "actions",
+    "notifications",
     "outbox",
     "live_versions",
     "slack_deliveries",

@@ -7,6 +7,8 @@ from typing import Any
 from bot.clock import SystemClock
 from bot.config import Config
 from bot.containment.jobs import ContainmentJobs
+from bot.notify import Credentials
+from bot.notify.send import Notifier
 from bot.runtime.outbox import OutboxKind
 from bot.slack.publisher import Publisher
 from bot.texts import Texts
@@ -16,9 +18,20 @@ def test_every_kind_of_row_has_its_route() -> None:
     nothing: Any = None  # the table is built without touching Slack or the database
     publisher = Publisher(client=nothing, db=nothing, config=Config(), texts=Texts(), clock=SystemClock())
     jobs = ContainmentJobs(db=nothing, config=Config(), clock=SystemClock())
-    slack, domain = publisher.routes(), jobs.routes()
-    assert set(slack) | set(domain) == set(OutboxKind)
+    notifier = Notifier(
+        db=nothing,
+        config=Config(),
+        texts=Texts(),
+        clock=SystemClock(),
+        http=nothing,
+        credentials=Credentials(),
+        people=nothing,
+    )
+    slack, domain, beyond = publisher.routes(), jobs.routes(), notifier.routes()
+    assert set(slack) | set(domain) | set(beyond) == set(OutboxKind)
     assert not set(slack) & set(domain), "a kind of row is done by one side only"
+    assert not (set(slack) | set(domain)) & set(beyond)
+    assert set(beyond) == {OutboxKind.NOTIFY}, "pages, mails and tickets never pass through Slack's route"
 
 
 def test_domain_jobs_never_pass_through_slack() -> None:

@@ -35,7 +35,7 @@ SCOPES = {
     "bookmarks_list": "bookmarks:read",
     "files_upload_v2": "files:write",
     "files_info": "files:read",  # a chart's permalink, for the postmortem
-    "users_info": "users:read",  # files.getUploadURLExternal + files.completeUploadExternal
+    "users_info": "users:read users:read.email",  # a name for documents; an email to find the owner in Jira
     "usergroups_users_list": "usergroups:read",  # responders given as user groups
 }
 
