@@ -5,6 +5,7 @@ search instead of being made again."""
 
 from __future__ import annotations
 
+import base64
 import re
 from typing import Any
 from urllib.parse import quote
@@ -66,7 +67,7 @@ class Jira:
             timeout_s=self.settings.timeout_s,
             body=body,
             params=params,
-            auth=aiohttp.BasicAuth(self.user, self.token),
+            headers={"Authorization": "Basic " + base64.b64encode(f"{self.user}:{self.token}".encode()).decode()},
         )
 
     def browse(self, key: str) -> str:

@@ -64,6 +64,16 @@ class Opsgenie:
             body={"source": "sevbot", "note": note},
         )
 
+    async def link(self, notification: Notification, story: Story) -> None:
+        """The incident channel opened after the alert went out: its link, as a note on the alert."""
+        note = "\n".join(f"{label}: {href}" for label, href in story.links)
+        await self._call(
+            "POST",
+            f"/v2/alerts/{quote(notification.key, safe='')}/notes",
+            params={"identifierType": "alias"},
+            body={"source": "sevbot", "note": note[:25000]},
+        )
+
     async def acknowledge(self, notification: Notification) -> None:
         await self._act(notification, "acknowledge", "acknowledged in Slack")
 

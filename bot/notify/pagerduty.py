@@ -61,6 +61,10 @@ class PagerDuty:
             }
         )
 
+    async def link(self, notification: Notification, story: Story) -> None:
+        """The same page again (PagerDuty adds it to the open alert's log): now with the incident channel's link."""
+        await self.trigger(notification, story, asked_for=notification.data.get("for_name"))
+
     async def acknowledge(self, notification: Notification) -> None:
         await self._send({"event_action": "acknowledge", "dedup_key": notification.key})
 

@@ -25,6 +25,7 @@ __all__ = [
     "Op",
     "Purpose",
     "Via",
+    "channel_opened",
     "follow_incident",
     "notifications_of",
     "pages_of",
@@ -55,6 +56,7 @@ class Op(StrEnum):
     ACKNOWLEDGE = "acknowledge"
     RESOLVE = "resolve"  # resolve the page; comment the ticket
     UPDATE = "update"  # a mail threaded under the first (an update, a severity change, the resolution)
+    LINK = "link"  # a page sent before the incident channel existed: the channel's link added to it
 
 
 def stamp(incident: Incident) -> str:
@@ -199,3 +201,11 @@ async def ticket_action_item(
     )
     await session.flush()
     queue_step(session, notification, Op.OPEN, now=now, event_id=event_id)
+
+
+async def channel_opened(session: AsyncSession, *, incident_id: int, now: datetime) -> None:
+    """A page never waits for Slack, so it may have gone before the incident channel existed: each open page gets
+    the channel's link added once the channel is there (PagerDuty: the same dedup key again; Opsgenie: a note)."""
+    for page in await pages_of(session, incident_id):
+        if page.state in _OPEN_PAGE:
+            queue_step(session, page, Op.LINK, now=now)

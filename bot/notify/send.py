@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import logging
 import ssl
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 import aiohttp
@@ -26,7 +26,7 @@ from bot.notify.records import Op, Purpose, Via, message_id, tickets_of
 from bot.notify.story import People, Story, channel_url, read_story
 from bot.notify.wire import Refused, Unavailable
 from bot.runtime.db import Database
-from bot.runtime.outbox import Failure, OutboxKind, Route
+from bot.runtime.outbox import Failure, NotReady, OutboxKind, Route
 from bot.texts import Texts
 
 __all__ = ["Notifier", "failure"]
@@ -34,7 +34,12 @@ __all__ = ["Notifier", "failure"]
 log = logging.getLogger(__name__)
 
 
+CHANNEL_GRACE = timedelta(minutes=1)  # a mail or ticket waits this long for the incident channel it links
+
+
 def failure(exc: Exception) -> Failure:
+    if isinstance(exc, NotReady):
+        return Failure(reason=f"NotReady: {exc}", waiting=True)
     if isinstance(exc, Refused):
         return Failure(reason=str(exc), permanent=True)
     if isinstance(exc, Unavailable):
@@ -106,6 +111,9 @@ class Notifier:
             event_id = message.payload.get("event_id")
             event = await session.get(TimelineEvent, int(event_id)) if event_id else None
         earlier = message.attempts > 0
+        waits = notification.purpose in (Purpose.MAIL, Purpose.TICKET, Purpose.ACTION) and op == Op.OPEN
+        if waits and story.incident.channel_id is None and self.clock.now() - message.created_at < CHANNEL_GRACE:
+            raise NotReady(f"INC-{notification.incident_id}'s channel is not open yet: the mail or ticket links it")
         done: dict[str, Any]
         if notification.purpose == Purpose.PAGE:
             done = await self._page(notification, op, story)
@@ -128,7 +136,10 @@ class Notifier:
             asked_for = notification.data.get("for")
             shown = story.people.get(asked_for, asked_for) if asked_for else None
             await pager.trigger(notification, story, asked_for=shown)
-            return {"state": "sent", "event": {"purpose": Purpose.PAGE, "for": asked_for}}
+            return {"state": "sent", "event": {"purpose": Purpose.PAGE, "for": asked_for}, "data": {"for_name": shown}}
+        if op == Op.LINK:
+            await pager.link(notification, story)
+            return {}
         if op == Op.ACKNOWLEDGE:
             await pager.acknowledge(notification)
             return {"state": "acknowledged"}

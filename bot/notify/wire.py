@@ -40,7 +40,6 @@ async def call_json(
     body: Any = None,
     params: dict[str, str] | None = None,
     headers: dict[str, str] | None = None,
-    auth: aiohttp.BasicAuth | None = None,
 ) -> Any:
     """The answer's JSON (None for an empty body); raises `Unavailable` or `Refused` naming `what` and why."""
     try:
@@ -50,7 +49,6 @@ async def call_json(
             json=body,
             params=params,
             headers={"Accept": "application/json", **(headers or {})},
-            auth=auth,
             timeout=aiohttp.ClientTimeout(total=timeout_s),
         ) as response:
             text = await response.text()

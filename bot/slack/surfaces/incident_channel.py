@@ -12,7 +12,7 @@ from typing import Any
 from slack_sdk.errors import SlackApiError
 from sqlmodel import select
 
-from bot import incidents
+from bot import incidents, notify
 from bot.containment.offers import offered
 from bot.incidents import hypotheses, timeline
 from bot.incidents.naming import channel_name
@@ -67,8 +67,9 @@ class IncidentChannel(Surface):
                     seq += 1
             if channel_id is not None:
                 await self._save(incident_id, channel_id=channel_id, channel_name=name, channel_seq=seq)
-                async with self.db.session_scope() as session:  # the alert cards link the channel now
+                async with self.db.session_scope() as session:  # the alert cards and the pages link the channel now
                     await incidents.refresh_alert_cards(session, incident_id=incident_id, now=self.clock.now())
+                    await notify.channel_opened(session, incident_id=incident_id, now=self.clock.now())
         if channel_id is None:
             raise RuntimeError(f"no free channel name for INC-{incident_id} after {MAX_NAME_TRIES} tries")
         steps = {

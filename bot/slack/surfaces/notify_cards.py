@@ -9,6 +9,7 @@ from slack_sdk.errors import SlackApiError
 from sqlmodel import col, select
 
 from bot.models import Notification
+from bot.runtime.outbox import NotReady
 from bot.slack.blocks import as_dicts, text_blocks
 from bot.slack.failures import permanent, slack_error
 from bot.slack.surfaces.base import Surface
@@ -25,6 +26,8 @@ class NotifyCards(Surface):
         if card is None or card.ref is not None or card.state == "failed":
             return
         snap = await self._load(card.incident_id)
+        if snap.incident.channel_id is None:  # the card links the incident channel: posted once that exists
+            raise NotReady(f"INC-{card.incident_id} has no channel yet")
         text = self.texts.render("notify_card.md.j2", snap=snap)
         channel = await self.poster.channel_id(card.target)
         ts = await self.poster.post(channel, text, key=f"notify-card:{notification_id}")

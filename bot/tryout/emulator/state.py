@@ -38,15 +38,17 @@ class User:
     real_name: str = ""
     is_bot: bool = False
     tz: str = "UTC"
+    email: str = ""  # shown to apps with the users:read.email scope
 
     def as_api(self) -> dict[str, Any]:
+        profile = {"display_name": self.name, "real_name": self.real_name or self.name}
         return {
             "id": self.id,
             "name": self.name,
             "real_name": self.real_name or self.name,
             "is_bot": self.is_bot,
             "tz": self.tz,
-            "profile": {"display_name": self.name, "real_name": self.real_name or self.name},
+            "profile": {**profile, "email": self.email} if self.email else profile,
         }
 
 
