@@ -246,7 +246,7 @@ class Notifier:
             "ref": key,
             "url": jira.browse(key),
             "data": data,
-            "event": {"purpose": Purpose.ACTION, "owner": owner, "assignee": account},
+            "event": {"purpose": Purpose.ACTION, "owner": owner, "assignee": account, "item": event.id},
         }
 
     def _jira(self) -> Jira:

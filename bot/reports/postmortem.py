@@ -236,6 +236,18 @@ class Postmortem:
         return [e for e in self.events if e.kind == EventKind.NOTE and e.data.get("rca")]
 
     @cached_property
+    def tickets(self) -> list[TimelineEvent]:
+        """The incident's tickets and its action items', as they were opened (`bot.notify`)."""
+        return [
+            e for e in self.events if e.kind == EventKind.NOTIFIED and e.data.get("purpose") in ("ticket", "action")
+        ]
+
+    def ticket_of(self, item: TimelineEvent) -> dict[str, Any] | None:
+        """An action item's ticket, once opened."""
+        found = next((e for e in self.tickets if e.data.get("item") == item.id), None)
+        return found.data if found is not None else None
+
+    @cached_property
     def action_items(self) -> list[TimelineEvent]:
         return [e for e in self.events if e.kind == EventKind.ACTION_ITEM]
 

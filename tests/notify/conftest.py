@@ -79,7 +79,10 @@ def mailbox(tls_ca: trustme.CA, tmp_path: Path) -> Iterator[Mailbox]:
     tls_ca.issue_cert("127.0.0.1", "localhost").configure_cert(server_tls)
 
     def login(server: SMTP, session: Session, envelope: Envelope, mechanism: str, data: Any) -> AuthResult:
-        ok = isinstance(data, LoginPassword) and (data.login, data.password) == (SMTP_USER.encode(), SMTP_PASSWORD.encode())
+        ok = isinstance(data, LoginPassword) and (data.login, data.password) == (
+            SMTP_USER.encode(),
+            SMTP_PASSWORD.encode(),
+        )
         if ok:
             inbox.logins.append(SMTP_USER)
         return AuthResult(success=ok, handled=False)
@@ -129,7 +132,9 @@ async def stand_ins() -> AsyncIterator[StandIns]:
             await stand_in.stop()
 
 
-def notify_config(stand_ins: StandIns, mailbox: Mailbox | None, *, pagers: tuple[str, ...] = ("pagerduty",)) -> dict[str, Any]:
+def notify_config(
+    stand_ins: StandIns, mailbox: Mailbox | None, *, pagers: tuple[str, ...] = ("pagerduty",)
+) -> dict[str, Any]:
     """The runbook's notify table: SEV1 pages, posts in #critical-incidents and mails the ML team; SEV2 posts in
     #ml-incidents and mails the ML lead; SEV3 and SEV4 get a Jira ticket (the default with Jira set up)."""
     config = copy.deepcopy(CONFIG)
