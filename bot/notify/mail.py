@@ -106,4 +106,7 @@ class Mailer:
             raise Refused(f"login refused ({exc.code} {exc.message})") from None
         except (aiosmtplib.SMTPException, OSError, TimeoutError, ssl.SSLError) as exc:
             raise Unavailable(f"{type(exc).__name__} {exc}".strip()) from None
+        finally:
+            if client.is_connected:
+                client.close()
         return said + (", logged in" if self.username else "")

@@ -3,6 +3,7 @@ API descriptions, and to a real SMTP server (aiosmtpd) on loopback with STARTTLS
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import socket
 import ssl
@@ -194,5 +195,31 @@ async def notifying_bot(tmp_path: Path, stand_ins: StandIns, mailbox: Mailbox) -
     options = ServerOptions(poll_s=0.05, credentials=credentials(), mail_tls=mailbox.client_tls)
     async with running_bot(
         f"sqlite:///{tmp_path / 's.db'}", config=config, emulator=with_notify_channels(make_emulator()), options=options
+    ) as bot:
+        yield bot
+
+
+@contextlib.asynccontextmanager
+async def bot_with(
+    tmp_path: Path,
+    stand_ins: StandIns,
+    *,
+    mailbox: Mailbox | None = None,
+    clock: Any = None,
+    pagers: tuple[str, ...] = ("pagerduty",),
+    creds: Credentials | None = None,
+    **overrides: Any,
+) -> AsyncIterator[Bot]:
+    from tests.harness import make_emulator
+
+    config = {**notify_config(stand_ins, mailbox, pagers=pagers), **overrides}
+    options = ServerOptions(
+        poll_s=0.05, clock=clock, credentials=creds or credentials(), mail_tls=mailbox.client_tls if mailbox else None
+    )
+    async with running_bot(
+        f"sqlite:///{tmp_path / 'b.db'}",
+        config=parse_config(config),
+        emulator=with_notify_channels(make_emulator()),
+        options=options,
     ) as bot:
         yield bot
