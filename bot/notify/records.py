@@ -9,16 +9,16 @@ nothing in Slack, and one notification's steps (trigger, acknowledge, resolve) g
 from __future__ import annotations
 
 import hashlib
-from datetime import datetime
+from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
-from sqlmodel import col, select
+from sqlmodel import col, select, update
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.config import Config, SeverityPolicy
 from bot.incidents.timeline import EventKind
-from bot.models import Incident, IncidentStatus, Notification
+from bot.models import Incident, IncidentStatus, Notification, OutboxMessage
 from bot.runtime.outbox import OutboxKind, queue
 
 __all__ = [
@@ -33,6 +33,9 @@ __all__ = [
     "ticket_action_item",
     "tickets_of",
 ]
+
+
+CHANNEL_GRACE = timedelta(minutes=1)  # how long a card, mail or ticket waits for the incident channel it links
 
 
 class Via(StrEnum):
@@ -108,7 +111,15 @@ async def tickets_of(session: AsyncSession, incident_id: int) -> list[Notificati
     return [n for n in await notifications_of(session, incident_id) if n.via == Via.JIRA]
 
 
-def queue_step(session: AsyncSession, notification: Notification, op: Op, *, now: datetime, **payload: Any) -> None:
+def queue_step(
+    session: AsyncSession,
+    notification: Notification,
+    op: Op,
+    *,
+    now: datetime,
+    at: datetime | None = None,
+    **payload: Any,
+) -> None:
     """One step of a notification, in its own order: a page's or a mail's steps follow each other and nothing else;
     an incident's Jira steps follow each other (an action item's issue links to the incident's once it exists)."""
     kind = OutboxKind.NOTIFY_CARD if notification.via == Via.SLACK else OutboxKind.NOTIFY
@@ -119,6 +130,7 @@ def queue_step(session: AsyncSession, notification: Notification, op: Op, *, now
         now=now,
         incident_id=notification.incident_id,
         subject=subject,
+        at=at,
         notification_id=notification.id,
         op=str(op),
         **payload,
@@ -173,7 +185,10 @@ async def follow_incident(
         if opened:
             await session.flush()
         for notification in opened:
-            queue_step(session, notification, Op.OPEN, now=now)
+            # a page goes at once; a card, mail or ticket links the incident channel, so it waits for it (pulled
+            # forward by `channel_opened`), a minute at most: Slack being down delays nothing else for long
+            waits = notification.purpose != Purpose.PAGE and incident.channel_id is None
+            queue_step(session, notification, Op.OPEN, now=now, at=now + CHANNEL_GRACE if waits else None)
     live = [n for n in existing if n.state != "failed"]
     for n in live:
         if n.purpose == Purpose.PAGE and what == EventKind.ACKNOWLEDGED and not by_pager and n.state in _OPEN_PAGE:
@@ -204,8 +219,19 @@ async def ticket_action_item(
 
 
 async def channel_opened(session: AsyncSession, *, incident_id: int, now: datetime) -> None:
-    """A page never waits for Slack, so it may have gone before the incident channel existed: each open page gets
-    the channel's link added once the channel is there (PagerDuty: the same dedup key again; Opsgenie: a note)."""
+    """The incident channel exists: the cards, mails and tickets waiting to link it go now, and a page that went
+    before it (a page never waits for Slack) gets its link (PagerDuty: the same dedup key again; Opsgenie: a note)."""
+    await session.exec(
+        update(OutboxMessage)
+        .where(
+            col(OutboxMessage.incident_id) == incident_id,
+            col(OutboxMessage.kind).in_([OutboxKind.NOTIFY, OutboxKind.NOTIFY_CARD]),
+            col(OutboxMessage.done_at).is_(None),
+            col(OutboxMessage.next_attempt_at) > now,
+            col(OutboxMessage.attempts) == 0,
+        )
+        .values(next_attempt_at=now)
+    )
     for page in await pages_of(session, incident_id):
         if page.state in _OPEN_PAGE:
             queue_step(session, page, Op.LINK, now=now)

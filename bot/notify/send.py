@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import logging
 import ssl
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 import aiohttp
@@ -32,9 +32,6 @@ from bot.texts import Texts
 __all__ = ["Notifier", "failure"]
 
 log = logging.getLogger(__name__)
-
-
-CHANNEL_GRACE = timedelta(minutes=1)  # a mail or ticket waits this long for the incident channel it links
 
 
 def failure(exc: Exception) -> Failure:
@@ -111,9 +108,6 @@ class Notifier:
             event_id = message.payload.get("event_id")
             event = await session.get(TimelineEvent, int(event_id)) if event_id else None
         earlier = message.attempts > 0
-        waits = notification.purpose in (Purpose.MAIL, Purpose.TICKET, Purpose.ACTION) and op == Op.OPEN
-        if waits and story.incident.channel_id is None and self.clock.now() - message.created_at < CHANNEL_GRACE:
-            raise NotReady(f"INC-{notification.incident_id}'s channel is not open yet: the mail or ticket links it")
         done: dict[str, Any]
         if notification.purpose == Purpose.PAGE:
             done = await self._page(notification, op, story)

@@ -5,6 +5,7 @@ signed slash commands, button clicks and forms), then printed as the people in t
 from __future__ import annotations
 
 import contextlib
+import copy
 import io
 import logging
 import re
@@ -12,10 +13,13 @@ import sys
 import tempfile
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import TextIO
+from typing import Any, TextIO
+
+from pydantic import SecretStr
 
 from bot.clock import ManualClock
 from bot.config import Config, parse_config
+from bot.notify import Credentials
 from bot.runtime.server import ServerOptions
 from bot.serving.simulated import SimulatedBackend
 from bot.tryout import terminal
@@ -23,6 +27,7 @@ from bot.tryout.emulator import SlackEmulator, render_channel, render_message
 from bot.tryout.emulator.sandbox import Sandbox, sandbox
 from bot.tryout.emulator.transcript import named
 from bot.tryout.emulator.webhooks import camera_alerts
+from bot.tryout.integrations import JiraStandIn, JiraUser, PagerDutyStandIn, pagerduty_webhook
 from bot.tryout.terminal import show
 
 __all__ = ["DEMO_CONFIG", "run_demo"]
@@ -42,6 +47,13 @@ DEMO_CONFIG = {
     "responders": ["U0005"],
     "escalation": [{"after": "10m", "notify": ["U0009"]}, {"after": "20m", "notify": ["U0010"]}],
     "freeze_deploys": ["SEV1", "SEV2"],  # an open SEV1/SEV2 holds its model's deploys: CI asks GET /deploys/<model>
+    # the runbook's notify table: SEV1 pages (PagerDuty) and posts in #critical-incidents; SEV3/SEV4 get a Jira
+    # ticket, and action items become tickets too (the URLs are the demo's local stand-ins, filled in at start)
+    "severities": {"SEV1": {"channels": ["critical-incidents"]}},
+    "integrations": {
+        "pagerduty": {"events_url": "http://127.0.0.1:9/v2/enqueue"},
+        "jira": {"url": "http://127.0.0.1:9", "project": "MLOPS"},
+    },
     "models": {
         "cv-detector": {
             "owners": ["U0003"],
@@ -88,9 +100,16 @@ DEMO_CONFIG = {
 
 
 class Script:
-    def __init__(self, box: Sandbox, clock: ManualClock) -> None:
+    def __init__(self, box: Sandbox, clock: ManualClock, beyond: Beyond | None = None) -> None:
         self.box = box
         self.clock = clock
+        self.beyond = beyond
+
+    def told(self) -> None:
+        """What reached PagerDuty and Jira (the demo's stand-ins) since the last look."""
+        if self.beyond is not None:
+            for line in self.beyond.news():
+                show(f"             {line}")
 
     async def at(self, minutes: int) -> None:
         """Move the clock; sevbot's scheduler looks at what fell due (reminders, escalation) as it would."""
@@ -118,6 +137,7 @@ class Script:
                     continue
                 said = render_message(self.box.ws, message).splitlines()[1].strip()
                 show(f"  {self.clock.now():%H:%M} UTC  sevbot in #{channel.name}: {said}")
+        self.told()
 
     def post(self, who: str, channel: str, text: str) -> str:
         """Someone writes in a channel (a person's message: it goes to Slack, not through sevbot)."""
@@ -137,17 +157,33 @@ class Script:
             for line in more:
                 show(f"               {line}")
         await self.box.settled()
+        self.told()
 
     async def click(self, who: str, channel: str, action: str, label: str, *, ts: str | None = None) -> None:
         where = "on the incident card" if ts is None else f"in #{self.box.ws.channels[channel].name}"
         self.say(who, f"clicks [{label}] {where}")
         await self.box.driver.click(who, channel, ts or self.box.ws.channels[channel].pins[0], action)
         await self.box.settled()
+        self.told()
 
     async def alertmanager(self, status: str, cameras: range, value: float) -> None:
         print(f"  {self.clock.now():%H:%M} UTC  Alertmanager → POST /alerts/alertmanager: {len(cameras)} {status}")
         code, answer = await self.box.post_alert("alertmanager", _am_payload(status, cameras, value))
         print(f"             {code} {answer}")
+        await self.box.settled()
+
+    async def phone(self, who: str, event_type: str) -> None:
+        """The on-call answers the page on their phone: PagerDuty's signed webhook comes back to sevbot."""
+        assert self.beyond is not None
+        (key,) = [k for k in self.beyond.pagerduty.pages][-1:]
+        self.say(
+            who, f"{event_type.split('.')[-1].replace('acknowledged', 'acknowledges')} the page in PagerDuty's app"
+        )
+        raw, headers = pagerduty_webhook(
+            DEMO_WEBHOOK_SECRET, event_type=event_type, incident_key=key, agent=PEOPLE[who]
+        )
+        async with self.box.driver.http.post(f"{self.box.url}/paging/pagerduty", data=raw, headers=headers) as r:
+            show(f"             PagerDuty → POST /paging/pagerduty: {r.status} {(await r.json()).get('outcome')}")
         await self.box.settled()
 
     async def ci_gate(self, model: str) -> None:
@@ -166,6 +202,69 @@ class Script:
 
 
 START = datetime(2026, 11, 22, 3, 12, tzinfo=UTC)
+DEMO_ROUTING_KEY, DEMO_WEBHOOK_SECRET = "demo-routing-key", "demo-webhook-secret"
+
+
+class Beyond:
+    """The demo's PagerDuty and Jira: local stand-ins that answer as the services do, and what reached them."""
+
+    def __init__(self) -> None:
+        self.pagerduty = PagerDutyStandIn(routing_key=DEMO_ROUTING_KEY)
+        self.jira = JiraStandIn(
+            user="sevbot@example.com", token="demo", people=[JiraUser("acc-carol", "carol@example.com", "carol")]
+        )
+        self._seen = {"pagerduty": 0, "jira": 0}
+        self._opened = 0
+
+    async def start(self) -> None:
+        await self.pagerduty.start()
+        await self.jira.start()
+
+    async def stop(self) -> None:
+        await self.pagerduty.stop()
+        await self.jira.stop()
+
+    def config(self, config: dict[str, Any]) -> dict[str, Any]:
+        given = copy.deepcopy(config)
+        given["integrations"]["pagerduty"]["events_url"] = f"{self.pagerduty.url}/v2/enqueue"
+        given["integrations"]["jira"]["url"] = self.jira.url
+        return given
+
+    def credentials(self) -> Credentials:
+        return Credentials(
+            pagerduty_routing_key=SecretStr(DEMO_ROUTING_KEY),
+            pagerduty_webhook_secret=SecretStr(DEMO_WEBHOOK_SECRET),
+            jira_user="sevbot@example.com",
+            jira_token=SecretStr("demo"),
+        )
+
+    def news(self) -> list[str]:
+        lines = []
+        for call in self.pagerduty.calls[self._seen["pagerduty"] :]:
+            body = call.body or {}
+            page = self.pagerduty.pages.get(str(body.get("dedup_key")), {})
+            if body.get("event_action") == "trigger" and page.get("events", []).count("trigger") > 1:
+                continue  # the same page again, with the channel's link: PagerDuty only logs it
+            what = {"trigger": f"pages the on-call: {page.get('summary', '')} ({page.get('severity')})"}
+            lines.append(
+                "PagerDuty ← sevbot " + what.get(str(body.get("event_action")), f"{body.get('event_action')}s the page")
+            )
+        for call in self.jira.calls[self._seen["jira"] :]:
+            if call.method != "POST":
+                continue
+            if call.path.endswith("/issue"):
+                self._opened += 1
+                key = f"{self.jira.project}-{self._opened}"
+                who = " (assigned to carol)" if call.body["fields"].get("assignee") else ""
+                lines.append(f"Jira ← sevbot opens {key}: {call.body['fields']['summary']}{who}")
+            elif call.path.endswith("/comment"):
+                lines.append(f"Jira ← sevbot comments on {call.path.split('/')[-2]}: the resolution")
+            elif call.path.endswith("/issueLink"):
+                lines.append(
+                    f"Jira ← sevbot links {call.body['inwardIssue']['key']} to {call.body['outwardIssue']['key']}"
+                )
+        self._seen = {"pagerduty": len(self.pagerduty.calls), "jira": len(self.jira.calls)}
+        return lines
 
 
 def _am_payload(status: str, cameras: range, value: float) -> dict[str, object]:
@@ -180,8 +279,8 @@ def _am_payload(status: str, cameras: range, value: float) -> dict[str, object]:
     )
 
 
-async def play(box: Sandbox, clock: ManualClock) -> str:
-    s = Script(box, clock)
+async def play(box: Sandbox, clock: ManualClock, beyond: Beyond | None = None) -> str:
+    s = Script(box, clock, beyond)
     general, alerts = box.channel("general").id, box.channel("ml-alerts").id
     print("The night, as it was played:\n")
     await s.at(-7)
@@ -239,6 +338,8 @@ async def play(box: Sandbox, clock: ManualClock) -> str:
     await s.slash("U0002", channel, "status identified")
     await s.at(9)
     await s.slash("U0002", channel, "severity sev1 site B's night shift runs on these cameras: treat as customer-wide")
+    if beyond is not None:
+        await s.phone("U0004", "incident.acknowledged")
     await s.at(12)
     await s.slash("U0002", channel, "verify")
     await s.at(24)  # SEV1 since 03:21: an update every 15 min
@@ -314,21 +415,34 @@ async def run_demo(out: Path | None = None) -> int:
     emulator = SlackEmulator(now=lambda: clock.now().timestamp())
     for user_id, name in PEOPLE.items():
         emulator.workspace.add_user(user_id, name)
-    for name in ("general", "ml-alerts", "incidents"):
+    for name in ("general", "ml-alerts", "incidents", "critical-incidents"):
         emulator.workspace.add_channel(name, members=list(PEOPLE))
-    config: Config = parse_config(DEMO_CONFIG, source="demo configuration")
+    emulator.workspace.users["U0003"].email = "carol@example.com"  # Jira knows carol by her email
+    beyond = Beyond()
+    await beyond.start()
+    config: Config = parse_config(beyond.config(DEMO_CONFIG), source="demo configuration")
+    try:
+        return await _run(clock, emulator, beyond, config, out)
+    finally:
+        await beyond.stop()
+
+
+async def _run(clock: ManualClock, emulator: SlackEmulator, beyond: Beyond, config: Config, out: Path | None) -> int:
     with tempfile.TemporaryDirectory(prefix="sevbot-demo-") as folder:
         url = f"sqlite:///{Path(folder) / 'sevbot.db'}"
-        options = ServerOptions(clock=clock, poll_s=0.05, tick_s=0)  # Script.at ticks as the clock moves
+        # Script.at ticks as the clock moves
+        options = ServerOptions(clock=clock, poll_s=0.05, tick_s=0, credentials=beyond.credentials())
         async with sandbox(database_url=url, config=config, emulator=emulator, options=options) as box:
             night = _Tee(sys.stdout)
             with contextlib.redirect_stdout(night):  # printed as it happens, and kept for transcript.txt
-                channel = await play(box, clock)
+                channel = await play(box, clock, beyond)
             rule = "\n" + "=" * 100 + "\n"
             channels = [
                 f"{rule}What #ml-alerts shows:\n\n{render_channel(box.ws, box.channel('ml-alerts').id)}",
                 f"{rule}What the incident channel shows:\n\n{render_channel(box.ws, channel)}",
                 f"{rule}What #incidents shows:\n\n{render_channel(box.ws, box.channel('incidents').id)}",
+                f"{rule}What #critical-incidents shows:\n\n"
+                + render_channel(box.ws, box.channel("critical-incidents").id),
             ]
             postmortem = next(f for f in box.ws.files.values() if str(f["name"]).endswith("-postmortem.md"))
             document = bytes(postmortem["content"]).decode()

@@ -26,7 +26,7 @@ class NotifyCards(Surface):
         if card is None or card.ref is not None or card.state == "failed":
             return
         snap = await self._load(card.incident_id)
-        if snap.incident.channel_id is None:  # the card links the incident channel: posted once that exists
+        if snap.incident.channel_id is None:  # the card links the incident channel: Slack has not opened it yet
             raise NotReady(f"INC-{card.incident_id} has no channel yet")
         text = self.texts.render("notify_card.md.j2", snap=snap)
         channel = await self.poster.channel_id(card.target)
