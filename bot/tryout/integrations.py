@@ -38,7 +38,7 @@ class Call:
 
 @dataclass
 class _Failure:
-    status: int  # 0: no failure, the answer is only late (`hang_s`)
+    status: int  # 0: no failure, the answer is only late (`hang_s`); -1: done, and its answer lost
     retry_after: float | None
     body: Any
     hang_s: float = 0.0
@@ -61,6 +61,11 @@ class StandIn(ABC):
 
     @abstractmethod
     def routes(self, app: web.Application) -> None: ...
+
+    def lose_next(self, *, times: int = 1) -> None:
+        """The next requests are done, and their answers lost (a 502 from a proxy after the service acted)."""
+        for _ in range(times):
+            self._failures.append(_Failure(-1, None, None))
 
     def hang_next(self, seconds: float, *, times: int = 1) -> None:
         """The next requests are answered (as usual) only after `seconds`: a caller killed meanwhile never hears."""
@@ -102,6 +107,9 @@ class StandIn(ABC):
                 await asyncio.sleep(failure.hang_s)
                 late: web.StreamResponse = await handler(request)
                 return late
+            if failure.status == -1:
+                await handler(request)
+                return web.Response(status=502, text="Bad Gateway")
             headers = {"Retry-After": f"{failure.retry_after:g}"} if failure.retry_after is not None else {}
             return web.json_response(failure.body, status=failure.status, headers=headers)
         response: web.StreamResponse = await handler(request)

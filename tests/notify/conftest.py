@@ -187,18 +187,6 @@ def with_notify_channels(bot_emulator: Any) -> Any:
     return bot_emulator
 
 
-@pytest.fixture
-async def notifying_bot(tmp_path: Path, stand_ins: StandIns, mailbox: Mailbox) -> AsyncIterator[Bot]:
-    from tests.harness import make_emulator
-
-    config = parse_config(notify_config(stand_ins, mailbox))
-    options = ServerOptions(poll_s=0.05, credentials=credentials(), mail_tls=mailbox.client_tls)
-    async with running_bot(
-        f"sqlite:///{tmp_path / 's.db'}", config=config, emulator=with_notify_channels(make_emulator()), options=options
-    ) as bot:
-        yield bot
-
-
 @contextlib.asynccontextmanager
 async def bot_with(
     tmp_path: Path,
@@ -222,4 +210,10 @@ async def bot_with(
         emulator=with_notify_channels(make_emulator()),
         options=options,
     ) as bot:
+        yield bot
+
+
+@pytest.fixture
+async def notifying_bot(tmp_path: Path, stand_ins: StandIns, mailbox: Mailbox) -> AsyncIterator[Bot]:
+    async with bot_with(tmp_path, stand_ins, mailbox=mailbox) as bot:
         yield bot

@@ -6,10 +6,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from bot.config import parse_config
-from bot.runtime.server import ServerOptions
-from tests.harness import declare, eventually, make_emulator, running_bot
-from tests.notify.conftest import Mailbox, StandIns, credentials, notify_config, with_notify_channels
+from tests.harness import declare, eventually
+from tests.notify.conftest import Mailbox, StandIns, bot_with, credentials
 
 
 async def test_5xx_and_429_are_tried_again_and_page_once(tmp_path: Path, stand_ins: StandIns) -> None:
@@ -17,11 +15,7 @@ async def test_5xx_and_429_are_tried_again_and_page_once(tmp_path: Path, stand_i
     pd.fail_next(502)
     pd.fail_next(429, retry_after=0.5)
     pd.fail_next(503)
-    config = parse_config(notify_config(stand_ins, None))
-    options = ServerOptions(poll_s=0.05, credentials=credentials())
-    async with running_bot(
-        f"sqlite:///{tmp_path / 's.db'}", config=config, emulator=with_notify_channels(make_emulator()), options=options
-    ) as bot:
+    async with bot_with(tmp_path, stand_ins) as bot:
         _, channel = await declare(bot, "declare sev1 cv-detector detector down on every camera")
         await eventually(lambda: len(pd.pages) == 1, within=20)
         await bot.settled(within=20)
@@ -34,11 +28,7 @@ async def test_5xx_and_429_are_tried_again_and_page_once(tmp_path: Path, stand_i
 
 async def test_a_refused_page_is_set_aside_and_said(tmp_path: Path, stand_ins: StandIns) -> None:
     pd = stand_ins.pagerduty
-    config = parse_config(notify_config(stand_ins, None))
-    options = ServerOptions(poll_s=0.05, credentials=credentials(pagerduty_routing_key="not-the-key"))
-    async with running_bot(
-        f"sqlite:///{tmp_path / 's.db'}", config=config, emulator=with_notify_channels(make_emulator()), options=options
-    ) as bot:
+    async with bot_with(tmp_path, stand_ins, creds=credentials(pagerduty_routing_key="not-the-key")) as bot:
         _, channel = await declare(bot, "declare sev1 cv-detector detector down on every camera")
         assert channel is not None
         said = "\n".join(bot.seen(channel.id))
@@ -56,11 +46,7 @@ async def test_a_refused_page_is_set_aside_and_said(tmp_path: Path, stand_ins: S
 async def test_a_bad_mail_login_is_said_and_the_page_still_goes(
     tmp_path: Path, stand_ins: StandIns, mailbox: Mailbox
 ) -> None:
-    config = parse_config(notify_config(stand_ins, mailbox))
-    options = ServerOptions(poll_s=0.05, credentials=credentials(smtp_password="wrong"), mail_tls=mailbox.client_tls)
-    async with running_bot(
-        f"sqlite:///{tmp_path / 's.db'}", config=config, emulator=with_notify_channels(make_emulator()), options=options
-    ) as bot:
+    async with bot_with(tmp_path, stand_ins, mailbox=mailbox, creds=credentials(smtp_password="wrong")) as bot:
         _, channel = await declare(bot, "declare sev1 cv-detector detector down on every camera")
         assert channel is not None
         said = "\n".join(bot.seen(channel.id))
@@ -70,10 +56,8 @@ async def test_a_bad_mail_login_is_said_and_the_page_still_goes(
 
 
 async def test_a_slack_outage_never_delays_a_page(tmp_path: Path, stand_ins: StandIns) -> None:
-    emulator = with_notify_channels(make_emulator())
-    config = parse_config(notify_config(stand_ins, None))
-    options = ServerOptions(poll_s=0.05, credentials=credentials())
-    async with running_bot(f"sqlite:///{tmp_path / 's.db'}", config=config, emulator=emulator, options=options) as bot:
+    async with bot_with(tmp_path, stand_ins) as bot:
+        emulator = bot.emulator
         for method in ("conversations.create", "chat.postMessage", "conversations.list", "auth.test"):
             emulator.fail(method, "server_error", times=10_000)  # Slack answers 500 to everything sevbot asks
         status, answer = await bot.post_alert(
@@ -90,3 +74,19 @@ async def test_a_slack_outage_never_delays_a_page(tmp_path: Path, stand_ins: Sta
         assert answer["declared"] == [1], answer  # declared automatically: a SEV1 (90 % failing)
         await eventually(lambda: len(stand_ins.pagerduty.pages) == 1, within=10)
         assert not bot.incident_channels(), "Slack is still down, and the page went all the same"
+
+
+async def test_a_ticket_whose_answer_was_lost_is_found_not_made_again(tmp_path: Path, stand_ins: StandIns) -> None:
+    jira = stand_ins.jira
+    jira.lose_next()  # the issue is created, and the answer is lost
+    async with bot_with(tmp_path, stand_ins) as bot:
+        _, channel = await declare(bot, "declare sev3 cv-detector PSI 0.24 on the lighting feature")
+        assert channel is not None
+        await bot.settled(within=20)
+        assert list(jira.issues) == ["MLOPS-1"], "found by its marker label, not created again"
+        jira.lose_next()
+        await bot.driver.slash("U0001", channel.id, "resolve lighting augmentation shipped")
+        await bot.settled(within=20)
+        assert len(jira.comment_texts("MLOPS-1")) == 1, "found by its marker, not added again"
+        assert "Ticket MLOPS-1" in "\n".join(bot.seen(channel.id))
+        assert stand_ins.invalid() == []
