@@ -9,7 +9,7 @@ from pydantic import BaseModel, ValidationError
 
 from bot.errors import Problem, UserError
 
-__all__ = ["first_word", "parse", "person_or_group", "user_ref"]
+__all__ = ["first_word", "label_of", "parse", "person_or_group", "user_ref"]
 
 M = TypeVar("M", bound=BaseModel)
 _USER = re.compile(r"^<@([UW][A-Z0-9]+)(?:\|[^>]*)?>$|^([UW][A-Z0-9]{2,})$")
@@ -39,6 +39,12 @@ def person_or_group(token: str) -> str:
     if match is not None:
         return match.group(1) or match.group(2)
     return user_ref(token)
+
+
+def label_of(token: str) -> str | None:
+    """The name Slack wrote into a mention (`<@U123|erin>` → erin; a group's `@ml-oncall` → ml-oncall)."""
+    match = re.match(r"^<[@!][^|>]*\|@?([^>]+)>$", token.strip())
+    return match.group(1) if match else None
 
 
 def parse(schema: type[M], /, **values: object) -> M:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from bot import notify
 from bot.errors import Problem, UserError
-from commands.arguments import person_or_group
+from commands.arguments import label_of, person_or_group
 from commands.invocation import Invocation
 
 NAME = "page"
@@ -26,6 +26,7 @@ async def run(inv: Invocation) -> None:
             incident=incident,
             user=inv.user,
             target=target,
+            target_label=label_of(words[0]) if words else None,
             now=inv.services.clock.now(),
         )
     inv.changed()

@@ -27,7 +27,9 @@ async def page_now(
     user: str,
     target: str | None,
     now: datetime,
+    target_label: str | None = None,
 ) -> Notification:
+    """`target_label` is the name the mention carried (`erin`): the pager shows it without asking Slack."""
     check_open(incident)
     pagers = config.integrations.pagers()
     if not pagers:
@@ -39,7 +41,7 @@ async def page_now(
     notification = new_notification(
         session, incident, config=config, via=Via(pagers[0]), purpose=Purpose.PAGE, target=str(len(manual) + 1), now=now
     )
-    notification.data = {"by": user, "for": target}
+    notification.data = {"by": user, "for": target, "for_label": target_label}
     await session.flush()
     queue_step(session, notification, Op.OPEN, now=now)
     await record_and_post(

@@ -104,6 +104,7 @@ class Notifier:
                 texts=self.texts,
                 people=self.people,
                 extra_people=lambda: _mentioned(session, notification, message.payload),
+                ask_slack=notification.purpose != Purpose.PAGE,
             )
             event_id = message.payload.get("event_id")
             event = await session.get(TimelineEvent, int(event_id)) if event_id else None
@@ -128,7 +129,8 @@ class Notifier:
             raise Refused(f"{notification.via} is no longer set up under integrations")
         if op == Op.OPEN:
             asked_for = notification.data.get("for")
-            shown = story.people.get(asked_for, asked_for) if asked_for else None
+            label = notification.data.get("for_label")
+            shown = (story.people.get(asked_for) or label or asked_for) if asked_for else None
             await pager.trigger(notification, story, asked_for=shown)
             return {"state": "sent", "event": {"purpose": Purpose.PAGE, "for": asked_for}, "data": {"for_name": shown}}
         if op == Op.LINK:

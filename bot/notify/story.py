@@ -22,6 +22,10 @@ class People(Protocol):
 
     async def name(self, user_id: str) -> str: ...
 
+    def known_name(self, user_id: str) -> str | None:
+        """The handle if already known, without asking Slack (a page never waits for Slack)."""
+        ...
+
     async def email(self, user_id: str) -> str | None: ...
 
 
@@ -55,7 +59,9 @@ async def read_story(
     texts: Texts,
     people: People,
     extra_people: Callable[[], Awaitable[list[str]]] | None = None,
+    ask_slack: bool = True,
 ) -> Story:
+    """With `ask_slack` false (a page), people are named only as far as they are already known."""
     incident = await session.get(Incident, incident_id)
     if incident is None:
         raise ValueError(f"incident {incident_id} does not exist")
@@ -63,7 +69,10 @@ async def read_story(
     model = config.model(incident.model)
     ids = {incident.declared_by, *(u for users in snap.roles.values() for u in users)}
     ids |= set(await extra_people()) if extra_people else set()
-    names = {u: await people.name(u) for u in sorted(ids) if u[:1] in ("U", "W")}
+    if ask_slack:
+        names = {u: await people.name(u) for u in sorted(ids) if u[:1] in ("U", "W")}
+    else:
+        names = {u: known for u in sorted(ids) if u[:1] in ("U", "W") and (known := people.known_name(u))}
     links = [(label, href) for label, href in (("Slack", channel_url(incident.channel_id)),) if href]
     if model is not None:
         links += [(label, href) for label, href in (("Dashboard", model.dashboard), ("Runbook", model.runbook)) if href]

@@ -34,6 +34,9 @@ __all__ = ["Dispatcher"]
 log = logging.getLogger(__name__)
 
 
+URGENT_ROOM = 4  # pages in flight beyond `concurrency`, so rows stuck on a slow Slack never hold one back
+
+
 def _backoff(attempts: int) -> timedelta:
     return timedelta(seconds=min(2 ** max(attempts - 1, 0), 300))
 
@@ -101,9 +104,15 @@ class Dispatcher:
             while True:
                 self._wake.clear()  # a row queued from here on wakes the wait below
                 if len(running) < self.concurrency:
-                    for message in await self._claim_due(self.concurrency - len(running)):
-                        tried += 1
-                        running.add(asyncio.create_task(self._perform(message), name=f"outbox-{message.id}"))
+                    claimed = await self._claim_due(self.concurrency - len(running))
+                elif len(running) < self.concurrency + URGENT_ROOM:
+                    # every slot busy (Slack slow or down): a page still goes, beside them
+                    claimed = await self._claim_due(self.concurrency + URGENT_ROOM - len(running), urgent=True)
+                else:
+                    claimed = []
+                for message in claimed:
+                    tried += 1
+                    running.add(asyncio.create_task(self._perform(message), name=f"outbox-{message.id}"))
                 if not running:
                     return tried
                 woken = asyncio.create_task(self._wake.wait())
@@ -138,7 +147,7 @@ class Dispatcher:
             )
             return result.one()
 
-    async def _claim_due(self, room: int) -> list[OutboxMessage]:
+    async def _claim_due(self, room: int, *, urgent: bool = False) -> list[OutboxMessage]:
         """Claim up to `room` rows that are due, oldest first, in one statement: each is leased to this process.
         A row is due when its time has come, nobody holds its lease and no earlier row of its subject is undone. On
         PostgreSQL the rows another replica is claiming at that moment are skipped (`FOR UPDATE SKIP LOCKED`), not
@@ -164,6 +173,7 @@ class Dispatcher:
                 col(OutboxMessage.next_attempt_at) <= now,
                 sa.or_(col(OutboxMessage.lease_until).is_(None), col(OutboxMessage.lease_until) < now),
                 ~blocked,
+                col(OutboxMessage.kind).in_([str(k) for k in URGENT]) if urgent else sa.true(),
             )
             .order_by(  # pages first; an incident's own rows before alert and storm cards: a storm slows no incident
                 sa.case(

@@ -14,5 +14,8 @@ class SlackPeople:
     async def name(self, user_id: str) -> str:
         return await self.poster.user_name(user_id)
 
+    def known_name(self, user_id: str) -> str | None:
+        return self.poster.known_name(user_id)
+
     async def email(self, user_id: str) -> str | None:
         return await self.poster.user_email(user_id)

@@ -57,6 +57,10 @@ class Poster:
             self._remember(user_id, info["user"])
         return self._names[user_id]
 
+    def known_name(self, user_id: str) -> str | None:
+        """A handle this process already knows, without asking Slack."""
+        return self._names.get(user_id)
+
     async def user_email(self, user_id: str) -> str | None:
         """A person's email (the `users:read.email` scope), to find them in Jira; None when Slack does not say."""
         if user_id not in self._emails:

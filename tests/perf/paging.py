@@ -73,7 +73,8 @@ async def _run(folder: Path, *, incidents: int, slack_down: bool) -> list[float]
                     json=_alert(model),
                     headers={"Authorization": f"Bearer {ALERT_TOKEN}"},
                 ) as response:
-                    assert response.status == 202, await response.text()
+                    answer = await response.json()
+                    assert response.status == 202 and answer["declared"], answer
                 while len(pd.pages) == before:
                     if time.perf_counter() - started > 30:
                         raise TimeoutError(replica.log.read_text()[-2000:])
