@@ -43,3 +43,4 @@ bench: $(DEV)
 	$(BIN)/python tests/perf/alert_storm.py
 	$(BIN)/python tests/perf/postmortem_render.py
 	$(BIN)/python tests/perf/slack_side.py
+	$(BIN)/python tests/perf/paging.py

@@ -17,6 +17,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import time
 from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
 
@@ -35,6 +36,7 @@ log = logging.getLogger(__name__)
 
 
 URGENT_ROOM = 4  # pages in flight beyond `concurrency`, so rows stuck on a slow Slack never hold one back
+URGENT_LOOK_S = 0.1  # with every slot busy, how often due pages are looked for
 
 
 def _backoff(attempts: int) -> timedelta:
@@ -100,16 +102,19 @@ class Dispatcher:
         """Do every row that is due now, several subjects at once; returns how many were tried."""
         tried = 0
         running: set[asyncio.Task[None]] = set()
+        looked = 0.0  # when pages were last looked for with every slot busy
         try:
             while True:
                 self._wake.clear()  # a row queued from here on wakes the wait below
-                if len(running) < self.concurrency:
+                full = len(running) >= self.concurrency
+                claimed: list[OutboxMessage] = []
+                if not full:
                     claimed = await self._claim_due(self.concurrency - len(running))
-                elif len(running) < self.concurrency + URGENT_ROOM:
-                    # every slot busy (Slack slow or down): a page still goes, beside them
+                elif len(running) < self.concurrency + URGENT_ROOM and time.monotonic() - looked >= URGENT_LOOK_S:
+                    # every slot busy (Slack slow or down): a page still goes, beside them. Looked for at most
+                    # every URGENT_LOOK_S, not at each wake: a storm wakes this loop thousands of times a second
+                    looked = time.monotonic()
                     claimed = await self._claim_due(self.concurrency + URGENT_ROOM - len(running), urgent=True)
-                else:
-                    claimed = []
                 for message in claimed:
                     tried += 1
                     running.add(asyncio.create_task(self._perform(message), name=f"outbox-{message.id}"))
@@ -117,7 +122,11 @@ class Dispatcher:
                     return tried
                 woken = asyncio.create_task(self._wake.wait())
                 try:
-                    done, _ = await asyncio.wait({*running, woken}, return_when=asyncio.FIRST_COMPLETED)
+                    done, _ = await asyncio.wait(
+                        {*running, woken},
+                        return_when=asyncio.FIRST_COMPLETED,
+                        timeout=URGENT_LOOK_S if len(running) >= self.concurrency else None,
+                    )
                 finally:
                     woken.cancel()
                 running -= done

@@ -55,6 +55,7 @@ async def _run(folder: Path, *, incidents: int, slack_down: bool) -> list[float]
     await pd.start()
     config = bench_config()
     config["integrations"] = {"pagerduty": {"events_url": f"{pd.url}/v2/enqueue"}}
+    config["triage"] = {"storm_groups": 1000}  # one incident after another, each its own page (not a storm card)
     (folder / "sevbot.yml").write_text(yaml.safe_dump(config))
     env = {**serve_env(emulator, folder, f"sqlite:///{folder / 'sevbot.db'}"), "PAGERDUTY_ROUTING_KEY": ROUTING_KEY}
     replica = Replica(env, folder / "bot.log")
@@ -100,8 +101,8 @@ async def main(incidents: int) -> int:
             f"p90 {percentile(waits, 90) * 1000:6.1f} ms, max {max(waits) * 1000:6.1f} ms ({len(waits)} incidents)"
         )
     ratio = statistics.median(results["Slack down"]) / statistics.median(results["Slack healthy"])
-    print(f"Slack down / healthy, median: {ratio:.2f}× (goal ≤ 1.5×)")
-    return 0
+    print(f"Slack down / healthy, median: {ratio:.2f}× (goal ≤ 1.5×: {'met' if ratio <= 1.5 else 'MISSED'})")
+    return 0 if ratio <= 1.5 else 1
 
 
 if __name__ == "__main__":
