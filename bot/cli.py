@@ -95,6 +95,14 @@ def check(config_path: str | None, online: bool) -> int:
         f"{path}: ok — {models} model{'' if models == 1 else 's'}, severities "
         f"{', '.join(config.severities)}, prefix '{config.incident_channel_prefix}'"
     )
+    from bot.drills import DrillError, scenarios
+
+    try:
+        drills = scenarios(config.drills_dir)
+    except DrillError as exc:
+        _report([f"{exc.source}: {problem}" for problem in exc.problems])
+        return 2
+    print(f"drills: {len(drills)} scenarios ({', '.join(drills)})")
     for missing in settings.problems(serving=True):
         print(f"note for `sevbot serve`: {missing}")
     if settings.sevbot_alert_token is None:

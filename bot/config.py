@@ -392,6 +392,7 @@ class Config(_Strict):
     templates_dir: Path | None = None
     freeze_deploys: list[Severity] = Field(default_factory=list)  # an open incident of these freezes its model
     integrations: Integrations = Integrations()
+    drills_dir: Path | None = None  # the team's drill scenarios (YAML), beside the built-in ones
 
     @model_validator(mode="before")
     @classmethod
