@@ -6,7 +6,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
-import os
 import time
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -15,9 +14,8 @@ from typing import Any
 import yaml
 
 from bot.tryout.emulator import SlackEmulator
-from bot.tryout.emulator.sandbox import ALERT_TOKEN, SIGNING_SECRET
 from tests.harness import CONFIG, make_emulator
-from tests.runtime.test_replicas import Replica
+from tests.runtime.test_replicas import Replica, serve_env
 
 FROZE = "canary traffic set to *0 %* (frozen)"
 
@@ -41,17 +39,7 @@ async def guarded(database_url: str, folder: Path) -> AsyncIterator[tuple[SlackE
     model["metrics"] = {"backend": "simulated"}
     model["guardrails"] = {"checks": {"map": {"max_drop": 0.01}}, "for": "2s", "action": "freeze", "countdown": "4s"}
     (folder / "sevbot.yml").write_text(yaml.safe_dump(config))
-    env = {
-        **os.environ,
-        "SLACK_BOT_TOKEN": emulator.workspace.bot_token,
-        "SLACK_SIGNING_SECRET": SIGNING_SECRET,
-        "SLACK_API_URL": emulator.api_url,
-        "DATABASE_URL": database_url,
-        "SEVBOT_CONFIG": str(folder / "sevbot.yml"),
-        "SEVBOT_ALERT_TOKEN": ALERT_TOKEN,
-        "SEVBOT_TICK_S": "0.3",
-        "HOST": "127.0.0.1",
-    }
+    env = serve_env(emulator, folder, database_url, SEVBOT_TICK_S="0.3")
     try:
         yield emulator, env
     finally:

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import os
 import time
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -14,10 +13,10 @@ from typing import Any
 import yaml
 
 from bot.tryout.emulator import SlackEmulator
-from bot.tryout.emulator.sandbox import ALERT_TOKEN, SIGNING_SECRET
+from bot.tryout.emulator.sandbox import ALERT_TOKEN
 from tests.harness import make_emulator
 from tests.notify.conftest import ROUTING_KEY, StandIns, notify_config
-from tests.runtime.test_replicas import Replica
+from tests.runtime.test_replicas import Replica, serve_env
 
 SEV1_ALERT = {
     "model": "cv-detector",
@@ -38,17 +37,7 @@ async def paging(
     config["severities"] = {}
     config["integrations"].pop("jira")
     (folder / "sevbot.yml").write_text(yaml.safe_dump(config))
-    env = {
-        **os.environ,
-        "SLACK_BOT_TOKEN": emulator.workspace.bot_token,
-        "SLACK_SIGNING_SECRET": SIGNING_SECRET,
-        "SLACK_API_URL": emulator.api_url,
-        "DATABASE_URL": database_url,
-        "SEVBOT_CONFIG": str(folder / "sevbot.yml"),
-        "SEVBOT_ALERT_TOKEN": ALERT_TOKEN,
-        "PAGERDUTY_ROUTING_KEY": ROUTING_KEY,
-        "HOST": "127.0.0.1",
-    }
+    env = serve_env(emulator, folder, database_url, PAGERDUTY_ROUTING_KEY=ROUTING_KEY)
     try:
         yield emulator, env
     finally:

@@ -33,9 +33,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
 from bot.tryout.emulator import SlackEmulator
 from bot.tryout.emulator.driver import SlackDriver
-from bot.tryout.emulator.sandbox import ALERT_TOKEN, SIGNING_SECRET
+from bot.tryout.emulator.sandbox import SIGNING_SECRET
 from tests.harness import CONFIG, make_emulator
-from tests.runtime.test_replicas import Replica
+from tests.runtime.test_replicas import Replica, serve_env
 
 LATENCY_S = 0.1
 CRITICAL_PATH_S = 3 * LATENCY_S
@@ -79,20 +79,6 @@ def bench_config() -> dict[str, Any]:
             "dashboard": template["dashboard"],
         }
     return config
-
-
-def serve_env(emulator: SlackEmulator, folder: Path, database_url: str) -> dict[str, str]:
-    """The environment of a benched `sevbot serve`: the emulator as Slack, `folder/sevbot.yml`, loopback."""
-    return {
-        **os.environ,
-        "SLACK_BOT_TOKEN": emulator.workspace.bot_token,
-        "SLACK_SIGNING_SECRET": SIGNING_SECRET,
-        "SLACK_API_URL": emulator.api_url,
-        "DATABASE_URL": database_url,
-        "SEVBOT_CONFIG": str(folder / "sevbot.yml"),
-        "SEVBOT_ALERT_TOKEN": ALERT_TOKEN,
-        "HOST": "127.0.0.1",
-    }
 
 
 async def _declare_and_wait(driver: SlackDriver, emulator: SlackEmulator, titles: list[str]) -> float:

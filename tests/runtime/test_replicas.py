@@ -67,6 +67,22 @@ class Replica:
                 self.process.wait()
 
 
+def serve_env(emulator: SlackEmulator, folder: Path, database_url: str, **extra: str) -> dict[str, str]:
+    """The environment of a `sevbot serve` process under test: the emulator as Slack, `folder/sevbot.yml`, loopback;
+    `extra` adds or overrides variables (`SEVBOT_TICK_S="0.3"`)."""
+    return {
+        **os.environ,
+        "SLACK_BOT_TOKEN": emulator.workspace.bot_token,
+        "SLACK_SIGNING_SECRET": SIGNING_SECRET,
+        "SLACK_API_URL": emulator.api_url,
+        "DATABASE_URL": database_url,
+        "SEVBOT_CONFIG": str(folder / "sevbot.yml"),
+        "SEVBOT_ALERT_TOKEN": ALERT_TOKEN,
+        "HOST": "127.0.0.1",
+        **extra,
+    }
+
+
 @contextlib.asynccontextmanager
 async def deployment(
     database_url: str, folder: Path, *, update_every: str
@@ -76,17 +92,7 @@ async def deployment(
     config: dict[str, Any] = json.loads(json.dumps(CONFIG))
     config["severities"] = {"SEV1": {"update_every": update_every}, "SEV2": {"update_every": update_every}}
     (folder / "sevbot.yml").write_text(yaml.safe_dump(config))
-    env = {
-        **os.environ,
-        "SLACK_BOT_TOKEN": emulator.workspace.bot_token,
-        "SLACK_SIGNING_SECRET": SIGNING_SECRET,
-        "SLACK_API_URL": emulator.api_url,
-        "DATABASE_URL": database_url,
-        "SEVBOT_CONFIG": str(folder / "sevbot.yml"),
-        "SEVBOT_ALERT_TOKEN": ALERT_TOKEN,
-        "SEVBOT_TICK_S": "0.3",
-        "HOST": "127.0.0.1",
-    }
+    env = serve_env(emulator, folder, database_url, SEVBOT_TICK_S="0.3")
     try:
         yield emulator, env
     finally:
