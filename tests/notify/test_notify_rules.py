@@ -133,3 +133,17 @@ async def test_no_webhook_body_gets_a_5xx(notifying_bot: Bot) -> None:
             assert response.status < 500, (response.status, await response.text(), body[:200])
             assert signed or response.status == 401
     assert {200, 400, 401} <= set(statuses), statuses
+
+
+def test_the_mails_html_escapes_what_people_and_alerts_wrote() -> None:
+    from bot.texts import Texts
+
+    html = Texts().render_html(
+        "notify_mail.html.j2",
+        people={},
+        subject="[SEV1] <!channel> & friends",
+        body="Title: <script>alert(1)</script>\n\nSlack: https://x.example/?a=1&b=2",
+        ref="INC-1",
+    )
+    assert "&lt;!channel&gt; &amp; friends" in html and "<script>" not in html
+    assert '<a href="https://x.example/?a=1&amp;b=2">Slack</a>' in html
