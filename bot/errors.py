@@ -75,6 +75,7 @@ class Problem(StrEnum):
     NOT_COORDINATING = "not_coordinating"  # step, incident, model: for who holds a role or may contain
     # paging, mail and tickets
     NO_PAGER = "no_pager"  # no pager under integrations
+    DRILL_TOUCHES_NOTHING = "drill_touches_nothing"  # step, incident: a drill pages and freezes nothing real
     # forms (said under the field)
     FORM_TITLE = "form_title"
     FORM_UPDATE = "form_update"

@@ -106,6 +106,7 @@ class Incident(SQLModel, table=True):
     alert_digest_ts: str | None = Field(default=None, max_length=32)
     reminder_ts: str | None = Field(default=None, max_length=32)  # the reminder whose buttons are live
     triage: dict[str, Any] = _json()  # the findings that decided the severity, when an alert did
+    drill: str | None = Field(default=None, max_length=60)  # a drill's scenario: nothing real is touched (bot.drills)
 
 
 class RoleAssignment(SQLModel, table=True):

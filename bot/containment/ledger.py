@@ -12,7 +12,8 @@ from typing import Any
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot.models import LiveVersion, VersionMark
+from bot.drills.guard import real
+from bot.models import Incident, LiveVersion, VersionMark
 from bot.serving import ServingState
 
 __all__ = ["Ledger", "Mark", "ledger", "mark", "remember_live"]
@@ -60,6 +61,8 @@ async def mark(
     reason: str = "",
     by: str | None = None,
 ) -> None:
+    if incident_id is not None and not real(await session.get(Incident, incident_id)):
+        return  # a drill's versions are its scenario's: the real ledger is not touched
     session.add(
         VersionMark(
             model=model,

@@ -15,6 +15,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from bot.access import SYSTEM_ACTOR, Directory, may_contain
 from bot.config import Config
 from bot.containment.actions import Refused
+from bot.drills.guard import real
 from bot.errors import Problem, UserError
 from bot.incidents import timeline
 from bot.incidents.lifecycle import open_for
@@ -75,7 +76,7 @@ async def _tell(
 async def follow_incident(session: AsyncSession, *, config: Config, incident: Incident, now: datetime) -> None:
     """After a declaration, a severity change or a resolution: an open incident of a `freeze_deploys` severity holds
     its model (once), and a resolved one lets go of what it held."""
-    if incident.model is None or incident.id is None:
+    if incident.model is None or incident.id is None or not real(incident):  # a drill freezes nothing real
         return
     if incident.status == IncidentStatus.RESOLVED:
         for held in (
@@ -107,6 +108,8 @@ async def follow_incident(session: AsyncSession, *, config: Config, incident: In
 async def announce_freeze(session: AsyncSession, *, model: str, incident: Incident, why: str, now: datetime) -> None:
     """sevbot holds `model`'s deploys for `incident` (its severity, a breached guardrail), once per incident: someone
     who unfroze it since is not overruled."""
+    if not real(incident):
+        return
     before = await session.exec(
         select(DeployFreeze.id).where(DeployFreeze.incident_id == incident.id, col(DeployFreeze.automatic).is_(True))
     )
@@ -168,6 +171,8 @@ async def freeze(
 ) -> DeployFreeze:
     """Hold `model`'s deploys by hand, for the incident given (the channel's) or the model's open one."""
     incident = incident if incident is not None and incident.model in (model, None) else await open_for(session, model)
+    if not real(incident):
+        raise UserError(Problem.DRILL_TOUCHES_NOTHING, step="freeze", incident=incident.id if incident else None)
     await _entitled(
         session, config=config, directory=directory, model=model, incident=incident, user=user, step="freeze", now=now
     )
@@ -198,6 +203,8 @@ async def unfreeze(
 ) -> list[DeployFreeze]:
     """Let `model`'s deploys go: every current freeze ends (an incident's too: the fix may need a deploy)."""
     incident = incident if incident is not None and incident.model in (model, None) else await open_for(session, model)
+    if not real(incident):
+        raise UserError(Problem.DRILL_TOUCHES_NOTHING, step="freeze", incident=incident.id if incident else None)
     await _entitled(
         session, config=config, directory=directory, model=model, incident=incident, user=user, step="unfreeze", now=now
     )

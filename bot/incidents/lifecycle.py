@@ -67,8 +67,10 @@ async def declare(
     impact: str = "",
     auto: bool = False,
     triage: dict[str, Any] | None = None,
+    drill: str | None = None,
 ) -> Incident:
-    """Open an incident: its roles, its first timeline events and the Slack work to announce it."""
+    """Open an incident: its roles, its first timeline events and the Slack work to announce it. `drill` names the
+    scenario of a drill, which touches nothing real (`bot.drills.guard`)."""
     severity = severity.upper()
     if severity not in SEVERITIES:
         raise UserError(Problem.UNKNOWN_SEVERITY, severity=severity)
@@ -89,6 +91,7 @@ async def declare(
         declared_by=declared_by,
         auto_declared=auto,
         triage=triage or {},
+        drill=drill,
         declared_at=now,
         next_update_at=_next_update(config, severity, now),
         channel_seq=same_day.one() + 1,

@@ -9,6 +9,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.access import Directory, may_coordinate
 from bot.config import Config
+from bot.drills.guard import real
 from bot.errors import Problem, UserError
 from bot.incidents.records import check_open
 from bot.incidents.timeline import EventKind, record_and_post
@@ -31,6 +32,8 @@ async def page_now(
 ) -> Notification:
     """`target_label` is the name the mention carried (`erin`): the pager shows it without asking Slack."""
     check_open(incident)
+    if not real(incident):
+        raise UserError(Problem.DRILL_TOUCHES_NOTHING, step="page", incident=incident.id)
     pagers = config.integrations.pagers()
     if not pagers:
         raise UserError(Problem.NO_PAGER)

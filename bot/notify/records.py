@@ -17,6 +17,7 @@ from sqlmodel import col, select, update
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.config import Config, SeverityPolicy
+from bot.drills.guard import real
 from bot.incidents.timeline import EventKind
 from bot.models import Incident, IncidentStatus, Notification, OutboxMessage
 from bot.runtime.outbox import OutboxKind, queue
@@ -170,7 +171,7 @@ async def follow_incident(
     """After a change to the incident: what its notify table owes now. `what` is the change (declared, severity
     changed, acknowledged, a status update, resolved); `by_pager` when the pager itself said it (not sent back).
     Without `config` (an acknowledgement), only what was already sent is followed up."""
-    if incident.id is None:
+    if incident.id is None or not real(incident):  # a drill pages, mails, posts and tickets nobody
         return
     existing = await notifications_of(session, incident.id)
     have = {(n.via, n.purpose, n.target) for n in existing}
@@ -209,7 +210,7 @@ async def ticket_action_item(
     session: AsyncSession, *, config: Config, incident: Incident, event_id: int, now: datetime
 ) -> None:
     """With Jira set up, an action item is a ticket of its own, linked to the incident's when it has one."""
-    if config.integrations.jira is None or incident.id is None:
+    if config.integrations.jira is None or incident.id is None or not real(incident):
         return
     notification = new_notification(
         session, incident, config=config, via=Via.JIRA, purpose=Purpose.ACTION, target=str(event_id), now=now
