@@ -9,10 +9,14 @@ from slack_sdk.errors import SlackApiError
 from bot.runtime.outbox import Failure, NotReady
 from bot.slack.client import RateLimited, retry_after
 
-__all__ = ["TRANSIENT_ERRORS", "WORKSPACE_ERRORS", "failure", "permanent", "slack_error"]
+__all__ = ["TRANSIENT_ERRORS", "WORKSPACE_ERRORS", "NoSuchChannel", "failure", "permanent", "slack_error"]
 
 TRANSIENT_ERRORS = {"internal_error", "service_unavailable", "request_timeout", "ratelimited", "fatal_error"}
 WORKSPACE_ERRORS = {"invalid_auth", "not_authed", "account_inactive", "token_revoked", "ratelimited", "fatal_error"}
+
+
+class NoSuchChannel(LookupError):
+    """A channel sevbot.yml names is not in the workspace: no retry will make it exist."""
 
 
 def slack_error(exc: SlackApiError) -> str:
@@ -34,6 +38,8 @@ def failure(exc: Exception) -> Failure:
         return Failure(reason=f"RateLimited: {exc}", retry_after_s=max(exc.retry_after_s, 0.05), waiting=True)
     if isinstance(exc, NotReady):
         return Failure(reason=f"NotReady: {exc}", waiting=True)
+    if isinstance(exc, NoSuchChannel):  # a mistyped channel in sevbot.yml: said, not retried for ever
+        return Failure(reason=str(exc), permanent=True)
     if isinstance(exc, SlackApiError):
         code = slack_error(exc)
         waited = retry_after(exc)

@@ -15,7 +15,7 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.slack.blocks import as_dicts, text_blocks
-from bot.slack.failures import slack_error
+from bot.slack.failures import NoSuchChannel, slack_error
 
 __all__ = ["EARLIER_TRY", "METADATA_TYPE", "OUTBOX_ROW", "Poster"]
 
@@ -156,7 +156,7 @@ class Poster:
         if key not in self._channel_ids:
             found = await self.find_channel(key)
             if found is None:
-                raise LookupError(f"channel #{key} does not exist (channels: in sevbot.yml)")
+                raise NoSuchChannel(f"channel #{key} does not exist (channels: in sevbot.yml)")
             self._channel_ids[key] = str(found["id"])
         return self._channel_ids[key]
 

@@ -5,7 +5,6 @@ signed slash commands, button clicks and forms), then printed as the people in t
 from __future__ import annotations
 
 import contextlib
-import copy
 import io
 import logging
 import re
@@ -13,13 +12,10 @@ import sys
 import tempfile
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any, TextIO
-
-from pydantic import SecretStr
+from typing import TextIO
 
 from bot.clock import ManualClock
 from bot.config import Config, parse_config
-from bot.notify import Credentials
 from bot.runtime.server import ServerOptions
 from bot.serving.simulated import SimulatedBackend
 from bot.tryout import terminal
@@ -27,7 +23,7 @@ from bot.tryout.emulator import SlackEmulator, render_channel, render_message
 from bot.tryout.emulator.sandbox import Sandbox, sandbox
 from bot.tryout.emulator.transcript import named
 from bot.tryout.emulator.webhooks import camera_alerts
-from bot.tryout.integrations import JiraStandIn, JiraUser, PagerDutyStandIn, pagerduty_webhook
+from bot.tryout.integrations import WEBHOOK_SECRET, Beyond, pagerduty_webhook
 from bot.tryout.terminal import show
 
 __all__ = ["DEMO_CONFIG", "run_demo"]
@@ -179,9 +175,7 @@ class Script:
         self.say(
             who, f"{event_type.split('.')[-1].replace('acknowledged', 'acknowledges')} the page in PagerDuty's app"
         )
-        raw, headers = pagerduty_webhook(
-            DEMO_WEBHOOK_SECRET, event_type=event_type, incident_key=key, agent=PEOPLE[who]
-        )
+        raw, headers = pagerduty_webhook(WEBHOOK_SECRET, event_type=event_type, incident_key=key, agent=PEOPLE[who])
         async with self.box.driver.http.post(f"{self.box.url}/paging/pagerduty", data=raw, headers=headers) as r:
             show(f"             PagerDuty → POST /paging/pagerduty: {r.status} {(await r.json()).get('outcome')}")
         await self.box.settled()
@@ -202,69 +196,6 @@ class Script:
 
 
 START = datetime(2026, 11, 22, 3, 12, tzinfo=UTC)
-DEMO_ROUTING_KEY, DEMO_WEBHOOK_SECRET = "demo-routing-key", "demo-webhook-secret"
-
-
-class Beyond:
-    """The demo's PagerDuty and Jira: local stand-ins that answer as the services do, and what reached them."""
-
-    def __init__(self) -> None:
-        self.pagerduty = PagerDutyStandIn(routing_key=DEMO_ROUTING_KEY)
-        self.jira = JiraStandIn(
-            user="sevbot@example.com", token="demo", people=[JiraUser("acc-carol", "carol@example.com", "carol")]
-        )
-        self._seen = {"pagerduty": 0, "jira": 0}
-        self._opened = 0
-
-    async def start(self) -> None:
-        await self.pagerduty.start()
-        await self.jira.start()
-
-    async def stop(self) -> None:
-        await self.pagerduty.stop()
-        await self.jira.stop()
-
-    def config(self, config: dict[str, Any]) -> dict[str, Any]:
-        given = copy.deepcopy(config)
-        given["integrations"]["pagerduty"]["events_url"] = f"{self.pagerduty.url}/v2/enqueue"
-        given["integrations"]["jira"]["url"] = self.jira.url
-        return given
-
-    def credentials(self) -> Credentials:
-        return Credentials(
-            pagerduty_routing_key=SecretStr(DEMO_ROUTING_KEY),
-            pagerduty_webhook_secret=SecretStr(DEMO_WEBHOOK_SECRET),
-            jira_user="sevbot@example.com",
-            jira_token=SecretStr("demo"),
-        )
-
-    def news(self) -> list[str]:
-        lines = []
-        for call in self.pagerduty.calls[self._seen["pagerduty"] :]:
-            body = call.body or {}
-            page = self.pagerduty.pages.get(str(body.get("dedup_key")), {})
-            if body.get("event_action") == "trigger" and page.get("events", []).count("trigger") > 1:
-                continue  # the same page again, with the channel's link: PagerDuty only logs it
-            what = {"trigger": f"pages the on-call: {page.get('summary', '')} ({page.get('severity')})"}
-            lines.append(
-                "PagerDuty ← sevbot " + what.get(str(body.get("event_action")), f"{body.get('event_action')}s the page")
-            )
-        for call in self.jira.calls[self._seen["jira"] :]:
-            if call.method != "POST":
-                continue
-            if call.path.endswith("/issue"):
-                self._opened += 1
-                key = f"{self.jira.project}-{self._opened}"
-                who = " (assigned to carol)" if call.body["fields"].get("assignee") else ""
-                lines.append(f"Jira ← sevbot opens {key}: {call.body['fields']['summary']}{who}")
-            elif call.path.endswith("/comment"):
-                lines.append(f"Jira ← sevbot comments on {call.path.split('/')[-2]}: the resolution")
-            elif call.path.endswith("/issueLink"):
-                lines.append(
-                    f"Jira ← sevbot links {call.body['inwardIssue']['key']} to {call.body['outwardIssue']['key']}"
-                )
-        self._seen = {"pagerduty": len(self.pagerduty.calls), "jira": len(self.jira.calls)}
-        return lines
 
 
 def _am_payload(status: str, cameras: range, value: float) -> dict[str, object]:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import copy
 import hashlib
 import hmac
 import itertools
@@ -21,8 +22,20 @@ from datetime import UTC, datetime
 from typing import Any
 
 from aiohttp import web
+from pydantic import SecretStr
 
-__all__ = ["Call", "JiraStandIn", "OpsgenieStandIn", "PagerDutyStandIn", "StandIn", "pagerduty_webhook"]
+from bot.notify import Credentials
+
+__all__ = [
+    "WEBHOOK_SECRET",
+    "Beyond",
+    "Call",
+    "JiraStandIn",
+    "OpsgenieStandIn",
+    "PagerDutyStandIn",
+    "StandIn",
+    "pagerduty_webhook",
+]
 
 Check = Callable[[str, str, dict[str, str], Any], list[str]]
 
@@ -388,3 +401,74 @@ def pagerduty_webhook(
     raw = json.dumps(body).encode()
     signature = "v1=" + hmac.new(secret.encode(), raw, hashlib.sha256).hexdigest()
     return raw, {"Content-Type": "application/json", "X-PagerDuty-Signature": signature}
+
+
+ROUTING_KEY, WEBHOOK_SECRET = "demo-routing-key", "demo-webhook-secret"
+
+
+class Beyond:
+    """The demo's and the sandbox's PagerDuty and Jira: local stand-ins that answer as the services do, and what
+    reached them, in words (`news`: what is new since the last look; `told`: all of it)."""
+
+    def __init__(self) -> None:
+        self.pagerduty = PagerDutyStandIn(routing_key=ROUTING_KEY)
+        self.jira = JiraStandIn(
+            user="sevbot@example.com", token="demo", people=[JiraUser("acc-carol", "carol@example.com", "carol")]
+        )
+        self._seen = {"pagerduty": 0, "jira": 0}
+        self._opened = 0
+        self.told: list[str] = []
+        self._paged: set[str] = set()
+
+    async def start(self) -> None:
+        await self.pagerduty.start()
+        await self.jira.start()
+
+    async def stop(self) -> None:
+        await self.pagerduty.stop()
+        await self.jira.stop()
+
+    def config(self, config: dict[str, Any]) -> dict[str, Any]:
+        given = copy.deepcopy(config)
+        given["integrations"]["pagerduty"]["events_url"] = f"{self.pagerduty.url}/v2/enqueue"
+        given["integrations"]["jira"]["url"] = self.jira.url
+        return given
+
+    def credentials(self) -> Credentials:
+        return Credentials(
+            pagerduty_routing_key=SecretStr(ROUTING_KEY),
+            pagerduty_webhook_secret=SecretStr(WEBHOOK_SECRET),
+            jira_user="sevbot@example.com",
+            jira_token=SecretStr("demo"),
+        )
+
+    def news(self) -> list[str]:
+        lines = []
+        for call in self.pagerduty.calls[self._seen["pagerduty"] :]:
+            body = call.body or {}
+            page = self.pagerduty.pages.get(str(body.get("dedup_key")), {})
+            if body.get("event_action") == "trigger":
+                if body.get("dedup_key") in self._paged:
+                    continue  # the same page again, with the channel's link: PagerDuty only logs it
+                self._paged.add(str(body.get("dedup_key")))
+            what = {"trigger": f"pages the on-call: {page.get('summary', '')} ({page.get('severity')})"}
+            lines.append(
+                "PagerDuty ← sevbot " + what.get(str(body.get("event_action")), f"{body.get('event_action')}s the page")
+            )
+        for call in self.jira.calls[self._seen["jira"] :]:
+            if call.method != "POST":
+                continue
+            if call.path.endswith("/issue"):
+                self._opened += 1
+                key = f"{self.jira.project}-{self._opened}"
+                who = " (assigned to carol)" if call.body["fields"].get("assignee") else ""
+                lines.append(f"Jira ← sevbot opens {key}: {call.body['fields']['summary']}{who}")
+            elif call.path.endswith("/comment"):
+                lines.append(f"Jira ← sevbot comments on {call.path.split('/')[-2]}: the resolution")
+            elif call.path.endswith("/issueLink"):
+                lines.append(
+                    f"Jira ← sevbot links {call.body['inwardIssue']['key']} to {call.body['outwardIssue']['key']}"
+                )
+        self._seen = {"pagerduty": len(self.pagerduty.calls), "jira": len(self.jira.calls)}
+        self.told += lines
+        return lines

@@ -23,7 +23,7 @@ from typing import Any
 from aiohttp import web
 
 from bot.clock import SystemClock
-from bot.config import parse_config
+from bot.config import Config, parse_config
 from bot.runtime.server import ServerOptions
 from bot.serving.simulated import SimulatedBackend
 from bot.tryout.demo import DEMO_CONFIG, PEOPLE
@@ -32,6 +32,7 @@ from bot.tryout.emulator.driver import Reply
 from bot.tryout.emulator.sandbox import Sandbox, sandbox
 from bot.tryout.emulator.state import ApiError, Message, Workspace
 from bot.tryout.emulator.webhooks import camera_alerts
+from bot.tryout.integrations import Beyond
 
 __all__ = ["PAGE", "SCENARIOS", "run_sandbox", "sandbox_routes"]
 
@@ -203,8 +204,16 @@ async def _state(request: web.Request) -> web.Response:
             },
             "view": views[-1] if views else None,
             "scenarios": [{"id": k, "label": label} for k, (label, _, _) in SCENARIOS.items()],
+            "beyond": _beyond(request),
         }
     )
+
+
+def _beyond(request: web.Request) -> list[str]:
+    """What PagerDuty and Jira (the sandbox's stand-ins) received, newest last."""
+    beyond: Beyond = request.app[_BOX]["beyond"]
+    beyond.news()
+    return beyond.told[-12:]
 
 
 def _other(members: list[str], user: str) -> str:
@@ -309,8 +318,9 @@ async def run_sandbox(*, host: str = "127.0.0.1", port: int = 8000) -> int:
     emulator = SlackEmulator()
     for user_id, name in PEOPLE.items():
         emulator.workspace.add_user(user_id, name)
-    for name in ("general", "ml-alerts", "incidents"):
+    for name in ("general", "ml-alerts", "incidents", "critical-incidents"):
         emulator.workspace.add_channel(name, members=list(PEOPLE))
+    emulator.workspace.users["U0003"].email = "carol@example.com"  # Jira knows carol by her email
     now = clock.now()
     settings: dict[str, Any] = copy.deepcopy(DEMO_CONFIG)  # the demo's models, their versions on the wall clock
     settings["models"]["cv-detector"]["serving"]["versions"] = [
@@ -325,16 +335,35 @@ async def run_sandbox(*, host: str = "127.0.0.1", port: int = 8000) -> int:
     ]
     guardrails = settings["models"]["cv-detector"]["guardrails"]  # by hand, a minute is long enough to watch
     guardrails["for"], guardrails["countdown"] = "1m", "1m"
-    config = parse_config(settings, source="sandbox configuration")
-    holder: dict[str, Any] = {}
+    beyond = Beyond()  # PagerDuty and Jira, as the demo has them: what they receive is shown in the sidebar
+    await beyond.start()
+    config = parse_config(beyond.config(settings), source="sandbox configuration")
+    holder: dict[str, Any] = {"beyond": beyond}
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         with contextlib.suppress(NotImplementedError):
             loop.add_signal_handler(sig, stop.set)
+    try:
+        await _serve(config, emulator, holder, beyond, stop, host=host, port=port)
+    finally:
+        await beyond.stop()
+    return 0
+
+
+async def _serve(
+    config: Config,
+    emulator: SlackEmulator,
+    holder: dict[str, Any],
+    beyond: Beyond,
+    stop: asyncio.Event,
+    *,
+    host: str,
+    port: int,
+) -> None:
     with tempfile.TemporaryDirectory(prefix="sevbot-sandbox-") as folder:
         url = f"sqlite:///{Path(folder) / 'sevbot.db'}"
-        options = ServerOptions(poll_s=0.2, tick_s=10)
+        options = ServerOptions(poll_s=0.2, tick_s=10, credentials=beyond.credentials())
         async with sandbox(
             database_url=url,
             config=config,
@@ -348,4 +377,3 @@ async def run_sandbox(*, host: str = "127.0.0.1", port: int = 8000) -> int:
             shown = "127.0.0.1" if host in ("0.0.0.0", "") else host
             print(f"sevbot sandbox: open http://{shown}:{port}/ (Ctrl-C stops it)", flush=True)
             await stop.wait()
-    return 0

@@ -90,3 +90,13 @@ async def test_a_ticket_whose_answer_was_lost_is_found_not_made_again(tmp_path: 
         assert len(jira.comment_texts("MLOPS-1")) == 1, "found by its marker, not added again"
         assert "Ticket MLOPS-1" in "\n".join(bot.seen(channel.id))
         assert stand_ins.invalid() == []
+
+
+async def test_a_notify_channel_that_does_not_exist_is_said_not_retried(tmp_path: Path, stand_ins: StandIns) -> None:
+    async with bot_with(tmp_path, stand_ins, severities={"SEV1": {"channels": ["critical-incidnets"]}}) as bot:
+        _, channel = await declare(bot, "declare sev1 cv-detector detector down on every camera")
+        assert channel is not None
+        said = "\n".join(bot.seen(channel.id))
+        assert ":warning: I could not post in #critical-incidnets: channel #critical-incidnets does not exist" in said
+        assert len(stand_ins.pagerduty.pages) == 1  # the page went all the same
+        assert await bot.services.dispatcher.pending() == 0

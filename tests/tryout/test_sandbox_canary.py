@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
 
 import aiohttp
@@ -17,3 +18,24 @@ async def test_the_menu_starts_a_canary(tmp_path: Path) -> None:
         async with http.post(f"{url}sandbox/alert/cv-canary") as response:
             assert response.status == 200
             assert (await response.json())["answer"] == {"canary": "2.1.0", "percent": 5}
+
+
+async def test_a_sev1_declared_in_the_sandbox_pages_its_pagerduty(tmp_path: Path) -> None:
+    """The sandbox has the demo's PagerDuty and Jira: the sidebar says what they received."""
+    async with running_sandbox(tmp_path) as url, aiohttp.ClientSession() as http:
+        async with http.get(f"{url}sandbox/state") as response:
+            state = await response.json()
+        general = next(c["id"] for c in state["channels"] if c["name"] == "general")
+        body = {"user": "U0004", "channel": general, "text": "/incident declare sev1 cv-detector detector down"}
+        async with http.post(f"{url}sandbox/slash", json=body) as response:
+            assert response.status == 200
+            answered = await response.json()
+        told: list[str] = []
+        for _ in range(100):
+            async with http.get(f"{url}sandbox/state") as response:
+                told = (await response.json())["beyond"]
+            if any("pages the on-call" in line for line in told):
+                break
+            await asyncio.sleep(0.1)
+        pages = [line for line in told if line.startswith("PagerDuty ← sevbot pages the on-call: [SEV1] INC-1")]
+        assert pages, (told, answered)

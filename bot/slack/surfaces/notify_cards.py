@@ -41,6 +41,8 @@ class NotifyCards(Surface):
     async def refresh_all(self, incident_id: int) -> None:
         """Each card already posted shows the incident as it is now. A card Slack refuses for good (the channel
         archived, the message deleted) is left alone; anything else fails the refresh, which is tried again."""
+        if not any(policy.channels for policy in self.config.severities.values()):
+            return  # no severity posts in a notify channel: nothing to read
         async with self.db.session_scope() as session:
             cards = (
                 await session.exec(
