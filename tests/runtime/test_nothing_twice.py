@@ -83,8 +83,9 @@ async def test_a_channel_slack_refuses_for_good_is_told_to_whoever_declared(bot:
 async def test_random_429s_and_500s_lose_no_incident(bot: Bot) -> None:
     """Under random rate limits and server errors on every method, no row is given up: every incident ends with its
     channel, its pinned card and its announcement, each once."""
-    bot.emulator.fail("*", "ratelimited", times=40, chance=0.3, retry_after=0, seed=1)
-    bot.emulator.fail("*", "server_error", times=40, chance=0.3, seed=2)
+    # budgets the first burst drains: what is left after it is backoff on one row, which luck can stretch past any bound
+    bot.emulator.fail("*", "ratelimited", times=20, chance=0.3, retry_after=0, seed=1)
+    bot.emulator.fail("*", "server_error", times=20, chance=0.3, seed=2)
     for n in range(10):
         await bot.driver.slash("U0004", bot.channel("general").id, f"declare sev2 storm case {n}")
 
@@ -93,7 +94,7 @@ async def test_random_429s_and_500s_lose_no_incident(bot: Bot) -> None:
         return len(channels) == 10 and all(len(c.pins) == 1 for c in channels)
 
     await eventually(complete, within=90)
-    await bot.settled()
+    await bot.settled(within=90)
     failed = [c for c in bot.emulator.calls if c.error in ("ratelimited", "server_error")]
     assert len(failed) >= 20, "the faults were not exercised"
     assert len(seen(bot, bot.channel("incidents").id)) == 10
