@@ -3,7 +3,9 @@
 Containment (rollback, fallback, canary, review, and the Confirm that runs them) is for:
 - the model's owners and on-call (`models.<name>.owners|oncall` in sevbot.yml);
 - the `responders`, users or members of user groups (`S…`, resolved through a `Directory`);
-- people holding a role on the incident that someone already entitled gave them (transitively).
+- people holding a role on the incident that someone already entitled gave them (transitively);
+- in a drill, on its model alone (a simulated service): the people the drill was started with, instead of all of
+  the above.
 
 Taking a role yourself, acknowledging, or declaring the incident grants nothing: coordination is open to
 everyone, acting on production is not. *Cancel* is for whoever asked for the plan and for the entitled.
@@ -20,6 +22,7 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.config import Config
+from bot.drills.identity import drill_for, drill_id
 from bot.errors import Problem, UserError
 from bot.models import Incident, Role, RoleAssignment
 
@@ -55,6 +58,7 @@ class Reason(StrEnum):
     GIVEN_ROLE = "given_role"  # holds `role` in `incident`, given by `given_by`
     REQUESTER = "requester"  # who asked for it (cancel)
     ROLE_HOLDER = "role_holder"  # holds a role in `incident` (undoing it: take command, lower severity, resolve)
+    DRILL_PERSON = "drill_person"  # one of the people a drill was started with, on its model
     NOT_ENTITLED = "not_entitled"
 
 
@@ -116,7 +120,18 @@ async def _granted_roles(session: AsyncSession, incident: Incident, entitled: se
     return granted
 
 
-async def _entitled_base(config: Config, directory: Directory, model: str | None, users: Iterable[str]) -> set[str]:
+async def _drill_people(session: AsyncSession, model: str | None) -> tuple[str, ...] | None:
+    """A drill's people, for its model; None for a real model."""
+    drill = await drill_for(session, model)
+    return tuple(drill.people) if drill is not None else (() if drill_id(model) is not None else None)
+
+
+async def _entitled_base(
+    session: AsyncSession, config: Config, directory: Directory, model: str | None, users: Iterable[str]
+) -> set[str]:
+    people = await _drill_people(session, model)
+    if people is not None:
+        return set(people)
     settings = config.model(model)
     base = set(config.responders)
     if settings is not None:
@@ -136,6 +151,23 @@ async def may_contain(
     incident: Incident | None,
     user: str,
 ) -> Verdict:
+    people = await _drill_people(session, model)
+    if people is not None:  # a drill's simulated service: its people, and whom they give a role
+        drilled: dict[str, Any] = {"owners": people, "model": model}
+        if user in people:
+            return Verdict(allowed=True, reason=Reason.DRILL_PERSON, **drilled)
+        if incident is not None and incident.id is not None:
+            role = (await _granted_roles(session, incident, set(people))).get(user)
+            if role is not None:
+                return Verdict(
+                    allowed=True,
+                    reason=Reason.GIVEN_ROLE,
+                    role=role.role,
+                    incident=incident.id,
+                    given_by=role.assigned_by,
+                    **drilled,
+                )
+        return Verdict(allowed=False, reason=Reason.NOT_ENTITLED, **drilled)
     settings = config.model(model)
     owners = tuple(settings.owners) if settings else ()
     oncall = tuple(settings.oncall) if settings else ()
@@ -151,7 +183,7 @@ async def may_contain(
         givers = (
             await session.exec(select(RoleAssignment.assigned_by).where(RoleAssignment.incident_id == incident.id))
         ).all()
-        entitled = await _entitled_base(config, directory, model, givers)
+        entitled = await _entitled_base(session, config, directory, model, givers)
         role = (await _granted_roles(session, incident, entitled)).get(user)
         if role is not None:
             return Verdict(
@@ -200,7 +232,7 @@ async def may_undo(
     # the commander (taking command from someone is refused, so whoever holds it holds it rightly) and whom sevbot
     # placed at declaration; then whoever they, or someone entitled, gave a role
     placed = {a.user_id for a in current if a.assigned_by == SYSTEM_ACTOR or a.role == Role.COMMANDER}
-    entitled = await _entitled_base(config, directory, incident.model, [a.assigned_by for a in current])
+    entitled = await _entitled_base(session, config, directory, incident.model, [a.assigned_by for a in current])
     people = placed | set(await _granted_roles(session, incident, entitled | placed))
     holders = tuple(dict.fromkeys(a.user_id for a in current if a.user_id in people))
     if user in people:

@@ -399,6 +399,8 @@ class Config(_Strict):
     def _model_needs_serving(cls, data: Any) -> Any:
         if isinstance(data, dict):
             for name, model in (data.get("models") or {}).items():
+                if str(name).startswith("drill-"):
+                    raise ValueError(f"models.{name}: names starting with drill- are the drills' own")
                 if isinstance(model, dict) and "serving" not in model:
                     raise ValueError(
                         f"models.{name}.serving: model has no serving backend ({', '.join(SERVING_BACKENDS)})"
@@ -439,7 +441,15 @@ class Config(_Strict):
         return self.severities[severity]
 
     def model(self, name: str | None) -> ModelConfig | None:
-        return self.models.get(name) if name else None
+        """A model of sevbot.yml, or a drill's (`drill-<id>-<scenario>`, made from its scenario)."""
+        if not name:
+            return None
+        found = self.models.get(name)
+        if found is None and name.startswith("drill-"):
+            from bot.drills.identity import drill_model
+
+            return drill_model(name, self.drills_dir)
+        return found
 
 
 class ConfigError(Exception):

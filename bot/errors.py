@@ -76,6 +76,10 @@ class Problem(StrEnum):
     # paging, mail and tickets
     NO_PAGER = "no_pager"  # no pager under integrations
     DRILL_TOUCHES_NOTHING = "drill_touches_nothing"  # step, incident: a drill pages and freezes nothing real
+    # drills
+    UNKNOWN_SCENARIO = "unknown_scenario"  # scenario, known
+    DRILL_SPEED = "drill_speed"  # speed, most
+    NOT_A_DRILL = "not_a_drill"  # command
     # forms (said under the field)
     FORM_TITLE = "form_title"
     FORM_UPDATE = "form_update"

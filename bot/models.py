@@ -107,6 +107,7 @@ class Incident(SQLModel, table=True):
     reminder_ts: str | None = Field(default=None, max_length=32)  # the reminder whose buttons are live
     triage: dict[str, Any] = _json()  # the findings that decided the severity, when an alert did
     drill: str | None = Field(default=None, max_length=60)  # a drill's scenario: nothing real is touched (bot.drills)
+    drill_speed: float | None = None  # how much faster a drill's clock runs: its cadence and windows shrink by it
 
 
 class RoleAssignment(SQLModel, table=True):
@@ -345,3 +346,25 @@ class Notification(SQLModel, table=True):
     created_at: datetime = _time()
     sent_at: datetime | None = _time(nullable=True)
     data: dict[str, Any] = _json()
+
+
+class Drill(SQLModel, table=True):
+    """One play of a drill scenario (`bot.drills`): who runs it, at what speed, how far its script has gone, its
+    simulated service's state and the containments done on it, and its scorecard once resolved. Its model is named
+    for it (`drill-<id>-<scenario>`), so nothing of it can be mistaken for a real model's."""
+
+    __tablename__ = "drills"
+
+    id: int | None = Field(default=None, primary_key=True)
+    scenario: str = Field(max_length=60, index=True)
+    speed: float = 1.0
+    started_at: datetime = _time()
+    started_by: str = Field(max_length=32)
+    channel: str = Field(max_length=32)  # where it was started: told there if it cannot begin
+    people: list[str] = Field(default_factory=list, sa_column=sa.Column(sa.JSON(), nullable=False))
+    incident_id: int | None = Field(default=None, foreign_key="incidents.id", index=True)
+    alerts_sent: int = 0  # the script's alerts sent so far, in order (claimed with a compare-and-set)
+    service: dict[str, Any] = _json()  # the simulated service: live, fallback, review, canary_percent
+    contained: list[dict[str, Any]] = Field(default_factory=list, sa_column=sa.Column(sa.JSON(), nullable=False))
+    scorecard: dict[str, Any] = _json()  # filled when the drill's incident is resolved
+    ended_at: datetime | None = _time(nullable=True)

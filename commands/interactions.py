@@ -22,6 +22,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from bot import incidents
 from bot.access import NotYours
 from bot.containment import Refused
+from bot.drills.identity import drill_id
 from bot.errors import Problem, UserError
 from bot.models import Incident
 from bot.runtime.services import Services
@@ -72,6 +73,7 @@ def explain(services: Services, exc: UserError) -> str:
             verdict=exc.verdict,
             incident_id=exc.incident_id,
             requested_by=exc.requested_by,
+            drill=drill_id(exc.model) is not None,
         )
     return services.texts.error(exc)
 

@@ -23,6 +23,7 @@ from bot.alerts.facts import facts_for
 from bot.alerts.sources import NormalizedAlert
 from bot.alerts.storms import join_storm, storm_subject
 from bot.config import Config
+from bot.drills.identity import drill_for, drill_id
 from bot.incidents import timeline
 from bot.incidents.timeline import EventKind
 from bot.models import Alert, AlertGroup, AlertGroupStatus, AlertStatus, Incident, IncidentStatus
@@ -234,7 +235,7 @@ async def _ingest_keys(
         triaging.append((group, results, rows))
     if new:
         await session.flush()
-        await join_storm(session, config=config, groups=new, now=now)
+        await join_storm(session, config=config, groups=[g for g in new if drill_id(g.model) is None], now=now)
     if triaging:
         for group, _, rows in triaging:
             for row, _news in rows:
@@ -272,13 +273,14 @@ async def _triage(
     group.firing = sum(a.status == AlertStatus.FIRING for a in members)
     group.resolved = len(members) - group.firing
     group.updated_at = now
+    drill = await drill_for(session, model)  # a drill's alerts open its incident whatever the severity
     if group.firing == 0:
         group.status = AlertGroupStatus.RESOLVED
     elif (  # a model sevbot.yml does not name is never declared on its own: nobody is known to own it
         group.status == AlertGroupStatus.OPEN
         and model_config is not None
         and group.storm_id is None  # nor is one of a storm: people declare one incident for the shared cause
-        and config.policy(decided.severity).auto_declare
+        and (config.policy(decided.severity).auto_declare or (drill is not None and drill.incident_id is None))
     ):
         declared = await incidents.declare(
             session,
@@ -290,7 +292,13 @@ async def _triage(
             declared_by=incidents.SYSTEM_ACTOR,
             auto=True,
             triage=group.triage,
+            drill=drill.scenario if drill is not None else None,
+            drill_speed=drill.speed if drill is not None else None,
+            invite=drill.people if drill is not None else (),
         )
+        if drill is not None:
+            drill.incident_id = declared.id
+            session.add(drill)
         group.status, group.incident_id = AlertGroupStatus.DECLARED, declared.id
         await _attach(
             session,
@@ -303,10 +311,11 @@ async def _triage(
             result.declared.append(declared.id)  # type: ignore[arg-type]
             result.incidents.add(declared.id)  # type: ignore[arg-type]
     session.add(group)
-    if group.storm_id is not None:
-        cards.storms.add(group.storm_id)
-    else:
-        cards.groups.add(group.id)  # type: ignore[arg-type]
+    if drill is None:  # a drill's alerts show in its own channel (the digest), never in the alerts channel
+        if group.storm_id is not None:
+            cards.storms.add(group.storm_id)
+        else:
+            cards.groups.add(group.id)  # type: ignore[arg-type]
     for result in results:
         result.groups.add(group.id)  # type: ignore[arg-type]
 

@@ -11,7 +11,8 @@ from bot.containment.actions import BackendFactory
 from bot.containment.confirm import act_for_guardrail
 from bot.containment.plan import prepare
 from bot.containment.run import execute
-from bot.containment.verification import record_verification
+from bot.containment.verification import SourceFactory, record_verification
+from bot.metrics import source_for
 from bot.models import OutboxMessage
 from bot.runtime.db import Database
 from bot.runtime.outbox import OutboxKind, Route, job_failure
@@ -21,12 +22,19 @@ __all__ = ["ContainmentJobs"]
 
 class ContainmentJobs:
     def __init__(
-        self, *, db: Database, config: Config, clock: Clock, backend_for: BackendFactory = serving.backend_for
+        self,
+        *,
+        db: Database,
+        config: Config,
+        clock: Clock,
+        backend_for: BackendFactory = serving.backend_for,
+        sources: SourceFactory = source_for,
     ) -> None:
         self.db = db
         self.config = config
         self.clock = clock
         self.backend_for = backend_for
+        self.sources = sources
 
     def routes(self) -> dict[OutboxKind, Route]:
         return {
@@ -69,4 +77,5 @@ class ContainmentJobs:
             model=message.payload.get("model"),
             asked_by=message.payload.get("asked_by"),
             after_action=message.payload.get("after_action"),
+            sources=self.sources,
         )

@@ -8,6 +8,7 @@ check is triage's: a permutation test of the window against the incident's breac
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -18,7 +19,7 @@ from bot.clock import Clock
 from bot.config import SLO, Config, ModelConfig
 from bot.containment.ledger import Mark, mark
 from bot.incidents.timeline import EventKind, record_and_post
-from bot.metrics import MetricsError, source_for
+from bot.metrics import MetricsError, MetricsSource, source_for
 from bot.models import Action, Incident, IncidentStatus
 from bot.runtime.db import Database
 from bot.runtime.outbox import OutboxKind, enqueue
@@ -27,6 +28,7 @@ from bot.triage import sustained_breach
 __all__ = ["SloVerdict", "assess", "record_verification", "verify_model"]
 
 MIN_COVERAGE = 0.8  # of the window's expected points
+SourceFactory = Callable[[str, ModelConfig], MetricsSource | None]
 
 
 @dataclass(frozen=True)
@@ -112,10 +114,12 @@ def assess(metric: str, slo: SLO, series: list[tuple[float, float]], *, now: dat
     )
 
 
-async def verify_model(model: ModelConfig, *, name: str, since: datetime, now: datetime) -> list[SloVerdict]:
+async def verify_model(
+    model: ModelConfig, *, name: str, since: datetime, now: datetime, sources: SourceFactory = source_for
+) -> list[SloVerdict]:
     """Each SLO over the incident and its window, from the model's metrics store. An SLO the store cannot read is
     inconclusive."""
-    source = source_for(name, model)
+    source = sources(name, model)
     verdicts: list[SloVerdict] = []
     for metric, slo in model.slos.items():
         bound = f"≥ {slo.min:g}" if slo.min is not None else f"≤ {slo.max:g}"
@@ -150,6 +154,7 @@ async def record_verification(
     model: str | None,
     asked_by: str | None,
     after_action: int | None,
+    sources: SourceFactory = source_for,
 ) -> None:
     """Ask the metrics backend, record the verdicts on the timeline with their message, and queue the chart
     (after a containment action: "ready to resolve" or "not recovered in time")."""
@@ -165,7 +170,10 @@ async def record_verification(
         return  # resolved meanwhile: nothing left to verify
     now = clock.now()
     try:
-        verdicts = [v.as_dict() for v in await verify_model(settings, name=name, since=incident.declared_at, now=now)]
+        verdicts = [
+            v.as_dict()
+            for v in await verify_model(settings, name=name, since=incident.declared_at, now=now, sources=sources)
+        ]
         error = None
     except MetricsError as exc:
         verdicts, error = [], str(exc)

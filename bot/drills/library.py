@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 from importlib import resources
 from pathlib import Path
@@ -12,7 +13,7 @@ from pydantic import ValidationError
 
 from bot.drills.scenario import Scenario
 
-__all__ = ["BUILT_IN", "DrillError", "built_in", "load", "scenarios"]
+__all__ = ["BUILT_IN", "DrillError", "built_in", "library", "load", "scenarios"]
 
 BUILT_IN = resources.files("bot.drills") / "scenarios"
 
@@ -83,3 +84,9 @@ def scenarios(drills_dir: Path | None) -> dict[str, Scenario]:
     if problems:
         raise DrillError(str(drills_dir), problems)
     return found
+
+
+@functools.lru_cache(maxsize=8)
+def library(drills_dir: Path | None) -> dict[str, Scenario]:
+    """`scenarios`, read once per process (what a running sevbot plays; `sevbot check` reads the files afresh)."""
+    return scenarios(drills_dir)

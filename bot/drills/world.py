@@ -22,6 +22,7 @@ class Contained:
 
     kind: str  # rollback | fallback | canary | review
     at: datetime
+    until: datetime | None = None  # undone then (the fallback switched off again)
 
 
 @dataclass
@@ -66,7 +67,8 @@ class World:
                 values[number - 1] = breach.value
         for done in sorted(self.contained, key=lambda c: c.at):
             recovery = self.scenario.recovers.get(done.kind)  # type: ignore[call-overload]
-            if done.at <= at and recovery is not None and metric in recovery.metrics:
+            undone = done.until is not None and done.until <= at
+            if done.at <= at and not undone and recovery is not None and metric in recovery.metrics:
                 values = [recovery.metrics[metric]] * model.slices.count
         return values
 
@@ -78,6 +80,18 @@ class World:
             return mean
         rng = random.Random(f"{self.scenario.name}:{metric}:{int(at.timestamp())}")
         return mean + rng.gauss(0, self.scenario.model.noise)
+
+    def dilated(self, metric: str, *, start: datetime, end: datetime, step: timedelta) -> list[tuple[float, float]]:
+        """The drill's own clock laid over the wall's recent past, ending at `end`: at speed 10, the last wall minute
+        reads what the drill's last ten minutes read. A metrics store answers a drill this way, so an SLO window is
+        judged in the drill's time (60 drill minutes in 6 wall minutes). (unix time, value) points."""
+        points = []
+        now = self.drill_time(end)
+        at = start
+        while at <= end:
+            points.append((at.timestamp(), round(self.value(metric, self.wall_time(now - (end - at))), 4)))
+            at += step
+        return points
 
     def series(self, metric: str, *, start: datetime, end: datetime, step: timedelta) -> list[tuple[datetime, float]]:
         points = []

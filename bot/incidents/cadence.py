@@ -24,7 +24,9 @@ from bot import incidents
 from bot.clock import Clock
 from bot.config import Config
 from bot.containment.target import containment_done
+from bot.drills.guard import real
 from bot.errors import Problem, UserError
+from bot.incidents.lifecycle import cadence_every
 from bot.incidents.timeline import EventKind, record_and_post
 from bot.models import Incident, IncidentStatus
 from bot.runtime.db import Database
@@ -68,12 +70,9 @@ class Cadence:
                 sent += await self._escalate(session, incident, now)
         return sent
 
-    def _every(self, severity: str) -> timedelta | None:
-        return self.config.policy(severity).update_every
-
     async def _remind(self, session: AsyncSession, incident: Incident, now: datetime) -> int:
         due = incident.next_update_at
-        every = self._every(incident.severity)
+        every = cadence_every(self.config, incident.severity, incident.drill_speed)
         if due is None or every is None:
             return 0
         if incident.snoozed_until is not None and incident.snoozed_until > due:
@@ -110,7 +109,7 @@ class Cadence:
 
     async def _escalate(self, session: AsyncSession, incident: Incident, now: datetime) -> int:
         steps = self.config.escalation
-        if incident.acknowledged_at is not None or incident.severity not in ESCALATING:
+        if incident.acknowledged_at is not None or incident.severity not in ESCALATING or not real(incident):
             return 0
         step = incident.escalation_step
         if step >= len(steps) or now < incident.declared_at + steps[step].after:

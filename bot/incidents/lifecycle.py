@@ -6,6 +6,7 @@ event and the Slack work it implies (the outbox), so either all of it happens or
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -36,6 +37,7 @@ from bot.runtime.outbox import OutboxKind, enqueue
 __all__ = [
     "add_action_item",
     "add_note",
+    "cadence_every",
     "change_severity",
     "change_status",
     "declare",
@@ -49,9 +51,15 @@ __all__ = [
 SETTABLE_STATUSES = (IncidentStatus.INVESTIGATING, IncidentStatus.IDENTIFIED, IncidentStatus.MONITORING)
 
 
-def _next_update(config: Config, severity: str, now: datetime) -> datetime | None:
-    every = config.policy(severity).update_every
+def _next_update(config: Config, severity: str, now: datetime, speed: float | None) -> datetime | None:
+    every = cadence_every(config, severity, speed)
     return now + every if every else None
+
+
+def cadence_every(config: Config, severity: str, speed: float | None) -> timedelta | None:
+    """How often updates are due: the severity's cadence, on a drill's faster clock for a drill."""
+    every = config.policy(severity).update_every
+    return every / speed if every and speed else every
 
 
 async def declare(
@@ -68,9 +76,12 @@ async def declare(
     auto: bool = False,
     triage: dict[str, Any] | None = None,
     drill: str | None = None,
+    drill_speed: float | None = None,
+    invite: Sequence[str] = (),
 ) -> Incident:
     """Open an incident: its roles, its first timeline events and the Slack work to announce it. `drill` names the
-    scenario of a drill, which touches nothing real (`bot.drills.guard`)."""
+    scenario of a drill, which touches nothing real (`bot.drills.guard`), played `drill_speed` times faster than
+    real time; `invite` are more people for its channel (a drill's)."""
     severity = severity.upper()
     if severity not in SEVERITIES:
         raise UserError(Problem.UNKNOWN_SEVERITY, severity=severity)
@@ -92,8 +103,9 @@ async def declare(
         auto_declared=auto,
         triage=triage or {},
         drill=drill,
+        drill_speed=drill_speed if drill else None,
         declared_at=now,
-        next_update_at=_next_update(config, severity, now),
+        next_update_at=_next_update(config, severity, now, drill_speed if drill else None),
         channel_seq=same_day.one() + 1,
         # A person declaring owns it at once; an automatic declaration waits for someone to acknowledge.
         acknowledged_at=None if auto else now,
@@ -146,7 +158,7 @@ async def declare(
                 new=True,
             )
         members += [*model_config.owners, *model_config.oncall]
-    invite = list(dict.fromkeys(members))
+    invite = list(dict.fromkeys([*members, *invite]))
     # One row opens the channel; once it exists, the invitations, the card (then its pin), the topic, the
     # bookmarks and the announcement go to Slack together, each step remembered so a retry repeats none.
     await enqueue(session, kind=OutboxKind.OPEN_CHANNEL, incident_id=incident_id, now=now, invite=invite)
@@ -173,7 +185,7 @@ async def post_update(
     for name, value in (("impact", impact), ("scope", scope), ("mitigation", mitigation)):
         if value is not None:
             setattr(incident, name, value.strip()[:1000])
-    incident.next_update_at = _next_update(config, incident.severity, now)
+    incident.next_update_at = _next_update(config, incident.severity, now, incident.drill_speed)
     session.add(incident)
     event = await record(
         session,
@@ -276,7 +288,7 @@ async def change_severity(
             session, config=config, directory=directory, incident=incident, user=user, step="lower_severity"
         )
     before, incident.severity = incident.severity, severity
-    incident.next_update_at = _next_update(config, severity, now)
+    incident.next_update_at = _next_update(config, severity, now, incident.drill_speed)
     session.add(incident)
     event = await record(
         session,
@@ -339,7 +351,23 @@ async def resolve(
     await refresh_alert_cards(session, incident_id=_id(incident), now=now)
     await _deploys(session, config=config, incident=incident, now=now)
     await _notify(session, config=config, incident=incident, now=now, what=EventKind.RESOLVED, event_id=event.id)
+    if incident.drill:
+        await _scorecard(session, config=config, incident=incident, now=now)
     return duration
+
+
+async def _scorecard(session: AsyncSession, *, config: Config, incident: Incident, now: datetime) -> None:
+    """A drill's resolution is followed by its scorecard, kept on the drill."""
+    from bot.drills.library import library
+    from bot.drills.scorecard import score_drill
+
+    card = await score_drill(
+        session, incident=incident, scenario=library(config.drills_dir).get(incident.drill or ""), now=now
+    )
+    if card is not None:
+        await record_and_post(
+            session, incident_id=_id(incident), actor=SYSTEM_ACTOR, kind=EventKind.SCORECARD, at=now, **card
+        )
 
 
 async def not_recovered(session: AsyncSession, incident: Incident) -> TimelineEvent | None:

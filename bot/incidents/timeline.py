@@ -43,6 +43,8 @@ class EventKind(StrEnum):
     PAGED = "paged"  # someone asked to page now (`/incident page`): `via`, `target`
     NOTIFIED = "notified"  # a page, first mail or ticket went out (`bot.notify`): `via`, `purpose`, `target`, `ref`
     PAGER = "pager"  # the pager said something of a page sevbot sent: `status` acknowledged/resolved/reassigned, `who`
+    SCORECARD = "scorecard"  # a drill was resolved: its scorecard (bot.drills.scorecard)
+    HINT = "hint"  # someone in a drill asked for a hint: `hints`, the ones given so far
     NOTIFY_FAILED = "notify_failed"  # a page, mail or ticket refused for good: `via`, `purpose`, `target`, `error`
 
 

@@ -26,8 +26,11 @@ from bot.clock import Clock, SystemClock
 from bot.config import Config
 from bot.containment.jobs import ContainmentJobs
 from bot.deploys.http import add_routes as add_deploy_routes
+from bot.drills.platform import Platform
+from bot.drills.player import Player
 from bot.guardrails import Watch
 from bot.incidents.cadence import Cadence
+from bot.metrics import source_for
 from bot.models import OutboxMessage
 from bot.notify import Credentials
 from bot.notify.http import add_routes as add_notify_routes
@@ -94,7 +97,11 @@ def _lifecycle(settings: Settings, config: Config, opts: ServerOptions):  # type
             client=outbox_client(settings, session=http), db=db, config=config, texts=texts, clock=clock
         )
         metrics = Metrics()
-        jobs = ContainmentJobs(db=db, config=config, clock=clock)
+        platform = Platform(db=db, clock=clock, drills_dir=config.drills_dir)  # a drill's model: its own service
+        backend_for = platform.backends(serving.backend_for)
+        jobs = ContainmentJobs(
+            db=db, config=config, clock=clock, backend_for=backend_for, sources=platform.sources(source_for)
+        )
         credentials = opts.credentials or Credentials.from_env(config.integrations, os.environ)
         notifier = Notifier(
             db=db,
@@ -129,8 +136,9 @@ def _lifecycle(settings: Settings, config: Config, opts: ServerOptions):  # type
             metrics=metrics,
             directory=directory,
             follow_ups=FollowUps(),
-            guardrails=Watch(db=db, config=config, clock=clock, backend_for=serving.backend_for),
+            guardrails=Watch(db=db, config=config, clock=clock, backend_for=backend_for),
             credentials=credentials,
+            drills=Player(db=db, config=config, clock=clock),
         )
         app[SERVICES] = services
         app[BOLT] = build_app(services)
@@ -220,6 +228,11 @@ class _Ticker:
                 services.dispatcher.wake()
         except Exception:
             log.exception("guardrail tick failed")
+        try:
+            if await services.drills.tick():
+                services.dispatcher.wake()
+        except Exception:
+            log.exception("drill tick failed")
 
     async def finish(self, within_s: float = 10.0) -> None:
         if self.running is not None and not self.running.done():

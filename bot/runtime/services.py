@@ -11,6 +11,7 @@ from bot.access import Directory
 from bot.alerts.intake import Intake
 from bot.clock import Clock
 from bot.config import Config
+from bot.drills.player import Player
 from bot.guardrails import Watch
 from bot.incidents.cadence import Cadence
 from bot.notify.credentials import Credentials
@@ -44,6 +45,7 @@ class Services:
     follow_ups: FollowUps  # what a request does after its ack (answering a click, opening a form)
     guardrails: Watch  # each tick: canaries read against their guardrails
     credentials: Credentials  # the integrations' secrets (the pager's webhook secret)
+    drills: Player  # each tick: the drills' alerts that fell due on their clocks
 
 
 SERVICES = web.AppKey("services", Services)

@@ -9,6 +9,8 @@ __all__ = ["Backend", "Capability", "ServingError", "ServingState", "Unsupported
 
 
 def backend_for(name: str, model: ModelConfig, *, timeout_s: float = 20.0) -> Backend:
+    from bot.drills.identity import drill_id
+    from bot.drills.platform import Unbound
     from bot.serving.http import HttpBackend
     from bot.serving.kserve import KServeBackend
     from bot.serving.mlflow import MlflowBackend
@@ -24,6 +26,8 @@ def backend_for(name: str, model: ModelConfig, *, timeout_s: float = 20.0) -> Ba
         "triton": TritonBackend,
         "simulated": SimulatedBackend,
     }
+    if drill_id(name) is not None:  # never a real platform for a drill (its service: bot.drills.platform)
+        return Unbound(name, {})
     settings = model.serving.model_dump(mode="json")
     timeout_s = float(settings.get("timeout_s") or timeout_s)  # every platform call is bounded by this
     return kinds[model.serving.backend](name, settings, timeout_s=timeout_s)

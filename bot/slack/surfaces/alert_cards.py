@@ -12,6 +12,7 @@ from bot.alerts import storms
 from bot.containment import ActionKind
 from bot.containment.offers import offered
 from bot.containment.target import containment_done, what_happened
+from bot.drills.identity import drill_id
 from bot.models import Alert, AlertGroup, AlertStorm, Incident, IncidentStatus
 from bot.slack.blocks import (
     alert_card,
@@ -35,6 +36,8 @@ class AlertCards(Surface):
             group = await session.get(AlertGroup, group_id)
             if group is None:
                 raise ValueError(f"alert group {group_id} does not exist")
+        if drill_id(group.model) is not None:  # a drill's alerts are shown in its own channel only
+            return
         if group.storm_id is not None and group.card_ts is None:  # shown in its storm's card instead
             await self.storm_card(group.storm_id)
             return

@@ -9,6 +9,7 @@ from typing import Any
 from slack_sdk.errors import SlackApiError
 from sqlmodel import col, select
 
+from bot.drills.guard import real
 from bot.incidents import IncidentSnapshot
 from bot.incidents.cadence import SNOOZE_MINUTES
 from bot.incidents.timeline import EventKind
@@ -133,7 +134,7 @@ class Messages(Surface):
 
     async def _announce(self, snap: IncidentSnapshot, kind: str) -> None:
         target = self.config.channels.announcements
-        if not target:
+        if not target or not real(snap.incident):  # a drill is announced nowhere but its own channel
             return
         if snap.incident.channel_id is None:
             raise NotReady(f"INC-{snap.incident.id} has no channel yet")
@@ -153,8 +154,12 @@ def render_event(texts: Texts, snap: IncidentSnapshot, event: TimelineEvent) -> 
     """A timeline event as its message in the incident channel."""
     context = {"snap": snap, "i": snap.incident, "event": event, "data": event.data}
     if event.kind == EventKind.STATUS_UPDATE:
-        return texts.render("status_update.md.j2", **context)
-    if event.kind == EventKind.RESOLVED:
-        return texts.render("resolution.md.j2", **context)
-    role = event.data.get("role")
-    return texts.render("timeline_event.md.j2", role_label=Role(role).label if role else "", **context)
+        said = texts.render("status_update.md.j2", **context)
+    elif event.kind == EventKind.RESOLVED:
+        said = texts.render("resolution.md.j2", **context)
+    elif event.kind == EventKind.SCORECARD:
+        said = texts.render("drill_scorecard.md.j2", **context)
+    else:
+        role = event.data.get("role")
+        said = texts.render("timeline_event.md.j2", role_label=Role(role).label if role else "", **context)
+    return texts.render("drill_mark.md.j2", said=said) if snap.incident.drill else said
