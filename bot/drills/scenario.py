@@ -71,7 +71,9 @@ class DrillModel(_Strict):
     fallback: str | None = Field(default=None, max_length=60)
     slos: dict[str, SLO] = Field(min_length=1)
     healthy: dict[str, float] = Field(min_length=1, description="each metric's value when nothing is wrong")
-    noise: float = Field(default=0.0, ge=0, description="the metrics' measurement noise (standard deviation)")
+    noise: float = Field(
+        default=0.0, ge=0, le=0.5, description="the metrics' measurement noise: a share of each reading (0.01 is 1 %)"
+    )
 
     @model_validator(mode="after")
     def _healthy_for_each_slo(self) -> DrillModel:

@@ -73,13 +73,14 @@ class World:
         return values
 
     def value(self, metric: str, at: datetime, *, noisy: bool = True) -> float:
-        """The model-wide value (the slices' mean), with the scenario's measurement noise, reproducible per moment."""
+        """The model-wide value (the slices' mean), with the scenario's measurement noise (a share of the reading, so
+        one scenario can hold a latency and an error rate), reproducible per moment."""
         values = self.slice_values(metric, at)
         mean = math.fsum(values) / len(values)
         if not noisy or not self.scenario.model.noise:
             return mean
         rng = random.Random(f"{self.scenario.name}:{metric}:{int(at.timestamp())}")
-        return mean + rng.gauss(0, self.scenario.model.noise)
+        return max(0.0, mean * (1 + rng.gauss(0, self.scenario.model.noise)))
 
     def dilated(self, metric: str, *, start: datetime, end: datetime, step: timedelta) -> list[tuple[float, float]]:
         """The drill's own clock laid over the wall's recent past, ending at `end`: at speed 10, the last wall minute
