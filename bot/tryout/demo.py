@@ -315,6 +315,7 @@ async def play(box: Sandbox, clock: ManualClock, beyond: Beyond | None = None) -
     notice = [m for m in box.ws.channels[channel].messages if "incident_postmortem" in str(m.blocks)][-1]
     await s.click("U0002", channel, "incident_postmortem", "Write the postmortem", ts=notice.ts)
     await second_act(s, box)
+    await third_act(s, box)
     return channel
 
 
@@ -336,6 +337,49 @@ async def second_act(s: Script, box: Sandbox) -> None:
     incident = [c for c in box.incident_channels() if "canary" in c.name][-1].id
     await s.slash("U0004", incident, "resolve canary 2.1.0 frozen at 0 %; it stays known bad until its IR fix")
     await s.ci_gate("cv-detector")
+
+
+async def third_act(s: Script, box: Sandbox) -> None:
+    """The next morning, a drill: bob plays the lighting scenario with carol at 60x on a simulated service of its
+    own; nothing real is paged or frozen; resolving it posts the scorecard, which `/incident drill list` keeps."""
+    print("\nThe third act, a drill the next day:\n")
+    morning = START + timedelta(hours=9)
+    s.clock.set(morning)
+    general = box.channel("general").id
+    await s.slash("U0002", general, "drill lighting 60 <@U0003|carol>")
+    channel = next(c for c in box.ws.channels.values() if c.name.startswith("drill-"))
+    show(f"             sevbot opens #{channel.name} with @bob and @carol")
+    seen = len(channel.messages)
+
+    async def later(seconds: int) -> None:  # the wall's seconds: a minute of the drill each
+        nonlocal seen
+        s.clock.set(s.clock.now() + timedelta(seconds=seconds))
+        await box.services.drills.tick()
+        await box.services.cadence.tick()
+        await box.settled()
+        for message in channel.messages[seen:]:
+            if message.ephemeral_to is None and not message.subtype:
+                first, *more = render_message(box.ws, message).splitlines()[1:]
+                show(f"  {s.clock.now():%H:%M:%S}  sevbot in #{channel.name}: {first.strip()}")
+                for line in more if "scorecard" in first or "hint" in first else []:
+                    show(f"             {line.strip()}")
+        seen = len(channel.messages)
+
+    await s.slash("U0003", channel.id, "ack")
+    await later(4)
+    await s.slash("U0003", channel.id, "drill hint")
+    await later(1)
+    await s.slash("U0003", channel.id, "fallback drill-1-lighting on")
+    plan = [m for m in channel.messages if m.ephemeral_to == "U0003" and "Confirm" in str(m.blocks)][-1]
+    await s.click("U0003", channel.id, "action_confirm", "Confirm", ts=plan.ts)
+    await s.slash("U0003", channel.id, "hypothesis the new LEDs in hall B overexpose cameras 23-40")
+    await s.slash("U0003", channel.id, "action add a brightness check to the camera install runbook")
+    for _ in range(3):  # an update before each falls due (SEV2: every 30 min, 30 s at 60x), through the window
+        await s.slash("U0003", channel.id, "update on the fallback; mAP back to 0.61, verifying")
+        await later(25)
+    await s.slash("U0003", channel.id, "resolve fallback held mAP >= 0.60 for the window")
+    await later(1)
+    await s.slash("U0002", general, "drill list")
 
 
 async def run_demo(out: Path | None = None) -> int:

@@ -24,6 +24,7 @@ from aiohttp import web
 
 from bot.clock import SystemClock
 from bot.config import Config, parse_config
+from bot.drills import built_in
 from bot.runtime.server import ServerOptions
 from bot.serving.simulated import SimulatedBackend
 from bot.tryout.demo import DEMO_CONFIG, PEOPLE
@@ -89,6 +90,11 @@ SCENARIOS: dict[str, tuple[str, str, Any]] = {
     "ranker-drift": ("ranker score drift, PSI over 0.2 (generic monitor)", "generic", _drift),
     # not an alert: the release pipeline starts a canary, which the guardrail watch reads at each tick
     "cv-canary": ("a canary of cv-detector 2.1.0 at 5 % (its mAP guardrail breaks in 1 min)", "canary", None),
+    # not alerts either: alice starts a drill with bob (`/incident drill <name> 10 @bob` in #general)
+    **{
+        f"drill-{name}": (f"Drill: {scenario.title} (10× speed)", "drill", name)
+        for name, scenario in built_in().items()
+    },
 }
 
 
@@ -307,6 +313,9 @@ async def _alert(request: web.Request) -> web.Response:
         settings = box.services.config.models["cv-detector"].serving.model_dump()
         state = await SimulatedBackend("cv-detector", settings).canary(5)
         return web.json_response({"status": 200, "answer": {"canary": state.canary, "percent": state.canary_percent}})
+    if source == "drill":
+        reply = await box.driver.slash("U0001", box.channel("general").id, f"drill {make} 10 <@U0002>")
+        return web.json_response({"status": reply.status, "answer": reply.ephemeral_text})
     status, answer = await box.post_alert(source, make(datetime.now(UTC)))
     return web.json_response({"status": status, "answer": answer})
 

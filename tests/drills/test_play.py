@@ -81,7 +81,7 @@ async def test_each_scenario_plays_to_a_clean_scorecard(name: str, bot: Bot, clo
     assert "is starting at 60× speed" in answer.ephemeral_text, answer.ephemeral_text
     await bot.settled()
     channel = drill_channel(bot)
-    assert channel.name.startswith("drill-20261122-1-")
+    assert channel.name == f"drill-20261122-1-{name}"
     assert {"U0004", "U0002"} <= set(channel.members)
     card = card_text(bot, channel.id)
     assert "*DRILL* · scenario" in card and f"*{expected.severity} · INC-1" in card, card

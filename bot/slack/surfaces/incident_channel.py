@@ -52,8 +52,11 @@ class IncidentChannel(Surface):
         for _ in range(MAX_NAME_TRIES):
             if channel_id is not None:
                 break
-            prefix = "drill" if incident.drill else self.config.incident_channel_prefix  # a drill's name says so
-            name = channel_name(prefix=prefix, day=incident.declared_at, seq=seq, title=incident.title)
+            if incident.drill:  # a drill's channel says so, and which scenario: drill-20261122-3-lighting
+                name = channel_name(prefix="drill", day=incident.declared_at, seq=seq, title=incident.drill)
+            else:
+                prefix = self.config.incident_channel_prefix
+                name = channel_name(prefix=prefix, day=incident.declared_at, seq=seq, title=incident.title)
             await self._save(incident_id, channel_name=name, channel_seq=seq)
             try:
                 answer = await self.client.conversations_create(name=name, is_private=False)
