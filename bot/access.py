@@ -151,32 +151,17 @@ async def may_contain(
     incident: Incident | None,
     user: str,
 ) -> Verdict:
-    people = await _drill_people(session, model)
-    if people is not None:  # a drill's simulated service: its people, and whom they give a role
-        drilled: dict[str, Any] = {"owners": people, "model": model}
-        if user in people:
-            return Verdict(allowed=True, reason=Reason.DRILL_PERSON, **drilled)
-        if incident is not None and incident.id is not None:
-            role = (await _granted_roles(session, incident, set(people))).get(user)
-            if role is not None:
-                return Verdict(
-                    allowed=True,
-                    reason=Reason.GIVEN_ROLE,
-                    role=role.role,
-                    incident=incident.id,
-                    given_by=role.assigned_by,
-                    **drilled,
-                )
-        return Verdict(allowed=False, reason=Reason.NOT_ENTITLED, **drilled)
-    settings = config.model(model)
-    owners = tuple(settings.owners) if settings else ()
+    people = await _drill_people(session, model)  # a drill's simulated service: its people, instead of the rest
+    settings = config.model(model) if people is None else None
+    owners = people if people is not None else tuple(settings.owners) if settings else ()
     oncall = tuple(settings.oncall) if settings else ()
-    named: dict[str, Any] = {"owners": owners, "oncall": oncall, "responders": tuple(config.responders), "model": model}
+    responders = tuple(config.responders) if people is None else ()
+    named: dict[str, Any] = {"owners": owners, "oncall": oncall, "responders": responders, "model": model}
     if user in owners:
-        return Verdict(allowed=True, reason=Reason.OWNER, **named)
+        return Verdict(allowed=True, reason=Reason.OWNER if people is None else Reason.DRILL_PERSON, **named)
     if user in oncall:
         return Verdict(allowed=True, reason=Reason.ONCALL, **named)
-    responder = await _responder(config, directory, user)
+    responder = await _responder(config, directory, user) if people is None else None
     if responder:
         return Verdict(allowed=True, reason=Reason(responder["reason"]), group=responder["group"], **named)
     if incident is not None and incident.id is not None:

@@ -27,6 +27,7 @@ TABLES = {
     "alert_storms",
     "deploy_freezes",
     "guardrail_states",
+    "drills",
     "alembic_version",
 }
 
