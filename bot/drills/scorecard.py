@@ -16,7 +16,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from bot.drills.scenario import Scenario
 from bot.models import Action, Drill, Incident, TimelineEvent
 
-__all__ = ["Line", "score", "score_drill"]
+__all__ = ["Line", "postmortem_asked", "score", "score_drill"]
 
 PRACTICE_ORDER = (  # what to practise next: the first line missed, in the order an incident needs them
     "acknowledge",
@@ -150,3 +150,11 @@ async def score_drill(
     drill.ended_at = now
     session.add(drill)
     return card
+
+
+async def postmortem_asked(session: AsyncSession, *, incident_id: int) -> None:
+    """The scorecard's last line comes after it: a drill's postmortem drafted (asked for; the outbox writes it)."""
+    drill = (await session.exec(select(Drill).where(Drill.incident_id == incident_id))).first()
+    if drill is not None and drill.scorecard and not drill.scorecard.get("postmortem"):
+        drill.scorecard = {**drill.scorecard, "postmortem": True}
+        session.add(drill)

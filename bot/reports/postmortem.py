@@ -16,6 +16,7 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.alerts.facts import facts_for, natural_key
+from bot.drills.scorecard import postmortem_asked
 from bot.incidents import hypotheses, timeline
 from bot.incidents.hypotheses import Hypothesis
 from bot.incidents.timeline import EventKind
@@ -41,6 +42,7 @@ async def request(
 ) -> None:
     """Queue the postmortem: one outbox row per step, done in order, so retrying a step that failed never repeats
     one that succeeded (no second upload of the same file)."""
+    await postmortem_asked(session, incident_id=incident_id)  # a drill's scorecard counts it
     for step in Step:
         notice = notice_ts if step == Step.DOCUMENT else None
         await enqueue(

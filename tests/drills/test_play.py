@@ -127,7 +127,11 @@ async def test_each_scenario_plays_to_a_clean_scorecard(name: str, bot: Bot, clo
     unmarked = [text for text in said if not text.startswith(":performing_arts: _Drill_")]
     assert said and not unmarked, unmarked  # every message in the channel says it is a drill
     listed = await bot.driver.slash("U0004", general, "drill list")
-    assert f"`{name}`" in listed.ephemeral_text and "last score *9/9*" in listed.ephemeral_text
+    assert f"`{name}` — {scenario.title} · last score *9/9*, no postmortem yet" in listed.ephemeral_text
+    await bot.driver.slash("U0002", channel.id, "postmortem")
+    await bot.settled()
+    listed = await bot.driver.slash("U0004", general, "drill list")
+    assert "last score *9/9*, postmortem written · played 1×" in listed.ephemeral_text
 
 
 async def test_a_drill_touches_nothing_real_with_every_integration_configured(bot: Bot, clock: ManualClock) -> None:
