@@ -82,7 +82,8 @@ async def spec(session: AsyncSession, *, incident_id: int, event_id: int) -> Cha
     series = [(float(t), float(v)) for t, v in verdict["series"]]
     name = str(verdict.get("name") or verdict["metric"])
     return ChartSpec(
-        title=f"{event.data.get('model') or incident.model} {name}, INC-{incident_id}: {_verdict(verdict, event.at)}",
+        title=f"{'Drill · ' if incident.drill else ''}{event.data.get('model') or incident.model} {name}, "
+        f"INC-{incident_id}: {_verdict(verdict, event.at)}",
         metric=name,
         series=series,
         start=begin.timestamp(),

@@ -122,10 +122,12 @@ async def test_each_scenario_plays_to_a_clean_scorecard(name: str, bot: Bot, clo
     said = [
         m.text
         for m in bot.ws.channels[channel.id].messages
-        if m.ephemeral_to is None and not m.subtype and not m.files and m.ts not in channel.pins and not m.thread_ts
+        if m.ephemeral_to is None and not m.subtype and not m.files and m.ts not in channel.pins
     ]
     unmarked = [text for text in said if not text.startswith(":performing_arts: _Drill_")]
-    assert said and not unmarked, unmarked  # every message in the channel says it is a drill
+    assert said and not unmarked, unmarked  # every message in the channel (and its threads) says it is a drill
+    titles = [f["title"] for m in bot.ws.channels[channel.id].messages for f in m.files]
+    assert titles and all(t.startswith("Drill · ") for t in titles), titles  # the charts too
     listed = await bot.driver.slash("U0004", general, "drill list")
     assert f"`{name}` — {scenario.title} · last score *9/9*, no postmortem yet" in listed.ephemeral_text
     await bot.driver.slash("U0002", channel.id, "postmortem")

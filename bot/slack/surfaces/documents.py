@@ -47,6 +47,7 @@ class Documents(Surface):
                     await self.upload_chart(incident_id, event.id)
         else:
             summary = self.texts.render("postmortem_summary.md.j2", pm=pm, i=incident, asked_by=asked_by)
+            summary = self.texts.render("drill_mark.md.j2", said=summary) if incident.drill else summary
             await self.poster.post(channel, summary, key=f"postmortem:{incident_id}:row:{OUTBOX_ROW.get()}")
 
     async def _postmortem_document(self, channel: str, incident: Incident, pm: postmortem.Postmortem) -> None:
@@ -56,7 +57,7 @@ class Documents(Surface):
             channel,
             content=document,
             filename=f"INC-{incident.id}-postmortem.md",
-            title=f"Postmortem INC-{incident.id} (draft from the timeline)",
+            title=f"Postmortem INC-{incident.id} ({'a drill, ' if incident.drill else ''}draft from the timeline)",
         )
 
     async def _mark_drafted(

@@ -66,6 +66,7 @@ class Messages(Surface):
             resolved=[a for a in alerts if a.status == AlertStatus.RESOLVED],
             now=self.clock.now(),
         )
+        text = self.texts.render("drill_mark.md.j2", said=text) if incident.drill else text
         if incident.alert_digest_ts is None:
             ts = await self.poster.post(
                 incident.channel_id, text, thread_ts=incident.card_ts, key=f"digest:{incident_id}"
