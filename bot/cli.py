@@ -47,11 +47,19 @@ def _settings() -> Settings:
 
 
 def _config(path: Path, *, required: bool) -> tuple[Config | None, list[str]]:
-    """The configuration, or what is wrong with it (each problem prefixed with the file)."""
+    """The configuration, or what is wrong with it (each problem prefixed with the file), its drill scenarios
+    included: a wrong scenario in `drills_dir` stops `sevbot serve` as a wrong setting does."""
+    from bot.drills import DrillError, scenarios
+
     try:
-        return load_config(path, required=required), []
+        config = load_config(path, required=required)
     except ConfigError as exc:
         return None, [f"{exc.source}: {problem}" for problem in exc.problems]
+    try:
+        scenarios(config.drills_dir)
+    except DrillError as exc:
+        return None, [f"{exc.source}: {problem}" for problem in exc.problems]
+    return config, []
 
 
 def _report(problems: list[str]) -> bool:
@@ -95,13 +103,9 @@ def check(config_path: str | None, online: bool) -> int:
         f"{path}: ok — {models} model{'' if models == 1 else 's'}, severities "
         f"{', '.join(config.severities)}, prefix '{config.incident_channel_prefix}'"
     )
-    from bot.drills import DrillError, scenarios
+    from bot.drills import scenarios
 
-    try:
-        drills = scenarios(config.drills_dir)
-    except DrillError as exc:
-        _report([f"{exc.source}: {problem}" for problem in exc.problems])
-        return 2
+    drills = scenarios(config.drills_dir)  # read and checked by _config
     print(f"drills: {len(drills)} scenarios ({', '.join(drills)})")
     for missing in settings.problems(serving=True):
         print(f"note for `sevbot serve`: {missing}")

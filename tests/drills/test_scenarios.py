@@ -5,6 +5,7 @@ expects; the JSON Schema is the models'; a team's file that is wrong is named wi
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -112,6 +113,16 @@ def test_sevbot_check_reads_drills_dir(tmp_path: Path) -> None:
     assert run.returncode == 2 and "ours.yml: expected: severity 'SEV9': one of SEV1, SEV2, SEV3, SEV4" in run.stderr, (
         run
     )
+    serve = subprocess.run(  # and `sevbot serve` will not start on it
+        [sys.executable, "-m", "bot", "serve"],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        check=False,
+        env={**os.environ, "SEVBOT_CONFIG": str(config)},
+        timeout=60,
+    )
+    assert serve.returncode == 2 and "ours.yml: expected: severity 'SEV9'" in serve.stderr, serve
     (folder / "ours.yml").write_text(text.replace("name: bad-retrain", "name: ours"))
     run = subprocess.run(
         [sys.executable, "-m", "bot", "check", "--config", str(config)],
