@@ -102,6 +102,8 @@ async def test_the_demo_plays_the_night_through(capsys: pytest.CaptureFixture[st
     assert "Jira ← sevbot comments on MLOPS-3: the resolution" in act
     assert "What #critical-incidents shows:" in out and "Resolved: INC-1 cv-detector mAP below SLO" in out
     assert "Traceback" not in out
+    drill = out.split("The third act, a drill the next day:", 1)[1]  # a drill, to its scorecard and the list
+    assert "sevbot opens #drill-" in drill and "9 of 9." in drill and "lighting — Brighter LEDs" in drill
     # The postmortem, drafted from the timeline, is the golden file (UPDATE_GOLDEN=1 rewrites it after a change);
     # the demo's Jira listens on a port of the moment.
     document = re.sub(
@@ -120,7 +122,12 @@ async def test_the_demo_leaves_its_postmortem_charts_and_transcript(tmp_path: Pa
     names = sorted(p.name for p in out.iterdir())
     charts = [n for n in names if n.endswith(".png")]
     assert "transcript.txt" in names and "INC-1-postmortem.md" in names
-    assert charts == ["INC-1-mAP-verification-1.png", "INC-1-mAP-verification-2.png", "INC-2-mAP-guardrail.png"]
+    assert charts == [
+        "INC-1-mAP-verification-1.png",
+        "INC-1-mAP-verification-2.png",
+        "INC-2-mAP-guardrail.png",
+        "INC-3-mAP-verification-1.png",  # the third act's drill
+    ]
     left = (out / "INC-1-postmortem.md").read_text()
     linked = re.findall(r"\[chart\]\(([^)]+)\)", left)
     assert sorted(linked) == charts[:2]  # INC-1's verification charts, beside it
@@ -133,8 +140,8 @@ async def test_the_demo_leaves_its_postmortem_charts_and_transcript(tmp_path: Pa
     for chart in charts:
         image = mpimg.imread(out / chart)
         assert image.shape[1] == 1000 and (image[:, :, :3] < 0.9).any(axis=2).mean() > 0.02  # not blank
-        if "verification" in chart:
-            assert image.shape[0] > 420  # the metric, and the cameras in breach below it
+        if "verification" in chart and chart.startswith("INC-1"):
+            assert image.shape[0] > 420  # the metric, and the cameras in breach below it (the night's alerts)
 
 
 def test_the_demo_models_metric_is_the_mean_of_its_cameras_and_falls_with_them() -> None:
