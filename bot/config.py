@@ -7,11 +7,13 @@ Durations are written `30s`, `15m`, `1h` (or combined, `1h30m`); users as `U…`
 from __future__ import annotations
 
 import difflib
+import json
 import re
 from collections.abc import Iterable
 from datetime import timedelta
 from pathlib import Path
 from typing import Annotated, Any, Literal
+from urllib.parse import urlsplit
 
 import yaml
 from pydantic import (
@@ -20,7 +22,9 @@ from pydantic import (
     BeforeValidator,
     ConfigDict,
     Field,
+    StringConstraints,
     ValidationError,
+    field_validator,
     model_validator,
 )
 
@@ -290,6 +294,56 @@ class Guardrails(_Strict):
     countdown: Duration = timedelta(minutes=2)
 
 
+PLACEHOLDERS = ("$input", "$model", "$incident", "$version")
+
+
+class ActionInput(_Strict):
+    """What a runbook action asks for (`/incident run <action> <input>`), checked against `pattern` (whole)."""
+
+    label: str = Field(min_length=1, max_length=40)
+    placeholder: str | None = Field(default=None, max_length=80)
+    pattern: str = Field(default=r"[A-Za-z0-9._:/-]{1,100}", max_length=200)
+
+    @field_validator("pattern")
+    @classmethod
+    def _compiles(cls, value: str) -> str:
+        try:
+            re.compile(value)
+        except re.error as exc:
+            raise ValueError(f"pattern {value!r} is not a regular expression: {exc}") from None
+        return value
+
+
+class RunbookAction(_Strict):
+    """A runbook step beyond the model: one HTTP call, planned, confirmed and recorded like containment. The body is
+    JSON with `$input`, `$model`, `$incident`, `$version` in its strings; the URL may have them in its path and query,
+    never in its host."""
+
+    title: str = Field(min_length=1, max_length=60)
+    kinds: list[IncidentKind] = Field(default_factory=list, description="incident types it is offered for")
+    method: Literal["GET", "POST", "PUT", "PATCH", "DELETE"] = "POST"
+    url: HttpUrl
+    headers: dict[str, str] = Field(default_factory=dict)
+    body: Any = None
+    input: ActionInput | None = None
+    token_env: str | None = Field(default=None, pattern=r"^[A-Z_][A-Z0-9_]*$")
+    timeout_s: float = Field(default=20, gt=0, le=120)
+
+    @model_validator(mode="after")
+    def _host_is_fixed(self) -> RunbookAction:
+        host = urlsplit(self.url).netloc
+        if "$" in host:
+            raise ValueError(f"url: the host ({host}) is fixed; placeholders go in its path or query")
+        for name, value in self.headers.items():
+            if "$" in name or "$" in value:
+                raise ValueError(f"headers.{name}: headers are fixed (the token comes from token_env)")
+            if name.lower() == "authorization" and self.token_env:
+                raise ValueError(f"headers.{name}: token_env already sets it")
+        if "$input" in json.dumps([self.url, self.body]) and self.input is None:
+            raise ValueError("$input is used but the action declares no `input`")
+        return self
+
+
 class ModelConfig(_Strict):
     owners: list[UserId] = Field(default_factory=list)
     oncall: list[UserId] = Field(default_factory=list)
@@ -300,6 +354,9 @@ class ModelConfig(_Strict):
     runbook: HttpUrl | None = None
     dashboard: HttpUrl | None = None
     guardrails: Guardrails | None = None
+    actions: dict[Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9-]{0,40}$")], RunbookAction] = Field(
+        default_factory=dict
+    )
 
     @model_validator(mode="after")
     def _guardrails_readable(self) -> ModelConfig:
@@ -465,7 +522,7 @@ def _known_keys() -> set[str]:
     """Every key the configuration file can hold, at any level (for "did you mean")."""
     models: list[type[BaseModel]] = [Config, Channels, SeverityPolicy, EscalationStep, SLO, Metrics, ModelConfig]
     models += [TriageThresholds, Guardrails, GuardrailCheck, Degradation, Integrations, PagerDutySettings]
-    models += [OpsgenieSettings, EmailSettings, JiraSettings]
+    models += [OpsgenieSettings, EmailSettings, JiraSettings, RunbookAction, ActionInput]
     serving = {key for required, optional in SERVING_KEYS.values() for key in required + optional}
     aliases = {f.alias for model in models for f in model.model_fields.values() if f.alias}
     return {name for model in models for name in model.model_fields} | aliases | serving

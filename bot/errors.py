@@ -76,6 +76,11 @@ class Problem(StrEnum):
     # paging, mail and tickets
     NO_PAGER = "no_pager"  # no pager under integrations
     DRILL_TOUCHES_NOTHING = "drill_touches_nothing"  # step, incident: a drill pages and freezes nothing real
+    # runbook actions
+    UNKNOWN_RUNBOOK_ACTION = "unknown_runbook_action"  # model, action, known
+    RUN_NEEDS_INPUT = "run_needs_input"  # action, label, placeholder
+    RUN_BAD_INPUT = "run_bad_input"  # action, label, pattern, given
+    RUN_TAKES_NO_INPUT = "run_takes_no_input"  # action
     # drills
     UNKNOWN_SCENARIO = "unknown_scenario"  # scenario, known
     DRILL_SPEED = "drill_speed"  # speed, most

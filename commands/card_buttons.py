@@ -8,7 +8,7 @@ from typing import Any
 from slack_bolt.async_app import AsyncApp
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot import incidents
+from bot import incidents, runbook
 from bot.access import check_undo
 from bot.containment import ActionKind
 from bot.errors import Problem, UserError
@@ -106,7 +106,27 @@ async def fall_back(services: Services, body: dict[str, Any], client: AsyncWebCl
     return await _contain(services, body, ActionKind.FALLBACK, {"on": True})
 
 
+async def run_runbook(services: Services, body: dict[str, Any], client: AsyncWebClient) -> Answer:
+    """A runbook action's button on the card (one that takes no input): its plan, privately, as `/incident run`."""
+    number, _, name = value_of(body).partition(":")
+    async with services.db.session_scope() as session:
+        incident = await incident_from(session, number)
+    if not incident.model:
+        raise UserError(Problem.NO_MODEL_NAMED, where="incident", incident=incident.id)
+    runbook.check_input(name, runbook.runbook_action(services.config, incident.model, name), None)
+    asked = await start(
+        services,
+        model=incident.model,
+        kind=ActionKind.RUN,
+        user=body["user"]["id"],
+        channel=incident.channel_id or body["channel"]["id"],
+        params={"action": name},
+    )
+    return Answer(answer(services, asked), replace=False)
+
+
 def register(app: AsyncApp, services: Services) -> None:
+    app.action(ActionId.INCIDENT_RUNBOOK)(handler(services, run_runbook))
     app.action(ActionId.INCIDENT_ROLLBACK)(handler(services, roll_back))
     app.action(ActionId.INCIDENT_FALLBACK)(handler(services, fall_back))
     app.action(ActionId.TAKE_COMMAND)(handler(services, take_command))

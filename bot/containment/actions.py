@@ -59,6 +59,7 @@ class ActionKind(StrEnum):
     FALLBACK = "fallback"
     CANARY = "canary"
     REVIEW = "review"
+    RUN = "run"  # a runbook action of the model (bot.runbook): an HTTP call, not a serving platform's move
 
 
 class ActionStatus(StrEnum):

@@ -10,6 +10,7 @@ from typing import Any
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from bot import runbook
 from bot.clock import Clock
 from bot.config import Config, ModelConfig
 from bot.containment.actions import CAPABILITY, ActionKind, ActionStatus, BackendFactory, model_config
@@ -109,8 +110,11 @@ async def prepare(db: Database, *, config: Config, clock: Clock, backend_for: Ba
             return
         marks = await ledger(session, action.model)
     settings = model_config(config, action.model)
-    backend = backend_for(action.model, settings)
     kind = ActionKind(action.kind)
+    if kind == ActionKind.RUN:  # a runbook action: the plan is its exact request, no platform to ask
+        await _prepare_run(db, config=config, action=action, now=clock.now())
+        return
+    backend = backend_for(action.model, settings)
     try:
         backend.require(CAPABILITY[kind])
         state = await backend.describe()
@@ -177,6 +181,52 @@ async def prepare(db: Database, *, config: Config, clock: Clock, backend_for: Ba
                 params={**execution, "plan": plan, "backend_name": backend.name},
             )
         await _show(session, action_id, clock.now())
+
+
+async def _prepare_run(db: Database, *, config: Config, action: Action, now: datetime) -> None:
+    """The plan of a runbook action: the request it will send (the token masked), with the version last seen live
+    for `$version`; a declaration gone from sevbot.yml since the request is said to the person, nothing sent."""
+    assert action.id is not None
+    async with db.session_scope() as session:
+        live = (
+            await session.exec(
+                select(LiveVersion.version)
+                .where(LiveVersion.model == action.model)
+                .order_by(col(LiveVersion.last_seen_at).desc())
+            )
+        ).first()
+        name, given = str(action.params.get("action")), action.params.get("input")
+        try:
+            declared = runbook.runbook_action(config, action.model, name)
+            prepared = runbook.prepare(
+                declared, model=action.model, incident=action.incident_id, version=live, given=given, token=None
+            )
+        except UserError as exc:
+            problem = {"problem": str(exc.problem), **exc.values}
+            await _update(
+                session,
+                action.id,
+                status=ActionStatus.CANCELLED,
+                error=str(exc.problem),
+                finished_at=now,
+                params={"backend_name": "runbook", "problem": problem},
+            )
+        else:
+            plan = {
+                "kind": str(ActionKind.RUN),
+                "model": action.model,
+                "action": name,
+                "title": declared.title,
+                "request": prepared.shown(),
+            }
+            await _update(
+                session,
+                action.id,
+                status=ActionStatus.PENDING,
+                version_before=live,
+                params={"plan": plan, "backend_name": "runbook"},
+            )
+        await _show(session, action.id, now)
 
 
 async def _update(session: AsyncSession, action_id: int, *, params: dict[str, Any], **fields: Any) -> None:

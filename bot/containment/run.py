@@ -4,13 +4,15 @@ verification scheduled one SLO window later."""
 
 from __future__ import annotations
 
+import os
 from typing import Any
 
-from bot import incidents, mrkdwn
+from bot import incidents, mrkdwn, runbook
 from bot.clock import Clock
 from bot.config import Config
 from bot.containment.actions import ActionKind, ActionStatus, BackendFactory, model_config
 from bot.containment.ledger import Mark, mark, remember_live
+from bot.drills.guard import real
 from bot.errors import Problem
 from bot.incidents.timeline import EventKind, record_and_post
 from bot.models import Action, Incident
@@ -30,6 +32,10 @@ async def execute(db: Database, *, config: Config, clock: Clock, backend_for: Ba
         interrupted = bool(action.params.get("started_at"))
         action.params = {**action.params, "started_at": clock.now().isoformat()}
         session.add(action)
+        incident = await session.get(Incident, action.incident_id) if action.incident_id else None
+    if action.kind == ActionKind.RUN:
+        await _run_runbook(db, config=config, clock=clock, action=action, incident=incident, interrupted=interrupted)
+        return
     backend = backend_for(action.model, model_config(config, action.model))
     params = action.params
     if interrupted:
@@ -91,6 +97,82 @@ async def execute(db: Database, *, config: Config, clock: Clock, backend_for: Ba
     )
 
 
+async def _run_runbook(
+    db: Database, *, config: Config, clock: Clock, action: Action, incident: Incident | None, interrupted: bool
+) -> None:
+    """A runbook action's request, sent once: an interrupted run is not sent again (it may have been received), and
+    a drill sends nothing; the answer's status and its first lines go on the timeline."""
+    assert action.id is not None
+    name = str(action.params.get("action"))
+    failed: dict[str, Any] | None = None
+    if interrupted:
+        failed = {"problem": str(Problem.INTERRUPTED), "backend": "the runbook action's endpoint", "unknown": ""}
+    elif not real(incident):
+        failed = {"problem": str(Problem.DRILL_TOUCHES_NOTHING), "step": "run", "incident": action.incident_id}
+    if failed is not None:
+        await finish(
+            db,
+            action.id,
+            clock,
+            config,
+            status=ActionStatus.FAILED,
+            error=failed["problem"],
+            problem=failed,
+            before=action.version_before,
+            after=None,
+        )
+        return
+    declared = runbook.runbook_action(config, action.model, name)
+    token = os.environ.get(declared.token_env) if declared.token_env else None
+    if declared.token_env and not token:
+        error = f"{declared.token_env} is not set in sevbot's environment"
+        await finish(
+            db,
+            action.id,
+            clock,
+            config,
+            status=ActionStatus.FAILED,
+            error=error,
+            before=action.version_before,
+            after=None,
+        )
+        return
+    prepared = runbook.prepare(
+        declared,
+        model=action.model,
+        incident=action.incident_id,
+        version=action.version_before,
+        given=action.params.get("input"),
+        token=token,
+    )
+    try:
+        status, excerpt = await runbook.send(prepared, key=f"sevbot-action-{action.id}")
+    except runbook.RunbookError as exc:
+        await finish(
+            db,
+            action.id,
+            clock,
+            config,
+            status=ActionStatus.FAILED,
+            error=str(exc),
+            before=action.version_before,
+            after=None,
+            answer={"status": exc.status, "excerpt": exc.excerpt},
+        )
+        return
+    await finish(
+        db,
+        action.id,
+        clock,
+        config,
+        status=ActionStatus.SUCCEEDED,
+        error=None,
+        before=action.version_before,
+        after=action.version_before,
+        answer={"status": status, "excerpt": excerpt},
+    )
+
+
 async def finish(
     db: Database,
     action_id: int,
@@ -103,6 +185,7 @@ async def finish(
     before: str | None,
     after: str | None,
     state: ServingState | None = None,
+    answer: dict[str, Any] | None = None,
 ) -> None:
     now = clock.now()
     async with db.session_scope() as session:
@@ -129,7 +212,10 @@ async def finish(
             "error": error,
             "problem": problem,  # the error as a code with values, when sevbot (not the platform) found it
             "confirmed_by": action.confirmed_by,
-            "params": {k: action.params.get(k) for k in ("to", "on", "percent") if k in action.params},
+            "params": {
+                k: action.params.get(k) for k in ("to", "on", "percent", "action", "input") if k in action.params
+            },
+            "answer": answer,  # a runbook action's: the status and the start of the body
         }
         assert action.incident_id is not None, "containment always has an incident (declared first if need be)"
         canary = action.params.get("canary") if action.params.get("guardrail") else None

@@ -71,6 +71,7 @@ def _move(action: Action) -> dict[str, Any]:
         "before": action.version_before,
         "after": action.version_after,
         "summary": action.params.get("summary") or "",
+        "plan": action.params.get("plan"),
         "by": action.confirmed_by,
         "at": action.finished_at.isoformat() if action.finished_at else None,
     }
