@@ -89,6 +89,16 @@ DEMO_CONFIG = {
             "guardrails": {"checks": {"map": {"max_drop": 0.01}}, "for": "10m", "action": "freeze", "countdown": "2m"},
             "runbook": "https://wiki.example/runbooks/cv-detector",
             "dashboard": "https://grafana.example/d/cv-detector",
+            # a runbook step beyond the model, on the team's deploy API (the demo's stand-in): the second act's
+            "actions": {
+                "hold-release": {
+                    "title": "Hold the release train",
+                    "kinds": ["quality"],
+                    "url": "https://deploy.example/api/$model/hold",
+                    "body": {"incident": "INC-$incident", "reason": "$input"},
+                    "input": {"label": "Reason", "pattern": ".{1,120}"},
+                }
+            },
         },
         "ranker": {"owners": ["U0002"], "serving": {"backend": "simulated"}},
     },
@@ -335,6 +345,11 @@ async def second_act(s: Script, box: Sandbox) -> None:
     state = await backend.describe()
     show(f"             the simulated model service now: canary {state.canary or '—'} at {state.canary_percent:g} %")
     incident = [c for c in box.incident_channels() if "canary" in c.name][-1].id
+    await s.slash("U0004", incident, "run hold-release canary 2.1.0 breached its mAP guardrail")  # a runbook action
+    plan = [m for m in box.ws.channels[incident].messages if m.ephemeral_to == "U0004" and "Confirm" in str(m.blocks)]
+    for line in plan[-1].text.splitlines()[:1]:
+        show(f"             (only @dave sees) {named(box.ws, line)}")
+    await s.click("U0004", incident, "action_confirm", "Confirm", ts=plan[-1].ts)
     await s.slash("U0004", incident, "resolve canary 2.1.0 frozen at 0 %; it stays known bad until its IR fix")
     await s.ci_gate("cv-detector")
 

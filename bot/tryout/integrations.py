@@ -406,16 +406,28 @@ def pagerduty_webhook(
 ROUTING_KEY, WEBHOOK_SECRET = "demo-routing-key", "demo-webhook-secret"
 
 
+class DeployStandIn(StandIn):
+    """A team's deploy API as runbook actions call it (`actions:` in sevbot.yml): it takes any request on any path
+    and answers 202 with a job, keeping each call."""
+
+    def routes(self, app: web.Application) -> None:
+        app.router.add_route("*", "/{tail:.*}", self._any)
+
+    async def _any(self, request: web.Request) -> web.Response:
+        return web.json_response({"accepted": True, "job": f"job-{len(self.calls)}"}, status=202)
+
+
 class Beyond:
-    """The demo's and the sandbox's PagerDuty and Jira: local stand-ins that answer as the services do, and what
-    reached them, in words (`news`: what is new since the last look; `told`: all of it)."""
+    """The demo's and the sandbox's PagerDuty, Jira and deploy API: local stand-ins that answer as the services do,
+    and what reached them, in words (`news`: what is new since the last look; `told`: all of it)."""
 
     def __init__(self) -> None:
         self.pagerduty = PagerDutyStandIn(routing_key=ROUTING_KEY)
         self.jira = JiraStandIn(
             user="sevbot@example.com", token="demo", people=[JiraUser("acc-carol", "carol@example.com", "carol")]
         )
-        self._seen = {"pagerduty": 0, "jira": 0}
+        self.deploy = DeployStandIn()  # the runbook actions' endpoint
+        self._seen = {"pagerduty": 0, "jira": 0, "deploy": 0}
         self._opened = 0
         self.told: list[str] = []
         self._paged: set[str] = set()
@@ -423,15 +435,20 @@ class Beyond:
     async def start(self) -> None:
         await self.pagerduty.start()
         await self.jira.start()
+        await self.deploy.start()
 
     async def stop(self) -> None:
         await self.pagerduty.stop()
         await self.jira.stop()
+        await self.deploy.stop()
 
     def config(self, config: dict[str, Any]) -> dict[str, Any]:
         given = copy.deepcopy(config)
         given["integrations"]["pagerduty"]["events_url"] = f"{self.pagerduty.url}/v2/enqueue"
         given["integrations"]["jira"]["url"] = self.jira.url
+        for model in given["models"].values():  # runbook actions call the deploy API stand-in
+            for action in (model.get("actions") or {}).values():
+                action["url"] = str(action["url"]).replace("https://deploy.example", self.deploy.url)
         return given
 
     def credentials(self) -> Credentials:
@@ -469,6 +486,13 @@ class Beyond:
                 lines.append(
                     f"Jira ← sevbot links {call.body['inwardIssue']['key']} to {call.body['outwardIssue']['key']}"
                 )
-        self._seen = {"pagerduty": len(self.pagerduty.calls), "jira": len(self.jira.calls)}
+        for call in self.deploy.calls[self._seen["deploy"] :]:
+            body = f" {json.dumps(call.body)}" if call.body is not None else ""
+            lines.append(f"Deploy API ← sevbot {call.method} {call.path}{body}")
+        self._seen = {
+            "pagerduty": len(self.pagerduty.calls),
+            "jira": len(self.jira.calls),
+            "deploy": len(self.deploy.calls),
+        }
         self.told += lines
         return lines

@@ -9,49 +9,31 @@ import json
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlencode
 
 import pytest
-from aiohttp import web
 from sqlmodel import select
 
 from bot.config import parse_config
 from bot.models import Action
+from bot.tryout.integrations import DeployStandIn
 from tests.harness import CONFIG, Bot, running_bot
 
 
-class Endpoint:
-    """The deploy API of the runbook: records each request; `status` is what it answers."""
+class Endpoint(DeployStandIn):
+    """The runbook's deploy API (the demo's stand-in), read as the requests it received."""
 
-    def __init__(self) -> None:
-        self.received: list[dict[str, Any]] = []
-        self.status = 200
-        self.url = ""
-        self._runner: web.AppRunner | None = None
-
-    async def _any(self, request: web.Request) -> web.Response:
-        raw = await request.read()
-        self.received.append(
+    @property
+    def received(self) -> list[dict[str, Any]]:
+        return [
             {
-                "method": request.method,
-                "path": request.path_qs,
-                "headers": dict(request.headers),
-                "body": json.loads(raw) if raw else None,
+                "method": c.method,
+                "path": c.path + (f"?{urlencode(c.query)}" if c.query else ""),
+                "headers": c.headers,
+                "body": c.body,
             }
-        )
-        return web.json_response({"accepted": self.status < 300, "job": "restart-7f3"}, status=self.status)
-
-    async def start(self) -> None:
-        app = web.Application()
-        app.router.add_route("*", "/{tail:.*}", self._any)
-        self._runner = web.AppRunner(app)
-        await self._runner.setup()
-        site = web.TCPSite(self._runner, "127.0.0.1", 0)
-        await site.start()
-        self.url = f"http://127.0.0.1:{site._server.sockets[0].getsockname()[1]}"  # type: ignore[union-attr]
-
-    async def stop(self) -> None:
-        if self._runner is not None:
-            await self._runner.cleanup()
+            for c in self.calls
+        ]
 
 
 @pytest.fixture
@@ -119,8 +101,8 @@ async def test_the_plan_names_the_request_and_confirm_sends_it_once(bot: Bot, en
     assert sent["headers"]["Content-Type"] == "application/json"
     assert sent["headers"]["Idempotency-Key"] == "sevbot-action-1"
     posted = "\n".join(bot.seen(channel))
-    assert "Runbook action `pin-preprocess` (2.3.1) on `cv-detector` answered HTTP 200" in posted
-    assert "restart-7f3" in posted  # the start of the answer
+    assert "Runbook action `pin-preprocess` (2.3.1) on `cv-detector` answered HTTP 202" in posted
+    assert '"job": "job-1"' in posted  # the start of the answer
 
 
 async def test_the_token_is_sent_and_never_shown(bot: Bot, endpoint: Endpoint) -> None:
@@ -170,7 +152,7 @@ async def test_an_outsider_is_refused_and_nothing_is_sent(bot: Bot, endpoint: En
 
 
 async def test_a_failing_endpoint_is_said_plainly(bot: Bot, endpoint: Endpoint) -> None:
-    endpoint.status = 503
+    endpoint.fail_next(503)
     channel = await _incident(bot)
     await bot.driver.slash("U0004", channel, "run restart-workers")
     await bot.settled()

@@ -100,6 +100,7 @@ async def test_the_demo_plays_the_night_through(capsys: pytest.CaptureFixture[st
     assert "PagerDuty ← sevbot resolves the page" in night
     assert "Jira ← sevbot opens MLOPS-3: [SEV3] INC-2 cv-detector: cv-detector canary 2.1.0" in act
     assert "Jira ← sevbot comments on MLOPS-3: the resolution" in act
+    assert 'Deploy API ← sevbot POST /api/cv-detector/hold {"incident": "INC-2", "reason": "canary 2.1.0' in act
     assert "What #critical-incidents shows:" in out and "Resolved: INC-1 cv-detector mAP below SLO" in out
     assert "Traceback" not in out
     drill = out.split("The third act, a drill the next day:", 1)[1]  # a drill, to its scorecard and the list
