@@ -179,3 +179,39 @@ async def test_the_card_offers_the_actions_that_fit_the_incident_type(bot: Bot, 
     await bot.driver.click("U0004", channel.id, _plan(bot, "U0004", channel.id).ts, "action_confirm")
     await bot.settled()
     assert [r["path"] for r in endpoint.received] == ["/api/cv-detector/restart?incident=1"]
+
+
+async def test_a_run_cut_off_by_a_restart_is_not_sent_again(bot: Bot, endpoint: Endpoint) -> None:
+    """The row was claimed and the call started when sevbot stopped: the endpoint may have acted, so the next
+    start says so instead of sending it a second time."""
+    from bot import serving
+    from bot.containment import ActionKind, ActionStatus
+    from bot.containment.run import execute
+
+    channel = await _incident(bot)
+    now = bot.services.clock.now()
+    async with bot.services.db.session_scope() as session:
+        action = Action(
+            incident_id=1,
+            kind=ActionKind.RUN,
+            model="cv-detector",
+            backend="mlflow",
+            status=ActionStatus.RUNNING,
+            requested_by="U0004",
+            requested_at=now,
+            confirmed_by="U0004",
+            params={"action": "restart-workers", "started_at": now.isoformat(), "channel": channel},
+        )
+        session.add(action)
+        await session.flush()
+        number = action.id
+    assert number is not None
+    services = bot.services
+    await execute(
+        services.db, config=services.config, clock=services.clock, backend_for=serving.backend_for, action_id=number
+    )
+    await bot.settled()
+    assert endpoint.received == []
+    posted = "\n".join(bot.seen(channel))
+    assert "Runbook action `restart-workers` on `cv-detector` failed" in posted
+    assert "It may have been received: check the endpoint before running it again." in posted
