@@ -102,41 +102,43 @@ async def _run_runbook(
 ) -> None:
     """A runbook action's request, sent once: an interrupted run is not sent again (it may have been received), and
     a drill sends nothing; the answer's status and its first lines go on the timeline."""
-    assert action.id is not None
-    name = str(action.params.get("action"))
-    failed: dict[str, Any] | None = None
-    if interrupted:
-        failed = {"problem": str(Problem.INTERRUPTED), "backend": "the runbook action's endpoint", "unknown": ""}
-    elif not real(incident):
-        failed = {"problem": str(Problem.DRILL_TOUCHES_NOTHING), "step": "run", "incident": action.incident_id}
-    if failed is not None:
+    number = action.id
+    assert number is not None
+
+    async def done(error: str | None, *, problem: dict[str, Any] | None = None, answer: Any = None) -> None:
+        status = ActionStatus.FAILED if error else ActionStatus.SUCCEEDED
+        after = action.version_before if status == ActionStatus.SUCCEEDED else None
         await finish(
             db,
-            action.id,
+            number,
             clock,
             config,
-            status=ActionStatus.FAILED,
-            error=failed["problem"],
-            problem=failed,
+            status=status,
+            error=error,
+            problem=problem,
             before=action.version_before,
-            after=None,
+            after=after,
+            answer=answer,
         )
-        return
-    declared = runbook.runbook_action(config, action.model, name)
+
+    if interrupted:
+        cut: dict[str, Any] = {
+            "problem": Problem.INTERRUPTED,
+            "backend": "the runbook action's endpoint",
+            "unknown": "",
+        }
+        return await done(str(Problem.INTERRUPTED), problem=cut)
+    if not real(incident):
+        drill: dict[str, Any] = {
+            "problem": Problem.DRILL_TOUCHES_NOTHING,
+            "step": "run",
+            "incident": action.incident_id,
+        }
+        return await done(str(Problem.DRILL_TOUCHES_NOTHING), problem=drill)
+    declared = runbook.runbook_action(config, action.model, str(action.params.get("action")))
     token = os.environ.get(declared.token_env) if declared.token_env else None
     if declared.token_env and not token:
-        error = f"{declared.token_env} is not set in sevbot's environment"
-        await finish(
-            db,
-            action.id,
-            clock,
-            config,
-            status=ActionStatus.FAILED,
-            error=error,
-            before=action.version_before,
-            after=None,
-        )
-        return
+        return await done(f"{declared.token_env} is not set in sevbot's environment")
     prepared = runbook.prepare(
         declared,
         model=action.model,
@@ -146,31 +148,10 @@ async def _run_runbook(
         token=token,
     )
     try:
-        status, excerpt = await runbook.send(prepared, key=f"sevbot-action-{action.id}")
+        status, excerpt = await runbook.send(prepared, key=f"sevbot-action-{number}")
     except runbook.RunbookError as exc:
-        await finish(
-            db,
-            action.id,
-            clock,
-            config,
-            status=ActionStatus.FAILED,
-            error=str(exc),
-            before=action.version_before,
-            after=None,
-            answer={"status": exc.status, "excerpt": exc.excerpt},
-        )
-        return
-    await finish(
-        db,
-        action.id,
-        clock,
-        config,
-        status=ActionStatus.SUCCEEDED,
-        error=None,
-        before=action.version_before,
-        after=action.version_before,
-        answer={"status": status, "excerpt": excerpt},
-    )
+        return await done(str(exc), answer={"status": exc.status, "excerpt": exc.excerpt})
+    return await done(None, answer={"status": status, "excerpt": excerpt})
 
 
 async def finish(
