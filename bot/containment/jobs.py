@@ -42,7 +42,16 @@ class ContainmentJobs:
             OutboxKind.RUN_ACTION: Route(do=self.run, failure=job_failure),
             OutboxKind.VERIFY: Route(do=self.verify, failure=job_failure),
             OutboxKind.GUARDRAIL_ACT: Route(do=self.guardrail_act, failure=job_failure),
+            OutboxKind.REGISTRY_MARK: Route(do=self.registry_mark, failure=job_failure),
         }
+
+    async def registry_mark(self, message: OutboxMessage) -> None:
+        """A version's verdict, written where its platform keeps such things (a retry writes the same tags)."""
+        model = str(message.payload["model"])
+        settings = self.config.model(model)
+        if settings is None:
+            return  # the model left sevbot.yml since: its ledger keeps the verdict
+        await self.backend_for(model, settings).write_mark(str(message.payload["version"]), message.payload["mark"])
 
     async def guardrail_act(self, message: OutboxMessage) -> None:
         """The countdown ran out: the action runs unless someone cancelled it (or ran it early), exactly once."""

@@ -14,14 +14,19 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.drills.guard import real
 from bot.models import Incident, LiveVersion, VersionMark
+from bot.runtime.outbox import OutboxKind, enqueue
 from bot.serving import ServingState
 
-__all__ = ["Ledger", "Mark", "ledger", "mark", "remember_live"]
+__all__ = ["VERDICT", "Ledger", "Mark", "adopt", "ledger", "mark", "remember_live"]
 
 
 class Mark(StrEnum):
     BAD = "bad"
     GOOD = "good"
+
+
+VERDICT = {Mark.BAD: "known-bad", Mark.GOOD: "known-good"}  # as the registry keeps it
+ADOPTED = {verdict: mark for mark, verdict in VERDICT.items()}
 
 
 @dataclass(frozen=True)
@@ -41,7 +46,7 @@ class Ledger:
         found = self.marks.get(version or "")
         if found is None:
             return None
-        return {"mark": str(found.mark), "incident": found.incident_id, "reason": found.reason}
+        return {"mark": str(found.mark), "incident": found.incident_id, "reason": found.reason, "by": found.marked_by}
 
 
 async def ledger(session: AsyncSession, model: str) -> Ledger:
@@ -60,7 +65,11 @@ async def mark(
     action_id: int | None,
     reason: str = "",
     by: str | None = None,
+    evidence: dict[str, Any] | None = None,
 ) -> None:
+    """Mark a version, and queue the verdict for the registry in the same transaction (written there once, where
+    the platform keeps such things: MLflow's model-version tags, the HTTP contract's marks). `evidence`: the window a
+    verified version held and its value then."""
     if incident_id is not None and not real(await session.get(Incident, incident_id)):
         return  # a drill's versions are its scenario's: the real ledger is not touched
     session.add(
@@ -75,6 +84,48 @@ async def mark(
             marked_at=now,
         )
     )
+    verdict = {
+        "verdict": VERDICT[mark],
+        "incident": f"INC-{incident_id}" if incident_id else "",
+        "reason": reason[:250],
+        **(evidence or {}),
+    }
+    await enqueue(
+        session,
+        kind=OutboxKind.REGISTRY_MARK,
+        now=now,
+        incident_id=incident_id,
+        subject=f"mark:{model}:{version}",
+        model=model,
+        version=version,
+        mark=verdict,
+    )
+
+
+async def adopt(session: AsyncSession, *, model: str, state: ServingState, now: datetime) -> int:
+    """Verdicts the registry keeps that the ledger does not (another team's, another sevbot's, a person's): the
+    ledger takes them, so plans show them and "the previous version" avoids a known-bad one. Nothing is written
+    back. Returns how many were taken."""
+    marks = await ledger(session, model)
+    taken = 0
+    for version in state.versions:
+        said = ADOPTED.get(version.verdict or "")
+        found = marks.marks.get(version.version)
+        if said is None or (found is not None and found.mark == said):
+            continue
+        where = f" ({version.verdict_incident})" if version.verdict_incident else ""
+        session.add(
+            VersionMark(
+                model=model,
+                version=version.version,
+                mark=said,
+                reason=f"marked {version.verdict} in the registry{where}"[:500],
+                marked_by="registry",
+                marked_at=now,
+            )
+        )
+        taken += 1
+    return taken
 
 
 async def remember_live(session: AsyncSession, model: str, state: ServingState, now: datetime) -> None:

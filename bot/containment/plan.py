@@ -14,7 +14,7 @@ from bot import runbook
 from bot.clock import Clock
 from bot.config import Config, ModelConfig
 from bot.containment.actions import CAPABILITY, ActionKind, ActionStatus, BackendFactory, model_config
-from bot.containment.ledger import Ledger, ledger, remember_live
+from bot.containment.ledger import Ledger, adopt, ledger, remember_live
 from bot.containment.run import finish
 from bot.errors import Problem, UserError
 from bot.models import Action, LiveVersion
@@ -120,6 +120,8 @@ async def prepare(db: Database, *, config: Config, clock: Clock, backend_for: Ba
         state = await backend.describe()
         async with db.session_scope() as session:
             await remember_live(session, action.model, state, clock.now())
+            if await adopt(session, model=action.model, state=state, now=clock.now()):
+                marks = await ledger(session, action.model)  # the registry's verdicts, in this very plan
             if kind == ActionKind.ROLLBACK and not action.params.get("to"):
                 state = replace(state, previous=await _previous(session, action.model, state, marks))
         offered: tuple[Candidate, ...] = ()

@@ -206,4 +206,6 @@ async def record_verification(
                 now=now,
                 incident_id=incident_id,
                 action_id=action.id,
+                reason="held its SLOs for their window after containment",
+                evidence={"window_s": verdicts[0]["window_s"], "value": verdicts[0]["current"]},
             )

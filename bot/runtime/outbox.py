@@ -58,6 +58,7 @@ class OutboxKind(StrEnum):
     POSTMORTEM = "postmortem"  # render the postmortem from the timeline, upload it with the chart, summarise
     NOTIFY = "notify"  # one step of a page, mail or ticket (`bot.notify`): never behind Slack's rows
     NOTIFY_CARD = "notify_card"  # a notify channel's short card linking the incident channel (Slack)
+    REGISTRY_MARK = "registry_mark"  # a version's verdict written where its platform keeps it (MLflow tags) (domain)
 
 
 class NotReady(Exception):

@@ -42,6 +42,8 @@ class Version:
     config_hash: str | None = None
     image: str | None = None
     ready: bool = True
+    verdict: str | None = None  # known-bad / known-good, as the registry keeps it (sevbot's or another's)
+    verdict_incident: str | None = None
 
     @classmethod
     def from_dict(cls, raw: dict[str, Any]) -> Version:
@@ -55,6 +57,8 @@ class Version:
             config_hash=raw.get("config_hash"),
             image=raw.get("image"),
             ready=bool(raw.get("ready", True)),
+            verdict=(raw.get("mark") or {}).get("verdict"),
+            verdict_incident=(raw.get("mark") or {}).get("incident"),
         )
 
     def lineage(self) -> str:
@@ -116,6 +120,11 @@ class Backend(ABC):
 
     async def review(self, on: bool) -> ServingState:
         raise Unsupported(f"{self.name} cannot {_VERB[Capability.REVIEW]}")
+
+    async def write_mark(self, version: str, mark: dict[str, Any]) -> bool:
+        """Keep a version's verdict where the platform can (`mark`: verdict, incident, reason, window_s, value);
+        False where it keeps none (the verdict stays in sevbot's ledger)."""
+        return False
 
 
 _VERB = {

@@ -5,6 +5,7 @@
     POST {url}/models/{model}/fallback   {"on": true}     → state
     POST {url}/models/{model}/canary     {"percent": 0}   → state
     POST {url}/models/{model}/review     {"on": true}     → state
+    PUT  {url}/models/{model}/versions/{version}/marks  {"verdict": "known-bad", …}  (with `marks: true`)
 
 State: {"live", "previous", "versions": [{"version", "created_at", "commit", "dataset", "config_hash", "image",
 "ready"}], "fallback", "canary_percent", "canary", "review", "capabilities": [...]}. Errors: any 4xx/5xx with {"error"}.
@@ -19,6 +20,7 @@ from __future__ import annotations
 
 import os
 from typing import Any
+from urllib.parse import quote
 
 from bot.serving._http import request_json
 from bot.serving.base import Backend, Capability, ServingState, Unsupported, Version
@@ -77,3 +79,14 @@ class HttpBackend(Backend):
 
     async def review(self, on: bool) -> ServingState:
         return await self._call("POST", "/review", "human review", {"on": on})
+
+    async def write_mark(self, version: str, mark: dict[str, Any]) -> bool:
+        """`PUT /models/{model}/versions/{version}/marks` where the service declares `marks` among its
+        capabilities' extras (`settings.marks: true`); otherwise the verdict stays in sevbot's ledger."""
+        if not self.settings.get("marks"):
+            return False
+        url = f"{str(self.settings['url']).rstrip('/')}/models/{self.model}/versions/{quote(version, safe='')}/marks"
+        await request_json(
+            "PUT", url, json=mark, what=f"marking {version}", timeout_s=self.timeout_s, headers=self._headers()
+        )
+        return True

@@ -24,6 +24,9 @@ TAGS = {
 }
 
 
+VERDICT_TAG = "sevbot.verdict"  # known-bad / known-good: what sevbot (or anyone) learned of the version
+
+
 def _version(raw: dict[str, Any]) -> Version:
     tags = {t["key"]: t["value"] for t in raw.get("tags", [])}
     lineage = {field: next((tags[k] for k in keys if k in tags), None) for field, keys in TAGS.items()}
@@ -32,6 +35,8 @@ def _version(raw: dict[str, Any]) -> Version:
         version=str(raw["version"]),
         created_at=datetime.fromtimestamp(int(created) / 1000, UTC) if created else None,
         ready=raw.get("status", "READY") == "READY",
+        verdict=tags.get(VERDICT_TAG),
+        verdict_incident=tags.get("sevbot.incident"),
         **lineage,
     )
 
@@ -86,6 +91,28 @@ class MlflowBackend(Backend):
             previous=previous if previous != live else None,
             details={"alias": self._alias},
         )
+
+    async def write_mark(self, version: str, mark: dict[str, Any]) -> bool:
+        """Model-version tags: `sevbot.verdict`, `sevbot.incident`, `sevbot.reason`, and for a verified version the
+        window it held and the value it held at (`sevbot.window`, `sevbot.value`)."""
+        tags = {
+            VERDICT_TAG: str(mark["verdict"]),
+            "sevbot.incident": str(mark.get("incident") or ""),
+            "sevbot.reason": str(mark.get("reason") or "")[:250],
+        }
+        if mark.get("window_s"):
+            tags["sevbot.window"] = f"{int(mark['window_s'])}s"
+        if mark.get("value") is not None:
+            tags["sevbot.value"] = f"{float(mark['value']):.4g}"
+        for key, value in tags.items():
+            await request_json(
+                "POST",
+                f"{self._api}/model-versions/set-tag",
+                json={"name": self._name, "version": version, "key": key, "value": value},
+                what=f"MLflow: tagging version {version} {key}",
+                timeout_s=self.timeout_s,
+            )
+        return True
 
     async def rollback(self, to: str) -> ServingState:
         await request_json(

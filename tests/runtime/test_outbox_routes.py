@@ -43,4 +43,5 @@ def test_domain_jobs_never_pass_through_slack() -> None:
         OutboxKind.RUN_ACTION,
         OutboxKind.VERIFY,
         OutboxKind.GUARDRAIL_ACT,
+        OutboxKind.REGISTRY_MARK,
     }

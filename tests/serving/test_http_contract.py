@@ -110,3 +110,39 @@ async def test_a_controller_owns_the_weights(service: tuple[str, list[tuple[str,
     with pytest.raises(Unsupported, match="Argo Rollouts owns cv-detector's traffic weights"):
         await backend.canary(0)
     assert calls == []
+
+
+async def test_verdicts_go_to_the_service_and_come_back_from_it() -> None:
+    """With `marks: true`, sevbot PUTs a version's verdict as the contract says; a version's `mark` is read back."""
+    kept: list[tuple[str, Any]] = []
+
+    async def put(request: web.Request) -> web.Response:
+        body = await request.json()
+        _check(body, "#/components/schemas/Mark")
+        kept.append((request.match_info["version"], body))
+        return web.Response(status=204)
+
+    async def get(request: web.Request) -> web.Response:
+        state = {
+            "live": "2.0.0",
+            "versions": [
+                {"version": "1.8.2", "mark": {"verdict": "known-bad", "incident": "INC-9"}},
+                {"version": "2.0.0"},
+            ],
+        }
+        _check(state, "#/components/schemas/State")
+        return web.json_response(state)
+
+    app = web.Application()
+    app.router.add_put("/models/{model}/versions/{version}/marks", put)
+    app.router.add_get("/models/{model}", get)
+    async with serve_app(app) as url:
+        quiet = HttpBackend("cv-detector", {"url": url}, timeout_s=5)
+        assert await quiet.write_mark("2.0.0", {"verdict": "known-bad"}) is False  # not asked to: nothing sent
+        backend = HttpBackend("cv-detector", {"url": url, "marks": True}, timeout_s=5)
+        mark = {"verdict": "known-good", "incident": "INC-3", "reason": "held", "window_s": 3600, "value": 0.61}
+        assert await backend.write_mark("1.8.2", mark) is True
+        state = await backend.describe()
+    assert kept == [("1.8.2", mark)]
+    old = state.version("1.8.2")
+    assert old is not None and (old.verdict, old.verdict_incident) == ("known-bad", "INC-9")

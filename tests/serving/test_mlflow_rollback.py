@@ -274,3 +274,50 @@ async def test_no_known_previous_offers_candidates_then_the_ledger_guards_the_ba
         await bot.driver.click("U0004", channel, plan.ts, "action_confirm")
         await bot.settled()
         assert mlflow.alias(name, "champion") == "2"
+
+
+def _tags(mlflow: MlflowServer, name: str, version: str) -> dict[str, str]:
+    answer = mlflow.call("GET", f"model-versions/get?name={name}&version={version}")
+    return {t["key"]: t["value"] for t in answer["model_version"].get("tags", [])}
+
+
+async def test_the_registry_remembers_a_rolled_back_version_as_known_bad(
+    bot: Bot, mlflow: MlflowServer, registered: str
+) -> None:
+    channel = await _incident(bot)
+    await bot.driver.slash("U0004", channel, "rollback cv-detector")
+    await bot.settled()
+    await bot.driver.click("U0004", channel, _plan(bot, channel, "U0004").ts, "action_confirm")
+    await bot.settled()
+    tags = _tags(mlflow, registered, "2")
+    assert tags["sevbot.verdict"] == "known-bad" and tags["sevbot.incident"] == "INC-1"
+    assert tags["sevbot.reason"] == "mAP down on cams 23-40"
+    assert "sevbot.verdict" not in _tags(mlflow, registered, "1")  # nothing said of what was not judged
+
+
+async def test_a_verdict_another_team_wrote_in_the_registry_guards_the_plan(
+    bot: Bot, mlflow: MlflowServer, registered: str
+) -> None:
+    for key, value in (("sevbot.verdict", "known-bad"), ("sevbot.incident", "INC-41")):
+        mlflow.call("POST", "model-versions/set-tag", {"name": registered, "version": "1", "key": key, "value": value})
+    channel = await _incident(bot)
+    await bot.driver.slash("U0004", channel, "rollback cv-detector to 1")
+    await bot.settled()
+    plan = _plan(bot, channel, "U0004")
+    assert ":red_circle: *1 is known bad: marked known-bad in the registry (INC-41).*" in plan.text, plan.text
+    await bot.driver.click("U0004", channel, plan.ts, "action_confirm")
+    await bot.settled()
+    assert mlflow.alias(registered, "champion") == "2"  # one Confirm is not enough for a known-bad version
+    assert "sevbot.reason" not in _tags(mlflow, registered, "1")  # taken into the ledger, nothing written back
+
+
+async def test_a_verified_version_carries_its_window_and_value(mlflow: MlflowServer, registered: str) -> None:
+    from bot.serving.mlflow import MlflowBackend
+
+    backend = MlflowBackend("cv-detector", {"url": mlflow.url, "registered_model": registered})
+    mark = {"verdict": "known-good", "incident": "INC-3", "reason": "held", "window_s": 3600.0, "value": 0.6123}
+    assert await backend.write_mark("1", mark) is True
+    tags = _tags(mlflow, registered, "1")
+    assert (tags["sevbot.verdict"], tags["sevbot.window"], tags["sevbot.value"]) == ("known-good", "3600s", "0.6123")
+    state = await backend.describe()
+    assert state.version("1") is not None and state.version("1").verdict == "known-good"  # type: ignore[union-attr]
