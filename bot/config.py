@@ -169,7 +169,7 @@ SERVING_KEYS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     "sagemaker": (("endpoint",), ("region", "endpoint_url", "fallback_variant", "timeout_s")),
     "kserve": (("url",), ("namespace", "inference_service", "token_env", "timeout_s")),
     "http": (("url",), ("capabilities", "traffic_owner", "token_env", "timeout_s", "marks")),
-    "simulated": ((), ("versions", "live", "fail", "quality", "degraded", "canary", "timeout_s")),
+    "simulated": ((), ("versions", "live", "fail", "quality", "degraded", "canary", "timeout_s", "replicas")),
 }
 
 

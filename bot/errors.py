@@ -69,6 +69,8 @@ class Problem(StrEnum):
     NO_PREVIOUS_VERSION = "no_previous_version"  # model, live
     NO_SUCH_VERSION = "no_such_version"  # model, version, known
     ALREADY_LIVE = "already_live"  # version
+    ALREADY_SCALED = "already_scaled"  # model, replicas
+    BAD_REPLICAS = "bad_replicas"  # word, most
     INTERRUPTED = "interrupted"  # backend, live (or unknown: why it could not be asked)
     REFUSED = "refused"  # step, kind, model (said by refused.md.j2, with who may act)
     NOT_YOURS = "not_yours"  # step, incident, holders, owners, oncall, responders: undoing is for its people

@@ -59,6 +59,7 @@ class ActionKind(StrEnum):
     FALLBACK = "fallback"
     CANARY = "canary"
     REVIEW = "review"
+    SCALE = "scale"  # how many replicas serve the live version
     RUN = "run"  # a runbook action of the model (bot.runbook): an HTTP call, not a serving platform's move
 
 
@@ -78,6 +79,7 @@ CAPABILITY = {
     ActionKind.FALLBACK: Capability.FALLBACK,
     ActionKind.CANARY: Capability.CANARY,
     ActionKind.REVIEW: Capability.REVIEW,
+    ActionKind.SCALE: Capability.SCALE,
 }
 
 

@@ -18,6 +18,7 @@ __all__ = ["ROLLBACK_CODES", "in_place", "move_of", "offered"]
 
 ROLLBACK_CODES = frozenset({"rollback_first", "rollback_now"})  # triage's findings that recommend a rollback
 FALLBACK_CODES = frozenset({"fallback"})
+SCALE_CODES = frozenset({"scale_restart"})  # a serving incident: scale out (or restart) first
 
 
 async def in_place(session: AsyncSession, incident: Incident) -> frozenset[ActionKind]:
@@ -54,7 +55,8 @@ async def offered(
     incident: Incident | None,
     backend_for: BackendFactory = serving.backend_for,
 ) -> tuple[ActionKind, ...]:
-    """The containment buttons to show now, in the order the runbook tries them (roll back, then fall back)."""
+    """The containment buttons to show now, in the order the runbook tries them (roll back, then fall back; for a
+    serving incident, scale out)."""
     settings = config.model(model)
     if model is None or settings is None or (incident is not None and incident.status == IncidentStatus.RESOLVED):
         return ()
@@ -64,6 +66,8 @@ async def offered(
         wanted.append(ActionKind.ROLLBACK)
     if codes & FALLBACK_CODES and settings.fallback:
         wanted.append(ActionKind.FALLBACK)
+    if codes & SCALE_CODES:
+        wanted.append(ActionKind.SCALE)
     if not wanted:
         return ()
     can = backend_for(model, settings).capabilities

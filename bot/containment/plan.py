@@ -96,6 +96,12 @@ def _plan(
     if kind == ActionKind.CANARY:
         percent = float(params["percent"])
         return {**plan, "was": state.canary_percent, "percent": percent}, {"percent": percent}
+    if kind == ActionKind.SCALE:  # a number, or the card's "scale out": twice what serves now
+        was = state.replicas
+        replicas = int(params.get("replicas") or 2 * (was or 1))
+        if replicas == was:
+            raise UserError(Problem.ALREADY_SCALED, model=model, replicas=replicas)
+        return {**plan, "was": was, "replicas": replicas}, {"replicas": replicas}
     on = bool(params.get("on", True))
     return {**plan, "on": on}, {"on": on}
 

@@ -22,6 +22,8 @@ from bot.serving import ServingError, ServingState
 
 __all__ = ["execute", "finish"]
 
+SAID = ("to", "on", "percent", "replicas", "action", "input")  # what the action's timeline event keeps of its params
+
 
 async def execute(db: Database, *, config: Config, clock: Clock, backend_for: BackendFactory, action_id: int) -> None:
     """Run a confirmed action once, then record and announce the result."""
@@ -66,6 +68,8 @@ async def execute(db: Database, *, config: Config, clock: Clock, backend_for: Ba
                 state = await backend.canary(float(params["percent"]))
             case ActionKind.REVIEW:
                 state = await backend.review(bool(params["on"]))
+            case ActionKind.SCALE:
+                state = await backend.scale(int(params["replicas"]))
     except ServingError as exc:
         try:  # a timeout does not say the move did not happen: look, so nobody is told a false "nothing changed"
             after = (await backend.describe()).live
@@ -180,6 +184,7 @@ async def finish(
                 "fallback": state.fallback,
                 "canary_percent": state.canary_percent,
                 "review": state.review,
+                "replicas_now": state.replicas,
             }
         session.add(action)
         data = {
@@ -194,7 +199,9 @@ async def finish(
             "problem": problem,  # the error as a code with values, when sevbot (not the platform) found it
             "confirmed_by": action.confirmed_by,
             "params": {
-                k: action.params.get(k) for k in ("to", "on", "percent", "action", "input") if k in action.params
+                k: action.params.get(k)
+                for k in ("to", "on", "percent", "replicas", "action", "input")
+                if k in action.params
             },
             "answer": answer,  # a runbook action's: the status and the start of the body
         }

@@ -85,6 +85,7 @@ class DrillBackend(_Drilled, Backend):
             canary=service.get("canary"),
             review=bool(service.get("review", False)),
             details={"drill": drill.id},
+            replicas=int(service.get("replicas") or 2),
         )
 
     async def describe(self) -> ServingState:
@@ -124,6 +125,9 @@ class DrillBackend(_Drilled, Backend):
 
     async def review(self, on: bool) -> ServingState:
         return await self._move("review", {"review": on}, undo=not on)
+
+    async def scale(self, replicas: int) -> ServingState:
+        return await self._move("scale", {"replicas": replicas})
 
 
 class Unbound(Backend):

@@ -21,6 +21,7 @@ class Capability(StrEnum):
     FALLBACK = "fallback"
     CANARY = "canary"
     REVIEW = "review"
+    SCALE = "scale"  # set how many replicas (instances) serve the live version
 
 
 class ServingError(Exception):
@@ -84,6 +85,7 @@ class ServingState:
     review: bool | None = None
     details: dict[str, Any] = field(default_factory=dict)
     lists_all_versions: bool = True  # False: the platform shows only loaded versions (Triton)
+    replicas: int | None = None  # how many replicas (instances) serve the live version, where the platform says
 
     def version(self, name: str | None) -> Version | None:
         return next((v for v in self.versions if v.version == name), None)
@@ -121,6 +123,9 @@ class Backend(ABC):
     async def review(self, on: bool) -> ServingState:
         raise Unsupported(f"{self.name} cannot {_VERB[Capability.REVIEW]}")
 
+    async def scale(self, replicas: int) -> ServingState:
+        raise Unsupported(f"{self.name} cannot {_VERB[Capability.SCALE]}")
+
     async def write_mark(self, version: str, mark: dict[str, Any]) -> bool:
         """Keep a version's verdict where the platform can (`mark`: verdict, incident, reason, window_s, value);
         False where it keeps none (the verdict stays in sevbot's ledger)."""
@@ -132,4 +137,5 @@ _VERB = {
     Capability.FALLBACK: "switch to a fallback model",
     Capability.CANARY: "set canary traffic",
     Capability.REVIEW: "route predictions to human review",
+    Capability.SCALE: "scale a model's replicas",
 }

@@ -5,6 +5,7 @@
     POST {url}/models/{model}/fallback   {"on": true}     → state
     POST {url}/models/{model}/canary     {"percent": 0}   → state
     POST {url}/models/{model}/review     {"on": true}     → state
+    POST {url}/models/{model}/scale      {"replicas": 4}  → state
     PUT  {url}/models/{model}/versions/{version}/marks  {"verdict": "known-bad", …}  (with `marks: true`)
 
 State: {"live", "previous", "versions": [{"version", "created_at", "commit", "dataset", "config_hash", "image",
@@ -38,6 +39,7 @@ def _state(raw: dict[str, Any]) -> ServingState:
         canary_percent=raw.get("canary_percent"),
         canary=str(raw["canary"]) if raw.get("canary") is not None else None,
         review=raw.get("review"),
+        replicas=int(raw["replicas"]) if raw.get("replicas") is not None else None,
     )
 
 
@@ -79,6 +81,9 @@ class HttpBackend(Backend):
 
     async def review(self, on: bool) -> ServingState:
         return await self._call("POST", "/review", "human review", {"on": on})
+
+    async def scale(self, replicas: int) -> ServingState:
+        return await self._call("POST", "/scale", f"scale to {replicas} replicas", {"replicas": replicas})
 
     async def write_mark(self, version: str, mark: dict[str, Any]) -> bool:
         """`PUT /models/{model}/versions/{version}/marks` where the service declares `marks` among its

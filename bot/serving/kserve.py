@@ -3,8 +3,8 @@
 What is live and what was live before come from the service's own status: `status.components.predictor`
 `latestRolledoutRevision` / `previousRolledoutRevision` and its `traffic` list. `canary <percent>` patches
 `spec.predictor.canaryTrafficPercent`; rollback sets it to 0, which KServe documents as sending all traffic back
-to the previously rolled-out revision. Kubernetes cannot run here, so the tests check the requests and answers
-against KServe's documented shapes (README says so).
+to the previously rolled-out revision; `scale <n>` patches `spec.predictor.minReplicas`. Kubernetes cannot run
+here, so the tests check the requests and answers against KServe's documented shapes (README says so).
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ __all__ = ["KServeBackend"]
 
 class KServeBackend(Backend):
     name = "KServe"
-    capabilities = frozenset({Capability.ROLLBACK, Capability.CANARY})
+    capabilities = frozenset({Capability.ROLLBACK, Capability.CANARY, Capability.SCALE})
 
     @property
     def _url(self) -> str:
@@ -57,6 +57,7 @@ class KServeBackend(Backend):
             for n in dict.fromkeys(names)
         )
         canary = isvc.get("spec", {}).get("predictor", {}).get("canaryTrafficPercent")
+        floor = isvc.get("spec", {}).get("predictor", {}).get("minReplicas")
         image = isvc.get("spec", {}).get("predictor", {}).get("model", {}).get("storageUri")
         return ServingState(
             live=live,
@@ -66,16 +67,20 @@ class KServeBackend(Backend):
             # the latest ready revision takes canaryTrafficPercent, the previous rolled-out one the rest
             canary=live if canary is not None and 0 < float(canary) < 100 and previous else None,
             details={"traffic": {n: t.get("percent") for n, t in revisions.items()}, "storage_uri": image},
+            replicas=int(floor) if floor is not None else None,
         )
 
     async def describe(self) -> ServingState:
         return self._state(await self._get())
 
     async def _patch(self, what: str, percent: float) -> ServingState:
+        return await self._merge(what, {"canaryTrafficPercent": round(percent)})
+
+    async def _merge(self, what: str, predictor: dict[str, Any]) -> ServingState:
         answer = await request_json(
             "PATCH",
             self._url,
-            json={"spec": {"predictor": {"canaryTrafficPercent": round(percent)}}},
+            json={"spec": {"predictor": predictor}},
             what=what,
             timeout_s=self.timeout_s,
             headers=self._headers(patch=True),
@@ -92,3 +97,12 @@ class KServeBackend(Backend):
 
     async def canary(self, percent: float) -> ServingState:
         return await self._patch(f"canary {percent:g} %", percent)
+
+    async def scale(self, replicas: int) -> ServingState:
+        """`spec.predictor.minReplicas` (and `maxReplicas`, when it is below): the autoscaler keeps at least this
+        many pods of the predictor."""
+        current = (await self._get()).get("spec", {}).get("predictor", {}).get("maxReplicas")
+        predictor: dict[str, Any] = {"minReplicas": replicas}
+        if current is not None and int(current) < replicas:
+            predictor["maxReplicas"] = replicas
+        return await self._merge(f"scale to {replicas} replicas", predictor)

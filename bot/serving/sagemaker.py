@@ -6,7 +6,8 @@ weight to the previous variant, canary sets the newest variant's share, fallback
 `fallback_variant`. Weights change with
 `UpdateEndpointWeightsAndCapacities`, always with the instance counts too: AWS keeps counts that are left out,
 moto drops them, and sending both is valid for each. Lineage comes from the model's tags (`commit`, `dataset`,
-`config_hash`) and its container image. boto3 is blocking, so calls run in a thread with a bounded timeout.
+`config_hash`) and its container image. Scaling sets the live variant's instance count the same way. boto3 is
+blocking, so calls run in a thread with a bounded timeout.
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ class SageMakerBackend(Backend):
 
     @property
     def capabilities(self) -> frozenset[Capability]:  # type: ignore[override]
-        base = {Capability.ROLLBACK, Capability.CANARY}
+        base = {Capability.ROLLBACK, Capability.CANARY, Capability.SCALE}
         return frozenset(base | ({Capability.FALLBACK} if self.settings.get("fallback_variant") else set()))
 
     def _client(self) -> Any:
@@ -109,14 +110,28 @@ class SageMakerBackend(Backend):
             canary_percent=share,
             canary=newest if share is not None and 0 < share < 100 else None,  # the newest variant, on a share
             details={"weights": weights},
+            replicas=next(
+                (
+                    int(v.get("CurrentInstanceCount") or v.get("DesiredInstanceCount") or 0) or None
+                    for v in variants
+                    if v["VariantName"] == live
+                ),
+                None,
+            ),
         )
         return state, variants
 
     async def describe(self) -> ServingState:
         return (await self._state())[0]
 
-    async def _weights(self, what: str, weights: dict[str, float]) -> ServingState:
+    async def _weights(
+        self, what: str, weights: dict[str, float] | None, counts: dict[str, int] | None = None
+    ) -> ServingState:
+        """New weights (None: as they are) and instance counts (for the variants named): sent together for every
+        variant, as AWS and moto both accept."""
         _state, variants = await self._state()
+        if weights is None:
+            weights = {v["VariantName"]: float(v.get("CurrentWeight", v.get("DesiredWeight", 0.0))) for v in variants}
         unknown = set(weights) - {v["VariantName"] for v in variants}
         if unknown:
             raise ServingError(f"endpoint {self._endpoint} has no variant {', '.join(sorted(unknown))}")
@@ -124,7 +139,8 @@ class SageMakerBackend(Backend):
             {
                 "VariantName": v["VariantName"],
                 "DesiredWeight": weights.get(v["VariantName"], 0.0),
-                "DesiredInstanceCount": int(v.get("CurrentInstanceCount") or v.get("DesiredInstanceCount") or 1),
+                "DesiredInstanceCount": (counts or {}).get(v["VariantName"])
+                or int(v.get("CurrentInstanceCount") or v.get("DesiredInstanceCount") or 1),
             }
             for v in variants
         ]
@@ -139,6 +155,13 @@ class SageMakerBackend(Backend):
 
     async def rollback(self, to: str) -> ServingState:
         return await self._weights(f"rollback to {to}", {to: 1.0})
+
+    async def scale(self, replicas: int) -> ServingState:
+        """The live variant's instance count; the weights stay as they are."""
+        state = await self.describe()
+        if state.live is None:
+            raise ServingError(f"endpoint {self._endpoint} serves no variant to scale")
+        return await self._weights(f"scale {state.live} to {replicas} instances", None, {state.live: replicas})
 
     async def canary(self, percent: float) -> ServingState:
         state = await self.describe()

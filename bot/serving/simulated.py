@@ -54,6 +54,7 @@ class SimulatedBackend(Backend):
                 canary=(self.settings.get("canary") or {}).get("version"),  # `canary: {version, percent}`: the demo
                 review=False,
                 details={"since": datetime.now(UTC).isoformat()},
+                replicas=int(self.settings.get("replicas") or 2),
             )
         return self.services[self.model]
 
@@ -83,6 +84,9 @@ class SimulatedBackend(Backend):
 
     async def review(self, on: bool) -> ServingState:
         return self._set(replace(self._state(), review=on))
+
+    async def scale(self, replicas: int) -> ServingState:
+        return self._set(replace(self._state(), replicas=replicas))
 
 
 def simulated_series(

@@ -103,6 +103,9 @@ def incident_card(
                     text=label("buttons.switch_to_fallback"), action_id=ActionId.INCIDENT_FALLBACK, value=value
                 )
             )
+        if "scale" in contain:
+            scale = label("buttons.scale_out", model=incident.model)
+            buttons.append(ButtonElement(text=scale, action_id=ActionId.INCIDENT_SCALE, value=value))
         kind = (incident.triage or {}).get("kind")
         for name, runbook in (model_config.actions if model_config else {}).items():
             if kind in runbook.kinds and runbook.input is None and len(buttons) < 20:  # it fits this type

@@ -21,6 +21,7 @@ class ActionId(StrEnum):
     ACTION_PICK = "action_pick"  # a candidate version, when nobody knows the previous one
     INCIDENT_ROLLBACK = "incident_rollback"
     INCIDENT_FALLBACK = "incident_fallback"
+    INCIDENT_SCALE = "incident_scale"
     INCIDENT_RUNBOOK = "incident_runbook"  # value: "<incident id>:<action>"
     SNOOZE = "incident_snooze"
     POSTMORTEM = "incident_postmortem"

@@ -40,7 +40,8 @@ async def service() -> AsyncIterator[tuple[str, list[tuple[str, Any, str]]]]:
         "canary_percent": 20,
         "canary": "2.0.0",
         "review": False,
-        "capabilities": ["rollback", "fallback", "canary", "review"],
+        "capabilities": ["rollback", "fallback", "canary", "review", "scale"],
+        "replicas": 2,
     }
     calls: list[tuple[str, Any, str]] = []
 
@@ -60,6 +61,8 @@ async def service() -> AsyncIterator[tuple[str, list[tuple[str, Any, str]]]]:
             state["previous"], state["live"] = state["live"], body["to"]
         elif move == "canary":
             state["canary_percent"] = body["percent"]
+        elif move == "scale":
+            state["replicas"] = body["replicas"]
         else:
             state[move] = body["on"]
         return web.json_response(state)
@@ -85,7 +88,8 @@ async def test_every_move_through_the_contract(
     assert (await backend.fallback(True)).fallback is True
     assert (await backend.canary(0)).canary_percent == 0
     assert (await backend.review(True)).review is True
-    assert [c[0] for c in calls] == ["rollback", "fallback", "canary", "review"]
+    assert (await backend.scale(4)).replicas == 4
+    assert [c[0] for c in calls] == ["rollback", "fallback", "canary", "review", "scale"]
     assert all(auth == "Bearer s3cret" for _, _, auth in calls)
     bodies = dict((move, body) for move, body, _ in calls)
     for move, body in bodies.items():  # what sevbot sent is what the contract asks for
@@ -98,6 +102,7 @@ async def test_every_move_through_the_contract(
         "fallback": {"on": True},
         "canary": {"percent": 0},
         "review": {"on": True},
+        "scale": {"replicas": 4},
     }
     with pytest.raises(ServingError, match=r"rollback to 9\.9\.9: 422 unknown version 9\.9\.9"):
         await backend.rollback("9.9.9")

@@ -19,7 +19,7 @@ from tests.serving.platforms import serve_app
 PATH = "/apis/serving.kserve.io/v1beta1/namespaces/vision/inferenceservices/cv-detector"
 
 
-def _isvc(canary: int | None) -> dict[str, Any]:
+def _isvc(canary: int | None, **replicas: int) -> dict[str, Any]:
     latest, previous = "cv-detector-predictor-00002", "cv-detector-predictor-00001"
     traffic = (
         [{"revisionName": latest, "percent": 100, "latestRevision": True}]
@@ -32,6 +32,7 @@ def _isvc(canary: int | None) -> dict[str, Any]:
     spec: dict[str, Any] = {"model": {"modelFormat": {"name": "pytorch"}, "storageUri": "gs://models/cv/2.0.0"}}
     if canary is not None:
         spec["canaryTrafficPercent"] = canary
+    spec.update(replicas)  # minReplicas / maxReplicas, as the autoscaler reads them
     return {
         "apiVersion": "serving.kserve.io/v1beta1",
         "kind": "InferenceService",
@@ -54,7 +55,7 @@ def _isvc(canary: int | None) -> dict[str, Any]:
 
 @pytest.fixture
 async def kube() -> AsyncIterator[tuple[str, list[dict[str, Any]]]]:
-    state = {"isvc": _isvc(25)}
+    state = {"isvc": _isvc(25, minReplicas=1, maxReplicas=3)}
     patches: list[dict[str, Any]] = []
 
     async def get(request: web.Request) -> web.Response:
@@ -65,7 +66,9 @@ async def kube() -> AsyncIterator[tuple[str, list[dict[str, Any]]]]:
             return web.json_response({"kind": "Status", "message": "unsupported media type", "code": 415}, status=415)
         body = await request.json()
         patches.append(body)
-        state["isvc"] = _isvc(int(body["spec"]["predictor"]["canaryTrafficPercent"]))
+        predictor = {**state["isvc"]["spec"]["predictor"], **body["spec"]["predictor"]}  # a merge patch
+        replicas = {k: int(predictor[k]) for k in ("minReplicas", "maxReplicas") if k in predictor}
+        state["isvc"] = _isvc(int(predictor["canaryTrafficPercent"]), **replicas)
         return web.json_response(copy.deepcopy(state["isvc"]))
 
     app = web.Application()
@@ -94,6 +97,19 @@ async def test_describe_canary_and_rollback(kube: tuple[str, list[dict[str, Any]
     state = await backend.rollback("cv-detector-predictor-00001")
     assert patches[-1] == {"spec": {"predictor": {"canaryTrafficPercent": 0}}}
     assert state.details["traffic"]["cv-detector-predictor-00001"] == 100
+
+
+async def test_scale_patches_min_replicas_and_raises_the_ceiling_when_below(
+    kube: tuple[str, list[dict[str, Any]]],
+) -> None:
+    url, patches = kube
+    backend = _backend(url)
+    assert (await backend.describe()).replicas == 1
+    state = await backend.scale(2)
+    assert patches[-1] == {"spec": {"predictor": {"minReplicas": 2}}}  # under maxReplicas 3: that stays
+    state = await backend.scale(6)
+    assert patches[-1] == {"spec": {"predictor": {"minReplicas": 6, "maxReplicas": 6}}}
+    assert state.replicas == 6 and state.canary_percent == 25.0  # the traffic split is untouched
 
 
 async def test_errors_are_plain(kube: tuple[str, list[dict[str, Any]]]) -> None:

@@ -120,7 +120,7 @@ def _weights(client: Any, name: str) -> dict[str, tuple[float, int]]:
 async def test_describe_canary_and_rollback(moto: str, endpoint: tuple[str, Any]) -> None:
     name, client = endpoint
     backend = _backend(moto, name)
-    assert backend.capabilities == {Capability.ROLLBACK, Capability.CANARY}
+    assert backend.capabilities == {Capability.ROLLBACK, Capability.CANARY, Capability.SCALE}
     state = await backend.describe()
     assert state.live == "v2-0-0" and state.previous == "v1-8-2"
     live = state.version("v2-0-0")
@@ -137,6 +137,17 @@ async def test_describe_canary_and_rollback(moto: str, endpoint: tuple[str, Any]
     state = await backend.rollback("v1-8-2")
     assert _weights(client, name) == {"v1-8-2": (1.0, 2), "v2-0-0": (0.0, 2)}
     assert state.live == "v1-8-2" and state.previous is None
+
+
+async def test_scale_sets_the_live_variants_instances_and_keeps_the_weights(
+    moto: str, endpoint: tuple[str, Any]
+) -> None:
+    name, client = endpoint
+    backend = _backend(moto, name)
+    assert (await backend.describe()).replicas == 2
+    state = await backend.scale(5)
+    assert _weights(client, name) == {"v1-8-2": (0.0, 2), "v2-0-0": (1.0, 5)}
+    assert state.replicas == 5 and state.live == "v2-0-0"
 
 
 async def test_errors_are_plain(moto: str, endpoint: tuple[str, Any]) -> None:
