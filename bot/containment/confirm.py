@@ -102,7 +102,8 @@ async def confirm(
     if not verdict.allowed:
         await _refused(session, action, incident, user=user, step="confirm", now=now)
         return Refused(verdict, step="confirm", kind=action.kind, model=action.model, incident_id=action.incident_id)
-    if action.params.get("known_bad") and not action.params.get("bad_confirmed_by"):
+    warned = action.params.get("known_bad") or action.params.get("incompatible")  # a known-bad or breaking target
+    if warned and not action.params.get("bad_confirmed_by"):
         first = await session.exec(  # the first Confirm only acknowledges the warning
             update(Action)
             .where(col(Action.id) == action_id, col(Action.status) == ActionStatus.PENDING)

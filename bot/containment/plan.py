@@ -14,13 +14,14 @@ from bot import runbook
 from bot.clock import Clock
 from bot.config import Config, ModelConfig
 from bot.containment.actions import CAPABILITY, ActionKind, ActionStatus, BackendFactory, model_config
+from bot.containment.compat import compare
 from bot.containment.ledger import Ledger, adopt, ledger, remember_live
 from bot.containment.run import finish
 from bot.errors import Problem, UserError
 from bot.models import Action, LiveVersion
 from bot.runtime.db import Database
 from bot.runtime.outbox import OutboxKind, enqueue
-from bot.serving import ServingError, ServingState
+from bot.serving import Backend, ServingError, ServingState
 
 __all__ = ["Candidate", "candidates", "prepare"]
 
@@ -135,6 +136,16 @@ async def prepare(db: Database, *, config: Config, clock: Clock, backend_for: Ba
             offered = candidates(state, marks, clock.now())
         if not offered:
             plan, execution = _plan(kind, action.model, settings, state, action.params, clock.now(), marks)
+            if kind == ActionKind.ROLLBACK:  # what the target expects, against what the live version is fed
+                compat = compare(
+                    state.version(state.live),
+                    await backend.signature(state.live) if state.live else None,
+                    state.version(execution["to"]),
+                    await backend.signature(str(execution["to"])),
+                    kept=type(backend).signature is not Backend.signature,
+                )
+                plan["compat"] = compat
+                execution["incompatible"] = compat if compat["breaks"] else None
     except UserError as exc:  # the request cannot be (a version that does not exist, one already live): a word to
         # whoever asked, privately; nothing ran, so nothing goes on the incident's timeline or to its channel
         async with db.session_scope() as session:

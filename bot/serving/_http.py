@@ -22,8 +22,10 @@ async def request_json(
     params: dict[str, str] | None = None,
     headers: dict[str, str] | None = None,
     ok_missing: bool = False,
+    raw: bool = False,
 ) -> Any:
-    """The decoded answer; `None` for a 404 when `ok_missing`. Raises `ServingError` naming `what` failed."""
+    """The decoded answer (with `raw`, its text); `None` for a 404 when `ok_missing`. Raises `ServingError` naming
+    `what` failed."""
     try:
         async with (
             aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=timeout_s)) as http,
@@ -34,6 +36,8 @@ async def request_json(
                 return None
             if response.status >= 400:
                 raise ServingError(f"{what}: {response.status} {_reason(text) or response.reason}")
+            if raw:
+                return text
             return await response.json(content_type=None) if text else {}
     except TimeoutError:
         raise ServingError(f"{what}: no answer within {timeout_s:g} s") from None

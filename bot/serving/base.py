@@ -126,6 +126,11 @@ class Backend(ABC):
     async def scale(self, replicas: int) -> ServingState:
         raise Unsupported(f"{self.name} cannot {_VERB[Capability.SCALE]}")
 
+    async def signature(self, version: str) -> dict[str, list[dict[str, Any]]] | None:
+        """What the version expects and gives (`inputs`, `outputs`, `params`: each a list of {"name", "type"}), where
+        the registry keeps it; None where it does not (unknown: never a reason to refuse)."""
+        return None
+
     async def write_mark(self, version: str, mark: dict[str, Any]) -> bool:
         """Keep a version's verdict where the platform can (`mark`: verdict, incident, reason, window_s, value);
         False where it keeps none (the verdict stays in sevbot's ledger)."""

@@ -8,8 +8,11 @@ fallback switch or review routing: those are refused plainly.
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime
 from typing import Any
+
+import yaml
 
 from bot.serving._http import request_json
 from bot.serving.base import Backend, Capability, ServingError, ServingState, Version
@@ -25,6 +28,30 @@ TAGS = {
 
 
 VERDICT_TAG = "sevbot.verdict"  # known-bad / known-good: what sevbot (or anyone) learned of the version
+
+
+def signature_of(mlmodel: str) -> dict[str, list[dict[str, Any]]] | None:
+    """`signature:` of an MLmodel file: `inputs`, `outputs` and `params`, each JSON of a list of columns or tensors
+    (`{"name", "type"}`, a tensor's type is its dtype); None without one."""
+    try:
+        found = (yaml.safe_load(mlmodel) or {}).get("signature")
+    except yaml.YAMLError:
+        return None
+    if not isinstance(found, dict):
+        return None
+    said: dict[str, list[dict[str, Any]]] = {}
+    for part in ("inputs", "outputs", "params"):
+        try:
+            items = json.loads(found[part]) if isinstance(found.get(part), str) else []
+        except ValueError:
+            items = []
+        said[part] = [
+            {"name": str(i.get("name") or f"#{n}"), "type": str(i.get("type") or "")}
+            | ({"dtype": str(i["tensor-spec"]["dtype"])} if isinstance(i.get("tensor-spec"), dict) else {})
+            for n, i in enumerate(items)
+            if isinstance(i, dict)
+        ]
+    return said
 
 
 def _version(raw: dict[str, Any]) -> Version:
@@ -58,14 +85,20 @@ class MlflowBackend(Backend):
         return str(self.settings.get("alias") or "champion")
 
     async def _alias_version(self, alias: str) -> str | None:
-        answer = await request_json(
-            "GET",
-            f"{self._api}/registered-models/alias",
-            params={"name": self._name, "alias": alias},
-            what=f"MLflow alias {alias}",
-            timeout_s=self.timeout_s,
-            ok_missing=True,
-        )
+        """The version under `alias`; None when no version has it (MLflow 3 says so with a 400)."""
+        try:
+            answer = await request_json(
+                "GET",
+                f"{self._api}/registered-models/alias",
+                params={"name": self._name, "alias": alias},
+                what=f"MLflow alias {alias}",
+                timeout_s=self.timeout_s,
+                ok_missing=True,
+            )
+        except ServingError as exc:
+            if f"alias {alias} not found" in str(exc):
+                return None
+            raise
         return str(answer["model_version"]["version"]) if answer else None
 
     async def describe(self) -> ServingState:
@@ -91,6 +124,24 @@ class MlflowBackend(Backend):
             previous=previous if previous != live else None,
             details={"alias": self._alias},
         )
+
+    async def signature(self, version: str) -> dict[str, list[dict[str, Any]]] | None:
+        """The model's signature from its MLmodel file (the registry serves the version's artifacts); None when the
+        version has none or its artifacts are not where the server can read them."""
+        base = str(self.settings["url"]).rstrip("/")
+        try:
+            text = await request_json(
+                "GET",
+                f"{base}/model-versions/get-artifact",
+                params={"name": self._name, "version": version, "path": "MLmodel"},
+                what=f"MLflow: the MLmodel of version {version}",
+                timeout_s=self.timeout_s,
+                ok_missing=True,
+                raw=True,
+            )
+        except ServingError:
+            return None
+        return signature_of(text) if text else None
 
     async def write_mark(self, version: str, mark: dict[str, Any]) -> bool:
         """Model-version tags: `sevbot.verdict`, `sevbot.incident`, `sevbot.reason`, and for a verified version the

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
 
 from bot.config import parse_config
 from tests.harness import CONFIG as BASE
@@ -321,3 +322,65 @@ async def test_a_verified_version_carries_its_window_and_value(mlflow: MlflowSer
     assert (tags["sevbot.verdict"], tags["sevbot.window"], tags["sevbot.value"]) == ("known-good", "3600s", "0.6123")
     state = await backend.describe()
     assert state.version("1") is not None and state.version("1").verdict == "known-good"  # type: ignore[union-attr]
+
+
+def _signed_versions(mlflow: MlflowServer, name: str, inputs: list[list[dict[str, Any]]]) -> None:
+    """A registered model whose versions come from runs with an MLmodel each (its signature's inputs as given),
+    as `mlflow.<flavor>.log_model(…, signature=…)` leaves them; the last version is the champion."""
+    import json as _json
+
+    mlflow.call("POST", "registered-models/create", {"name": name})
+    boxes = [{"type": "tensor", "tensor-spec": {"dtype": "float32", "shape": [-1, 100, 6]}, "name": "boxes"}]
+    for n, columns in enumerate(inputs, start=1):
+        run = mlflow.call("POST", "runs/create", {"experiment_id": "0"})["run"]["info"]
+        folder = Path(run["artifact_uri"].removeprefix("file://")) / "model"
+        folder.mkdir(parents=True)
+        signature = {"inputs": _json.dumps(columns), "outputs": _json.dumps(boxes), "params": None}
+        (folder / "MLmodel").write_text(
+            yaml.safe_dump({"artifact_path": "model", "flavors": {"python_function": {}}, "signature": signature})
+        )
+        mlflow.call(
+            "POST",
+            "model-versions/create",
+            {
+                "name": name,
+                "source": str(folder),
+                "run_id": run["run_id"],
+                "tags": [{"key": "dataset", "value": f"d{n}"}],
+            },
+        )
+    mlflow.call("POST", "registered-models/alias", {"name": name, "alias": "champion", "version": str(len(inputs))})
+
+
+IMAGE = {"type": "tensor", "tensor-spec": {"dtype": "uint8", "shape": [-1, 640, 640, 3]}, "name": "image"}
+
+
+@pytest.mark.parametrize(
+    ("older", "said", "second"),
+    [
+        ([IMAGE], "*1 would not take what the live version is fed:* it lacks `exposure`;", True),
+        ([IMAGE, {"type": "double", "name": "exposure"}], "Signatures: the same inputs, outputs and params.", False),
+        ([IMAGE, {"type": "string", "name": "exposure"}], "`exposure` is string there, double now;", True),
+    ],
+)
+async def test_the_plan_compares_signatures_and_a_breaking_target_needs_two_confirmations(
+    mlflow: MlflowServer, tmp_path: Path, older: list[dict[str, Any]], said: str, second: bool
+) -> None:
+    name = f"cv-detector-{next(_names)}"
+    _signed_versions(mlflow, name, [older, [IMAGE, {"type": "double", "name": "exposure"}]])
+    async with running_bot(f"sqlite:///{tmp_path / 's.db'}", config=_config(mlflow.url, name)) as bot:
+        channel = await _incident(bot)
+        await bot.driver.slash("U0004", channel, "rollback cv-detector to 1")
+        await bot.settled()
+        plan = _plan(bot, channel, "U0004")
+        assert said in plan.text, plan.text
+        assert "Changes: dataset d2 → d1." in plan.text
+        await bot.driver.click("U0004", channel, plan.ts, "action_confirm")
+        await bot.settled()
+        assert mlflow.alias(name, "champion") == ("2" if second else "1")
+        if second:
+            asked = bot.ws.channels[channel].message(plan.ts)
+            await eventually(lambda: "second, final confirmation" in asked.text)
+            await bot.driver.click("U0004", channel, plan.ts, "action_confirm")
+            await bot.settled()
+            assert mlflow.alias(name, "champion") == "1"
