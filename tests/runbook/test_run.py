@@ -215,3 +215,42 @@ async def test_a_run_cut_off_by_a_restart_is_not_sent_again(bot: Bot, endpoint: 
     posted = "\n".join(bot.seen(channel))
     assert "Runbook action `restart-workers` on `cv-detector` failed" in posted
     assert "It may have been received: check the endpoint before running it again." in posted
+
+
+async def test_a_drill_never_sends_a_runbook_action(bot: Bot, endpoint: Endpoint) -> None:
+    """A drill's model has no actions; should a run reach the runner for a drill's incident all the same, it is
+    refused there, in the one guard, and nothing is sent."""
+    from bot import serving
+    from bot.containment import ActionKind, ActionStatus
+    from bot.containment.run import execute
+    from bot.models import Incident
+
+    channel = await _incident(bot)
+    now = bot.services.clock.now()
+    async with bot.services.db.session_scope() as session:
+        incident = await session.get(Incident, 1)
+        assert incident is not None
+        incident.drill = "bad-retrain"
+        session.add(incident)
+        action = Action(
+            incident_id=1,
+            kind=ActionKind.RUN,
+            model="cv-detector",
+            backend="mlflow",
+            status=ActionStatus.RUNNING,
+            requested_by="U0004",
+            requested_at=now,
+            confirmed_by="U0004",
+            params={"action": "restart-workers", "channel": channel},
+        )
+        session.add(action)
+        await session.flush()
+        number = action.id
+    assert number is not None
+    services = bot.services
+    await execute(
+        services.db, config=services.config, clock=services.clock, backend_for=serving.backend_for, action_id=number
+    )
+    await bot.settled()
+    assert endpoint.received == []
+    assert "INC-1 is a drill: it sends no runbook action" in "\n".join(bot.seen(channel))
