@@ -110,6 +110,10 @@ async def scale_out(services: Services, body: dict[str, Any], client: AsyncWebCl
     return await _contain(services, body, ActionKind.SCALE, {})  # twice what serves now, planned first
 
 
+async def restart(services: Services, body: dict[str, Any], client: AsyncWebClient) -> Answer:
+    return await _contain(services, body, ActionKind.RESTART, {})
+
+
 async def run_runbook(services: Services, body: dict[str, Any], client: AsyncWebClient) -> Answer:
     """A runbook action's button on the card (one that takes no input): its plan, privately, as `/incident run`."""
     number, _, name = value_of(body).partition(":")
@@ -134,6 +138,7 @@ def register(app: AsyncApp, services: Services) -> None:
     app.action(ActionId.INCIDENT_ROLLBACK)(handler(services, roll_back))
     app.action(ActionId.INCIDENT_FALLBACK)(handler(services, fall_back))
     app.action(ActionId.INCIDENT_SCALE)(handler(services, scale_out))
+    app.action(ActionId.INCIDENT_RESTART)(handler(services, restart))
     app.action(ActionId.TAKE_COMMAND)(handler(services, take_command))
     app.action(ActionId.ACKNOWLEDGE)(handler(services, acknowledge))
     app.action(ActionId.POST_UPDATE)(handler(services, open_update_form, ack_first=True))  # views.open: Slack

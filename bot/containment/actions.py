@@ -60,6 +60,7 @@ class ActionKind(StrEnum):
     CANARY = "canary"
     REVIEW = "review"
     SCALE = "scale"  # how many replicas serve the live version
+    RESTART = "restart"  # the replicas serving the live version, restarted
     RUN = "run"  # a runbook action of the model (bot.runbook): an HTTP call, not a serving platform's move
 
 
@@ -80,6 +81,7 @@ CAPABILITY = {
     ActionKind.CANARY: Capability.CANARY,
     ActionKind.REVIEW: Capability.REVIEW,
     ActionKind.SCALE: Capability.SCALE,
+    ActionKind.RESTART: Capability.RESTART,
 }
 
 

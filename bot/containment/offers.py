@@ -67,7 +67,7 @@ async def offered(
     if codes & FALLBACK_CODES and settings.fallback:
         wanted.append(ActionKind.FALLBACK)
     if codes & SCALE_CODES:
-        wanted.append(ActionKind.SCALE)
+        wanted += [ActionKind.SCALE, ActionKind.RESTART]
     if not wanted:
         return ()
     can = backend_for(model, settings).capabilities

@@ -97,6 +97,8 @@ def _plan(
     if kind == ActionKind.CANARY:
         percent = float(params["percent"])
         return {**plan, "was": state.canary_percent, "percent": percent}, {"percent": percent}
+    if kind == ActionKind.RESTART:
+        return plan, {}
     if kind == ActionKind.SCALE:  # a number, or the card's "scale out": twice what serves now
         was = state.replicas
         replicas = int(params.get("replicas") or 2 * (was or 1))

@@ -70,6 +70,8 @@ async def execute(db: Database, *, config: Config, clock: Clock, backend_for: Ba
                 state = await backend.review(bool(params["on"]))
             case ActionKind.SCALE:
                 state = await backend.scale(int(params["replicas"]))
+            case ActionKind.RESTART:
+                state = await backend.restart()
     except ServingError as exc:
         try:  # a timeout does not say the move did not happen: look, so nobody is told a false "nothing changed"
             after = (await backend.describe()).live

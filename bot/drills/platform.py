@@ -129,6 +129,9 @@ class DrillBackend(_Drilled, Backend):
     async def scale(self, replicas: int) -> ServingState:
         return await self._move("scale", {"replicas": replicas})
 
+    async def restart(self) -> ServingState:
+        return await self._move("restart", {})
+
 
 class Unbound(Backend):
     """A drill's model asked of the plain factory (`bot.serving.backend_for`), which has no database: it can say what

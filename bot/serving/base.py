@@ -22,6 +22,7 @@ class Capability(StrEnum):
     CANARY = "canary"
     REVIEW = "review"
     SCALE = "scale"  # set how many replicas (instances) serve the live version
+    RESTART = "restart"  # restart the replicas serving the live version
 
 
 class ServingError(Exception):
@@ -131,6 +132,9 @@ class Backend(ABC):
         the registry keeps it; None where it does not (unknown: never a reason to refuse)."""
         return None
 
+    async def restart(self) -> ServingState:
+        raise Unsupported(f"{self.name} cannot {_VERB[Capability.RESTART]}")
+
     async def write_mark(self, version: str, mark: dict[str, Any]) -> bool:
         """Keep a version's verdict where the platform can (`mark`: verdict, incident, reason, window_s, value);
         False where it keeps none (the verdict stays in sevbot's ledger)."""
@@ -143,4 +147,5 @@ _VERB = {
     Capability.CANARY: "set canary traffic",
     Capability.REVIEW: "route predictions to human review",
     Capability.SCALE: "scale a model's replicas",
+    Capability.RESTART: "restart a model's replicas",
 }

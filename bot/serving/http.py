@@ -6,6 +6,7 @@
     POST {url}/models/{model}/canary     {"percent": 0}   → state
     POST {url}/models/{model}/review     {"on": true}     → state
     POST {url}/models/{model}/scale      {"replicas": 4}  → state
+    POST {url}/models/{model}/restart    {}               → state
     PUT  {url}/models/{model}/versions/{version}/marks  {"verdict": "known-bad", …}  (with `marks: true`)
 
 State: {"live", "previous", "versions": [{"version", "created_at", "commit", "dataset", "config_hash", "image",
@@ -84,6 +85,9 @@ class HttpBackend(Backend):
 
     async def scale(self, replicas: int) -> ServingState:
         return await self._call("POST", "/scale", f"scale to {replicas} replicas", {"replicas": replicas})
+
+    async def restart(self) -> ServingState:
+        return await self._call("POST", "/restart", "restart", {})
 
     async def write_mark(self, version: str, mark: dict[str, Any]) -> bool:
         """`PUT /models/{model}/versions/{version}/marks` where the service declares `marks` among its

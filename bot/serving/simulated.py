@@ -88,6 +88,10 @@ class SimulatedBackend(Backend):
     async def scale(self, replicas: int) -> ServingState:
         return self._set(replace(self._state(), replicas=replicas))
 
+    async def restart(self) -> ServingState:
+        state = self._state()
+        return self._set(replace(state, details={**state.details, "restarted_at": type(self).clock().isoformat()}))
+
 
 def simulated_series(
     model: str,

@@ -106,6 +106,9 @@ def incident_card(
         if "scale" in contain:
             scale = label("buttons.scale_out", model=incident.model)
             buttons.append(ButtonElement(text=scale, action_id=ActionId.INCIDENT_SCALE, value=value))
+        if "restart" in contain:
+            restart = label("buttons.restart", model=incident.model)
+            buttons.append(ButtonElement(text=restart, action_id=ActionId.INCIDENT_RESTART, value=value))
         kind = (incident.triage or {}).get("kind")
         for name, runbook in (model_config.actions if model_config else {}).items():
             if kind in runbook.kinds and runbook.input is None and len(buttons) < 20:  # it fits this type

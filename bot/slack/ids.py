@@ -22,6 +22,7 @@ class ActionId(StrEnum):
     INCIDENT_ROLLBACK = "incident_rollback"
     INCIDENT_FALLBACK = "incident_fallback"
     INCIDENT_SCALE = "incident_scale"
+    INCIDENT_RESTART = "incident_restart"
     INCIDENT_RUNBOOK = "incident_runbook"  # value: "<incident id>:<action>"
     SNOOZE = "incident_snooze"
     POSTMORTEM = "incident_postmortem"

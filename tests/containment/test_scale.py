@@ -1,5 +1,6 @@
-"""Scale out from Slack: a serving incident's card offers it (the runbook's first move for latency), the plan says
-how many replicas serve now and how many after, Confirm does it on the platform once; a number can be named."""
+"""Scale out and restart from Slack: a serving incident's card offers both (the runbook's first moves for latency),
+the plan says how many replicas serve now and how many after, Confirm does it on the platform once; a number can be
+named."""
 
 from __future__ import annotations
 
@@ -27,7 +28,7 @@ async def test_a_serving_incident_is_scaled_out_from_its_card_and_by_command(tmp
         channel = bot.incident_channels()[0]
         card = channel.message(channel.pins[0])
         labels = [e["text"]["text"] for b in card.blocks for e in b.get("elements", []) if e.get("type") == "button"]
-        assert "Scale out cv-detector" in labels, labels
+        assert "Scale out cv-detector" in labels and "Restart cv-detector" in labels, labels
         await bot.driver.click("U0004", channel.id, card.ts, "incident_scale")
         await bot.settled()
         plan = [m for m in channel.messages if m.ephemeral_to == "U0004"][-1]
@@ -46,3 +47,11 @@ async def test_a_serving_incident_is_scaled_out_from_its_card_and_by_command(tmp
         await bot.settled()
         plan = [m for m in channel.messages if m.ephemeral_to == "U0004"][-1]
         assert "4 → 3 replicas" in plan.text
+        await bot.driver.click("U0004", channel.id, card.ts, "incident_restart")
+        await bot.settled()
+        plan = [m for m in channel.messages if m.ephemeral_to == "U0004"][-1]
+        assert "restart the replicas of cv-detector (2.0.0)" in plan.text, plan.text
+        await bot.driver.click("U0004", channel.id, plan.ts, "action_confirm")
+        await bot.settled()
+        assert "`cv-detector`'s replicas restarted on the simulated model service" in "\n".join(bot.seen(channel.id))
+        assert "restarted_at" in (await SimulatedBackend("cv-detector", {}).describe()).details

@@ -40,7 +40,7 @@ async def service() -> AsyncIterator[tuple[str, list[tuple[str, Any, str]]]]:
         "canary_percent": 20,
         "canary": "2.0.0",
         "review": False,
-        "capabilities": ["rollback", "fallback", "canary", "review", "scale"],
+        "capabilities": ["rollback", "fallback", "canary", "review", "scale", "restart"],
         "replicas": 2,
     }
     calls: list[tuple[str, Any, str]] = []
@@ -63,6 +63,8 @@ async def service() -> AsyncIterator[tuple[str, list[tuple[str, Any, str]]]]:
             state["canary_percent"] = body["percent"]
         elif move == "scale":
             state["replicas"] = body["replicas"]
+        elif move == "restart":
+            state["restarts"] = state.get("restarts", 0) + 1
         else:
             state[move] = body["on"]
         return web.json_response(state)
@@ -89,7 +91,8 @@ async def test_every_move_through_the_contract(
     assert (await backend.canary(0)).canary_percent == 0
     assert (await backend.review(True)).review is True
     assert (await backend.scale(4)).replicas == 4
-    assert [c[0] for c in calls] == ["rollback", "fallback", "canary", "review", "scale"]
+    assert (await backend.restart()).live == "1.8.2"
+    assert [c[0] for c in calls] == ["rollback", "fallback", "canary", "review", "scale", "restart"]
     assert all(auth == "Bearer s3cret" for _, _, auth in calls)
     bodies = dict((move, body) for move, body, _ in calls)
     for move, body in bodies.items():  # what sevbot sent is what the contract asks for
@@ -103,6 +106,7 @@ async def test_every_move_through_the_contract(
         "canary": {"percent": 0},
         "review": {"on": True},
         "scale": {"replicas": 4},
+        "restart": {},
     }
     with pytest.raises(ServingError, match=r"rollback to 9\.9\.9: 422 unknown version 9\.9\.9"):
         await backend.rollback("9.9.9")
