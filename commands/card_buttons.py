@@ -14,7 +14,7 @@ from bot.containment import ActionKind
 from bot.errors import Problem, UserError
 from bot.incidents import update_draft
 from bot.runtime.services import Services
-from bot.slack.forms import resolve_modal, update_modal
+from bot.slack.forms import resolve_modal, runbook_input_modal, update_modal
 from bot.slack.ids import ActionId
 from commands.contain import answer, start
 from commands.interactions import Answer, handler, incident_from, value_of
@@ -133,8 +133,20 @@ async def run_runbook(services: Services, body: dict[str, Any], client: AsyncWeb
     return Answer(answer(services, asked), replace=False)
 
 
+async def open_runbook_form(services: Services, body: dict[str, Any], client: AsyncWebClient) -> None:
+    """A runbook action that asks for input: its form first (the plan follows the submission)."""
+    number, _, name = value_of(body).partition(":")
+    async with services.db.session_scope() as session:
+        incident = await incident_from(session, number)
+        incidents.check_open(incident)
+    declared = runbook.runbook_action(services.config, incident.model or "", name)
+    assert incident.id is not None
+    await client.views_open(trigger_id=body["trigger_id"], view=runbook_input_modal(incident.id, name, declared))
+
+
 def register(app: AsyncApp, services: Services) -> None:
     app.action(ActionId.INCIDENT_RUNBOOK)(handler(services, run_runbook))
+    app.action(ActionId.INCIDENT_RUNBOOK_INPUT)(handler(services, open_runbook_form, ack_first=True))
     app.action(ActionId.INCIDENT_ROLLBACK)(handler(services, roll_back))
     app.action(ActionId.INCIDENT_FALLBACK)(handler(services, fall_back))
     app.action(ActionId.INCIDENT_SCALE)(handler(services, scale_out))

@@ -11,13 +11,15 @@ from slack_bolt.async_app import AsyncApp
 from slack_bolt.context.ack.async_ack import AsyncAck
 from slack_sdk.models.views import View
 
-from bot import containment, incidents, mrkdwn
+from bot import containment, incidents, mrkdwn, runbook
 from bot.alerts import groups
+from bot.containment import ActionKind
 from bot.errors import Problem, UserError
 from bot.models import Incident
 from bot.runtime.services import Services
 from bot.slack.forms import declare_modal
 from bot.slack.ids import ActionId, BlockId, CallbackId
+from commands.contain import answer, start
 from commands.interactions import button_id, record_refusal
 
 __all__ = ["register"]
@@ -186,6 +188,30 @@ async def submit_cancel_countdown(services: Services, user: str, view: dict[str,
         raise cancelled
 
 
+async def submit_runbook_input(services: Services, user: str, view: dict[str, Any]) -> None:
+    """The input checked against the action's pattern (said under the field), then the request as `/incident run`;
+    its plan comes privately in the incident's channel."""
+    number, _, name = str(view.get("private_metadata", "")).partition(":")
+    async with services.db.session_scope() as session:
+        incident = await _incident(services, session, {"private_metadata": number})
+        incidents.check_open(incident)
+    declared = runbook.runbook_action(services.config, incident.model or "", name)
+    given = _value(view["state"]["values"], BlockId.RUNBOOK_INPUT, ActionId.RUNBOOK_INPUT)
+    try:
+        checked = runbook.check_input(name, declared, given)
+    except UserError as exc:
+        raise FieldError(BlockId.RUNBOOK_INPUT, exc.problem, **exc.values) from None
+    asked = await start(
+        services,
+        model=incident.model or "",
+        kind=ActionKind.RUN,
+        user=user,
+        channel=incident.channel_id or "",
+        params={"action": name, "input": checked},
+    )
+    answer(services, asked)  # a refusal is raised, and said under the form
+
+
 def _handler(services: Services, work: Submission, default_block: BlockId) -> Callable[..., Awaitable[None]]:
     async def handle(ack: AsyncAck, body: dict[str, Any], view: dict[str, Any]) -> None:
         try:
@@ -216,3 +242,4 @@ def register(app: AsyncApp, services: Services) -> None:
     app.view(CallbackId.RESOLVE)(_handler(services, submit_resolve, BlockId.SUMMARY))
     app.view(CallbackId.DISMISS)(_handler(services, submit_dismiss, BlockId.REASON))
     app.view(CallbackId.CANCEL_COUNTDOWN)(_handler(services, submit_cancel_countdown, BlockId.REASON))
+    app.view(CallbackId.RUNBOOK_INPUT)(_handler(services, submit_runbook_input, BlockId.RUNBOOK_INPUT))

@@ -111,9 +111,11 @@ def incident_card(
             buttons.append(ButtonElement(text=restart, action_id=ActionId.INCIDENT_RESTART, value=value))
         kind = (incident.triage or {}).get("kind")
         for name, runbook in (model_config.actions if model_config else {}).items():
-            if kind in runbook.kinds and runbook.input is None and len(buttons) < 20:  # it fits this type
-                run = label("buttons.run_action", title=runbook.title)
-                buttons.append(ButtonElement(text=run, action_id=ActionId.INCIDENT_RUNBOOK, value=f"{value}:{name}"))
+            if kind in runbook.kinds and len(buttons) < 20:  # it fits this type; one that asks opens its form
+                asks = runbook.input is not None
+                run = label("buttons.run_action_asks" if asks else "buttons.run_action", title=runbook.title)
+                click = ActionId.INCIDENT_RUNBOOK_INPUT if asks else ActionId.INCIDENT_RUNBOOK
+                buttons.append(ButtonElement(text=run, action_id=click, value=f"{value}:{name}"))
         buttons += [
             ButtonElement(text=label("buttons.post_update"), action_id=ActionId.POST_UPDATE, value=value),
             ButtonElement(text=label("buttons.resolve"), action_id=ActionId.RESOLVE, value=value, style="danger"),

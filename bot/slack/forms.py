@@ -18,14 +18,15 @@ from slack_sdk.models.blocks import (
 )
 from slack_sdk.models.views import View
 
-from bot.config import SEVERITIES, Config
+from bot import mrkdwn
+from bot.config import SEVERITIES, Config, RunbookAction
 from bot.incidents import IncidentSnapshot
 from bot.incidents.update_draft import UpdateDraft
 from bot.models import AlertGroup
 from bot.slack.ids import ActionId, BlockId, CallbackId
 from bot.slack.labels import label
 
-__all__ = ["declare_modal", "dismiss_modal", "resolve_modal", "update_modal"]
+__all__ = ["declare_modal", "dismiss_modal", "resolve_modal", "runbook_input_modal", "update_modal"]
 
 
 def _text_input(
@@ -231,6 +232,29 @@ def dismiss_modal(group: AlertGroup) -> View:
                 multiline=True,
                 max_length=1000,
                 placeholder=label("dismiss_form.reason_placeholder"),
+            ),
+        ],
+    )
+
+
+def runbook_input_modal(incident_id: int, name: str, action: RunbookAction) -> View:
+    """The input a runbook action asks for (`input:` in sevbot.yml), before its plan; checked on submit."""
+    assert action.input is not None
+    return View(
+        type="modal",
+        callback_id=CallbackId.RUNBOOK_INPUT,
+        title=label("runbook_form.title")[:24],
+        submit=label("runbook_form.submit"),
+        close=label("runbook_form.close"),
+        private_metadata=f"{incident_id}:{name}",
+        blocks=[
+            SectionBlock(text=MarkdownTextObject(text=f"*{mrkdwn.escape(action.title)}*")),
+            _text_input(
+                BlockId.RUNBOOK_INPUT,
+                ActionId.RUNBOOK_INPUT,
+                action.input.label,
+                max_length=200,
+                placeholder=action.input.placeholder,
             ),
         ],
     )

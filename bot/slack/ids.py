@@ -23,6 +23,8 @@ class ActionId(StrEnum):
     INCIDENT_FALLBACK = "incident_fallback"
     INCIDENT_SCALE = "incident_scale"
     INCIDENT_RESTART = "incident_restart"
+    INCIDENT_RUNBOOK_INPUT = "incident_runbook_input"  # value as INCIDENT_RUNBOOK: opens the action's input form
+    RUNBOOK_INPUT = "runbook_input"
     INCIDENT_RUNBOOK = "incident_runbook"  # value: "<incident id>:<action>"
     SNOOZE = "incident_snooze"
     POSTMORTEM = "incident_postmortem"
@@ -56,6 +58,7 @@ class BlockId(StrEnum):
     SUMMARY = "summary_block"
     REASON = "reason_block"
     DESPITE = "despite_block"
+    RUNBOOK_INPUT = "runbook_input_block"
     CARD_ACTIONS = "card_actions"
 
 
@@ -66,3 +69,4 @@ class CallbackId(StrEnum):
     RESOLVE = "resolve_modal"
     DISMISS = "dismiss_modal"
     CANCEL_COUNTDOWN = "cancel_countdown_modal"
+    RUNBOOK_INPUT = "runbook_input_modal"

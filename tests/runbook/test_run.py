@@ -173,12 +173,25 @@ async def test_the_card_offers_the_actions_that_fit_the_incident_type(bot: Bot, 
     card = channel.message(channel.pins[0])
     labels = [e["text"]["text"] for b in card.blocks for e in b.get("elements", []) if e.get("type") == "button"]
     assert "▶ Restart the workers" in labels  # fits quality incidents and takes no input
-    assert not [x for x in labels if "Pin preprocessing" in x or "deploy log" in x]  # takes input / fits none
+    assert "▶ Pin preprocessing to a version…" in labels  # fits, and asks for its input in a form
+    assert not [x for x in labels if "deploy log" in x]  # fits no type: `/incident run` only
     await bot.driver.click("U0004", channel.id, card.ts, "incident_runbook")
     await bot.settled()
     await bot.driver.click("U0004", channel.id, _plan(bot, "U0004", channel.id).ts, "action_confirm")
     await bot.settled()
     assert [r["path"] for r in endpoint.received] == ["/api/cv-detector/restart?incident=1"]
+
+    await bot.driver.click("U0004", channel.id, card.ts, "incident_runbook_input", value="1:pin-preprocess")
+    view_id = await bot.opened_view("Runbook action")
+    wrong = await bot.driver.submit("U0004", view_id, {"runbook_input": "latest"})
+    assert "`latest` is not a valid Version for `pin-preprocess`" in wrong.json["errors"]["runbook_input_block"]
+    await bot.driver.submit("U0004", view_id, {"runbook_input": "2.3.1"})
+    await bot.settled()
+    plan = _plan(bot, "U0004", channel.id)
+    assert '`{"version": "2.3.1", "why": "INC-1"}`' in plan.text
+    await bot.driver.click("U0004", channel.id, plan.ts, "action_confirm")
+    await bot.settled()
+    assert endpoint.received[-1]["body"] == {"version": "2.3.1", "why": "INC-1"}
 
 
 async def test_a_run_cut_off_by_a_restart_is_not_sent_again(bot: Bot, endpoint: Endpoint) -> None:
