@@ -194,16 +194,21 @@ async def test_the_card_offers_the_actions_that_fit_the_incident_type(bot: Bot, 
     assert endpoint.received[-1]["body"] == {"version": "2.3.1", "why": "INC-1"}
 
 
-async def test_a_run_cut_off_by_a_restart_is_not_sent_again(bot: Bot, endpoint: Endpoint) -> None:
-    """The row was claimed and the call started when sevbot stopped: the endpoint may have acted, so the next
-    start says so instead of sending it a second time."""
+async def _run_confirmed(bot: Bot, channel: str, *, started: bool = False, drill: str | None = None) -> None:
+    """A confirmed `restart-workers` row handed to the runner, as the outbox would: `started`, as if sevbot stopped
+    mid-call; `drill`, on a drill's incident."""
     from bot import serving
     from bot.containment import ActionKind, ActionStatus
     from bot.containment.run import execute
+    from bot.models import Incident
 
-    channel = await _incident(bot)
     now = bot.services.clock.now()
     async with bot.services.db.session_scope() as session:
+        incident = await session.get(Incident, 1)
+        assert incident is not None
+        incident.drill = drill
+        session.add(incident)
+        params = {"action": "restart-workers", "channel": channel}
         action = Action(
             incident_id=1,
             kind=ActionKind.RUN,
@@ -213,7 +218,7 @@ async def test_a_run_cut_off_by_a_restart_is_not_sent_again(bot: Bot, endpoint: 
             requested_by="U0004",
             requested_at=now,
             confirmed_by="U0004",
-            params={"action": "restart-workers", "started_at": now.isoformat(), "channel": channel},
+            params={**params, "started_at": now.isoformat()} if started else params,
         )
         session.add(action)
         await session.flush()
@@ -224,6 +229,13 @@ async def test_a_run_cut_off_by_a_restart_is_not_sent_again(bot: Bot, endpoint: 
         services.db, config=services.config, clock=services.clock, backend_for=serving.backend_for, action_id=number
     )
     await bot.settled()
+
+
+async def test_a_run_cut_off_by_a_restart_is_not_sent_again(bot: Bot, endpoint: Endpoint) -> None:
+    """The row was claimed and the call started when sevbot stopped: the endpoint may have acted, so the next
+    start says so instead of sending it a second time."""
+    channel = await _incident(bot)
+    await _run_confirmed(bot, channel, started=True)
     assert endpoint.received == []
     posted = "\n".join(bot.seen(channel))
     assert "Runbook action `restart-workers` on `cv-detector` failed" in posted
@@ -233,37 +245,7 @@ async def test_a_run_cut_off_by_a_restart_is_not_sent_again(bot: Bot, endpoint: 
 async def test_a_drill_never_sends_a_runbook_action(bot: Bot, endpoint: Endpoint) -> None:
     """A drill's model has no actions; should a run reach the runner for a drill's incident all the same, it is
     refused there, in the one guard, and nothing is sent."""
-    from bot import serving
-    from bot.containment import ActionKind, ActionStatus
-    from bot.containment.run import execute
-    from bot.models import Incident
-
     channel = await _incident(bot)
-    now = bot.services.clock.now()
-    async with bot.services.db.session_scope() as session:
-        incident = await session.get(Incident, 1)
-        assert incident is not None
-        incident.drill = "bad-retrain"
-        session.add(incident)
-        action = Action(
-            incident_id=1,
-            kind=ActionKind.RUN,
-            model="cv-detector",
-            backend="mlflow",
-            status=ActionStatus.RUNNING,
-            requested_by="U0004",
-            requested_at=now,
-            confirmed_by="U0004",
-            params={"action": "restart-workers", "channel": channel},
-        )
-        session.add(action)
-        await session.flush()
-        number = action.id
-    assert number is not None
-    services = bot.services
-    await execute(
-        services.db, config=services.config, clock=services.clock, backend_for=serving.backend_for, action_id=number
-    )
-    await bot.settled()
+    await _run_confirmed(bot, channel, drill="bad-retrain")
     assert endpoint.received == []
     assert "INC-1 is a drill: it sends no runbook action" in "\n".join(bot.seen(channel))
