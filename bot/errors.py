@@ -83,6 +83,8 @@ class Problem(StrEnum):
     RUN_NEEDS_INPUT = "run_needs_input"  # action, label, placeholder
     RUN_BAD_INPUT = "run_bad_input"  # action, label, pattern, given
     RUN_TAKES_NO_INPUT = "run_takes_no_input"  # action
+    # insights
+    STATS_DAYS = "stats_days"  # days, most
     # drills
     UNKNOWN_SCENARIO = "unknown_scenario"  # scenario, known
     DRILL_SPEED = "drill_speed"  # speed, most

@@ -45,6 +45,7 @@ from commands import (
     run,
     scale,
     severity,
+    stats,
     status,
     timeline_shortcut,
     unfreeze,
@@ -86,6 +87,7 @@ SUBCOMMANDS: dict[str, ModuleType] = {
         resolve,
         postmortem,
         listing,
+        stats,
         help,
     )
 }

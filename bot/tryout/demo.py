@@ -395,6 +395,7 @@ async def third_act(s: Script, box: Sandbox) -> None:
     await s.slash("U0003", channel.id, "resolve fallback held mAP >= 0.60 for the window")
     await later(1)
     await s.slash("U0002", general, "drill list")
+    await s.slash("U0002", general, "stats 30d")  # the night's incidents, the drill left out
 
 
 async def run_demo(out: Path | None = None) -> int:

@@ -105,6 +105,7 @@ async def test_the_demo_plays_the_night_through(capsys: pytest.CaptureFixture[st
     assert "Traceback" not in out
     drill = out.split("The third act, a drill the next day:", 1)[1]  # a drill, to its scorecard and the list
     assert "sevbot opens #drill-" in drill and "9 of 9." in drill and "lighting — Brighter LEDs" in drill
+    assert "The last 30 days (since" in drill and "drills left out: 1" in drill and "All · 2 incidents" in drill
     # The postmortem, drafted from the timeline, is the golden file (UPDATE_GOLDEN=1 rewrites it after a change);
     # the demo's Jira listens on a port of the moment.
     document = re.sub(
