@@ -5,6 +5,7 @@ its own platform, so no drill can call a real serving platform."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -19,6 +20,8 @@ from bot.metrics.base import MetricsSource, Series
 from bot.models import Drill
 from bot.runtime.db import Database
 from bot.serving.base import Backend, Capability, ServingError, ServingState, Version
+
+SourceFactory = Callable[[str, ModelConfig], MetricsSource | None]
 
 __all__ = ["DrillBackend", "DrillSource", "Platform", "Unbound", "world_of"]
 
@@ -169,19 +172,19 @@ class Platform:
         self.clock = clock
         self.drills_dir = drills_dir
 
-    def backends(self, real: Any) -> Any:
-        def backend_for(name: str, model: ModelConfig, **kwargs: Any) -> Backend:
+    def backends(self, real: Callable[[str, ModelConfig], Backend]) -> Callable[[str, ModelConfig], Backend]:
+        def backend_for(name: str, model: ModelConfig) -> Backend:
             if drill_id(name) is None:
-                return real(name, model, **kwargs)  # type: ignore[no-any-return]
+                return real(name, model)
             return DrillBackend(name, {}, db=self.db, clock=self.clock, drills_dir=self.drills_dir)
 
         return backend_for
 
-    def sources(self, real: Any) -> Any:
-        def source_for(name: str, model: ModelConfig, **kwargs: Any) -> MetricsSource | None:
-            scenario = library(self.drills_dir).get(scenario_of(name) or "") if drill_id(name) else None
+    def sources(self, real: SourceFactory) -> SourceFactory:
+        def source_for(name: str, model: ModelConfig) -> MetricsSource | None:
             if drill_id(name) is None:
-                return real(name, model, **kwargs)  # type: ignore[no-any-return]
+                return real(name, model)
+            scenario = library(self.drills_dir).get(scenario_of(name) or "")
             if scenario is None:
                 return None
             return DrillSource(name, scenario, db=self.db, clock=self.clock, drills_dir=self.drills_dir)

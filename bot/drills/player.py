@@ -21,7 +21,7 @@ from bot.drills.library import library
 from bot.drills.platform import world_of
 from bot.drills.scenario import Scenario
 from bot.errors import Problem, UserError
-from bot.models import Drill, Incident
+from bot.models import Drill, Incident, IncidentStatus
 from bot.runtime.db import Database
 
 __all__ = ["MAX_SPEED", "Player", "due_alerts", "hints_so_far", "start"]
@@ -132,7 +132,7 @@ class Player:
                     continue
                 if drill.incident_id is not None:
                     incident = await session.get(Incident, drill.incident_id)
-                    if incident is not None and incident.status == "resolved":
+                    if incident is not None and incident.status == IncidentStatus.RESOLVED:
                         continue
                 scenario = library(self.config.drills_dir).get(drill.scenario)
                 if scenario is None:

@@ -15,7 +15,9 @@ __all__ = ["MetricsError", "MetricsSource", "Series", "source_for"]
 def source_for(name: str, model: ModelConfig, *, timeout_s: float = 20.0) -> MetricsSource | None:
     """The model's metrics store, or None when sevbot.yml names none."""
     metrics = model.metrics
-    if metrics is None or name.startswith("drill-"):  # a drill's store is its drill's (bot.drills.platform)
+    from bot.drills.identity import drill_id
+
+    if metrics is None or drill_id(name) is not None:  # a drill's store is its drill's (bot.drills.platform)
         return None
     if metrics.backend == "simulated":
         quality = {k: float(v) for k, v in (model.serving.model_dump().get("quality") or {}).items()}

@@ -200,7 +200,12 @@ async def test_only_the_drills_people_may_contain_in_it(bot: Bot) -> None:
     await bot.driver.slash("U0001", channel, "fallback drill-1-lighting on")
     await bot.settled()
     await confirm_last_plan(bot, "U0001", channel)
-    assert any("switched to" in m or "fallback" in m for m in bot.seen(channel)[-2:])
+    assert any(
+        "now serves its fallback on the drill's simulated model service (by <@U0001>)" in m for m in bot.seen(channel)
+    )
+    async with bot.services.db.session_scope() as session:
+        (drill,) = (await session.exec(select(Drill))).all()
+    assert drill.service["fallback"] is True and [c["kind"] for c in drill.contained] == ["fallback"]
     # a drill's people gain nothing on real models
     real = await bot.driver.slash("U0001", channel, "rollback cv-detector")
     assert ":no_entry:" in real.ephemeral_text
