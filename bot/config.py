@@ -438,6 +438,28 @@ class Integrations(_Strict):
         return [name for name in PAGERS if getattr(self, name) is not None]
 
 
+WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+
+
+def _clock_time(value: object) -> str:
+    text = str(value).strip()
+    if not re.fullmatch(r"([01]\d|2[0-3]):[0-5]\d", text):
+        raise ValueError(f"{text!r} is not a time of day as HH:MM (UTC), e.g. 09:00")
+    return text
+
+
+class DigestSettings(_Strict):
+    """The weekly insights digest in the announcements channel: on `weekday` at `at` (UTC), the last `days` days."""
+
+    weekday: Literal["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"] = "monday"
+    at: Annotated[str, BeforeValidator(_clock_time)] = "09:00"
+    days: int = Field(default=7, ge=1, le=90)
+
+
+class InsightsSettings(_Strict):
+    digest: DigestSettings | None = None  # off unless set
+
+
 class Config(_Strict):
     channels: Channels = Channels()
     incident_channel_prefix: Annotated[str, AfterValidator(_channel_prefix)] = "inc"
@@ -450,6 +472,13 @@ class Config(_Strict):
     freeze_deploys: list[Severity] = Field(default_factory=list)  # an open incident of these freezes its model
     integrations: Integrations = Integrations()
     drills_dir: Path | None = None  # the team's drill scenarios (YAML), beside the built-in ones
+    insights: InsightsSettings = InsightsSettings()
+
+    @model_validator(mode="after")
+    def _digest_needs_a_channel(self) -> Config:
+        if self.insights.digest is not None and not self.channels.announcements:
+            raise ValueError("insights.digest: the weekly digest is posted in channels.announcements, which is not set")
+        return self
 
     @model_validator(mode="before")
     @classmethod

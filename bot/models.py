@@ -20,6 +20,9 @@ __all__ = [
     "Alert",
     "AlertGroup",
     "AlertGroupStatus",
+    "Digest",
+    "HomeChart",
+    "HomeView",
     "Incident",
     "IncidentStatus",
     "Notification",
@@ -85,7 +88,7 @@ class Incident(SQLModel, table=True):
     summary: str = Field(default="", max_length=3000)
     declared_by: str = Field(max_length=32)
     auto_declared: bool = False
-    declared_at: datetime = _time()
+    declared_at: datetime = _time(index=True)  # the insights read a period by it
     acknowledged_at: datetime | None = _time(nullable=True)
     acknowledged_by: str | None = Field(default=None, max_length=32)
     resolved_at: datetime | None = _time(nullable=True)
@@ -116,7 +119,7 @@ class RoleAssignment(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     incident_id: int = Field(foreign_key="incidents.id", index=True)
     role: str = Field(max_length=16)
-    user_id: str = Field(max_length=32)
+    user_id: str = Field(max_length=32, index=True)  # App Home: the incidents a person holds a role in
     assigned_by: str = Field(max_length=32)
     assigned_at: datetime = _time()
     ended_at: datetime | None = _time(nullable=True)
@@ -182,7 +185,7 @@ class AlertGroup(SQLModel, table=True):
     triage: dict[str, Any] = _json()
     firing: int = 0
     resolved: int = 0
-    created_at: datetime = _time()
+    created_at: datetime = _time(index=True)  # alert tuning reads a period by it
     updated_at: datetime = _time()
     card_ts: str | None = Field(default=None, max_length=32)
     acted_by: str | None = Field(default=None, max_length=32)
@@ -368,3 +371,34 @@ class Drill(SQLModel, table=True):
     contained: list[dict[str, Any]] = Field(default_factory=list, sa_column=sa.Column(sa.JSON(), nullable=False))
     scorecard: dict[str, Any] = _json()  # filled when the drill's incident is resolved
     ended_at: datetime | None = _time(nullable=True)
+
+
+class HomeView(SQLModel, table=True):
+    """Someone who opened sevbot's App Home: their page of open incidents, and when they last looked. Homes opened
+    recently are published again when an incident changes (`bot.home`)."""
+
+    __tablename__ = "home_views"
+
+    user_id: str = Field(primary_key=True, max_length=32)
+    opened_at: datetime = _time(index=True)
+    page: int = 0
+
+
+class HomeChart(SQLModel, table=True):
+    """An insights chart uploaded to Slack (a private file App Home shows), by what it draws: drawn and uploaded
+    once, whichever replica publishes a home first."""
+
+    __tablename__ = "home_charts"
+
+    key: str = Field(primary_key=True, max_length=64)
+    file_id: str = Field(max_length=32)
+    made_at: datetime = _time()
+
+
+class Digest(SQLModel, table=True):
+    """A weekly insights digest, by its week (`2026-W49`): the row is the claim, so replicas send it once."""
+
+    __tablename__ = "digests"
+
+    week: str = Field(primary_key=True, max_length=16)
+    sent_at: datetime = _time()

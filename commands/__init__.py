@@ -31,6 +31,7 @@ from commands import (
     fallback,
     freeze,
     help,
+    home,
     hypothesis,
     listing,
     modals,
@@ -143,3 +144,4 @@ def register(app: AsyncApp, services: Services) -> None:
     cadence_buttons.register(app, services)
     timeline_shortcut.register(app, services)
     modals.register(app, services)
+    home.register(app, services)

@@ -68,6 +68,7 @@ class Dispatcher:
         self.on_set_aside = on_set_aside  # tells the channel / counts it (the server wires this)
         self._wake = asyncio.Event()
         self.idle = asyncio.Event()
+        self.performing = 0  # rows being done now, with what follows a failure (telling the channel)
 
     def wake(self) -> None:
         self._wake.set()
@@ -214,6 +215,13 @@ class Dispatcher:
         return sorted(claimed, key=lambda message: message.id or 0)
 
     async def _perform(self, message: OutboxMessage) -> None:
+        self.performing += 1
+        try:
+            await self._do(message)
+        finally:
+            self.performing -= 1
+
+    async def _do(self, message: OutboxMessage) -> None:
         if message.kind in COALESCING and message.subject:
             await self._coalesce(message)
         route = self._route(message)

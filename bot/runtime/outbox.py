@@ -59,6 +59,9 @@ class OutboxKind(StrEnum):
     NOTIFY = "notify"  # one step of a page, mail or ticket (`bot.notify`): never behind Slack's rows
     NOTIFY_CARD = "notify_card"  # a notify channel's short card linking the incident channel (Slack)
     REGISTRY_MARK = "registry_mark"  # a version's verdict written where its platform keeps it (MLflow tags) (domain)
+    HOMES = "homes"  # something changed: queue a HOME for each person who opened App Home recently (domain)
+    HOME = "home"  # publish one person's App Home as things are now (views.publish)
+    DIGEST = "digest"  # the weekly insights digest, posted in the announcements channel
 
 
 class NotReady(Exception):
@@ -102,10 +105,23 @@ def job_failure(exc: Exception) -> Failure:
 URGENT = frozenset({OutboxKind.NOTIFY})
 
 # Cards of alerts not (yet) an incident's: done after an incident's own rows, and their transactions wait behind them.
-BOOKKEEPING = frozenset({OutboxKind.ALERT_CARD, OutboxKind.STORM_CARD})
+BOOKKEEPING = frozenset({OutboxKind.ALERT_CARD, OutboxKind.STORM_CARD, OutboxKind.HOMES, OutboxKind.HOME})
 
 # These render the current state when they run, so one run does every such row queued behind it.
-COALESCING = frozenset({OutboxKind.REFRESH, OutboxKind.ALERT_DIGEST, OutboxKind.ALERT_CARD, OutboxKind.STORM_CARD})
+COALESCING = frozenset(
+    {
+        OutboxKind.REFRESH,
+        OutboxKind.ALERT_DIGEST,
+        OutboxKind.ALERT_CARD,
+        OutboxKind.STORM_CARD,
+        OutboxKind.HOMES,
+        OutboxKind.HOME,
+    }
+)
+
+HOMES_SUBJECT = "homes"
+# A new incident (its channel) and any change to one (its card): App Home shows both.
+CHANGES_HOMES = frozenset({OutboxKind.OPEN_CHANNEL, OutboxKind.REFRESH})
 
 
 def incident_subject(incident_id: int) -> str:
@@ -143,13 +159,18 @@ def queue(
     at: datetime | None = None,
     **payload: Any,
 ) -> OutboxMessage:
-    """`enqueue` without the flush: for a transaction that queues many rows and flushes once."""
+    """`enqueue` without the flush: for a transaction that queues many rows and flushes once. A new incident, and
+    whatever refreshes an incident's card, change what App Home shows too: a `HOMES` row follows (they coalesce)."""
     if subject is None:
         subject = incident_subject(incident_id) if incident_id is not None else ""
     message = OutboxMessage(
         incident_id=incident_id, subject=subject, kind=kind, payload=payload, created_at=now, next_attempt_at=at or now
     )
     session.add(message)
+    if kind in CHANGES_HOMES:
+        session.add(
+            OutboxMessage(subject=HOMES_SUBJECT, kind=OutboxKind.HOMES, payload={}, created_at=now, next_attempt_at=now)
+        )
     return message
 
 

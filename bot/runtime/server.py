@@ -29,7 +29,9 @@ from bot.deploys.http import add_routes as add_deploy_routes
 from bot.drills.platform import Platform
 from bot.drills.player import Player
 from bot.guardrails import Watch
+from bot.home import Homes
 from bot.incidents.cadence import Cadence
+from bot.insights.digest import Digests
 from bot.metrics import source_for
 from bot.models import OutboxMessage
 from bot.notify import Credentials
@@ -115,7 +117,7 @@ def _lifecycle(settings: Settings, config: Config, opts: ServerOptions):  # type
         )
         dispatcher = Dispatcher(
             db=db,
-            routes={**jobs.routes(), **publisher.routes(), **notifier.routes()},
+            routes={**jobs.routes(), **publisher.routes(), **notifier.routes(), **Homes(db=db, clock=clock).routes()},
             clock=clock,
             poll_s=opts.poll_s,
             concurrency=settings.sevbot_outbox_concurrency,
@@ -139,6 +141,7 @@ def _lifecycle(settings: Settings, config: Config, opts: ServerOptions):  # type
             guardrails=Watch(db=db, config=config, clock=clock, backend_for=backend_for),
             credentials=credentials,
             drills=Player(db=db, config=config, clock=clock),
+            digests=Digests(db=db, config=config, clock=clock),
         )
         app[SERVICES] = services
         app[BOLT] = build_app(services)
@@ -233,6 +236,11 @@ class _Ticker:
                 services.dispatcher.wake()
         except Exception:
             log.exception("drill tick failed")
+        try:
+            if await services.digests.tick():
+                services.dispatcher.wake()
+        except Exception:
+            log.exception("digest tick failed")
 
     async def finish(self, within_s: float = 10.0) -> None:
         if self.running is not None and not self.running.done():

@@ -14,6 +14,7 @@ from bot.config import Config
 from bot.drills.player import Player
 from bot.guardrails import Watch
 from bot.incidents.cadence import Cadence
+from bot.insights.digest import Digests
 from bot.notify.credentials import Credentials
 from bot.runtime.db import Database
 from bot.runtime.dispatcher import Dispatcher
@@ -46,6 +47,7 @@ class Services:
     guardrails: Watch  # each tick: canaries read against their guardrails
     credentials: Credentials  # the integrations' secrets (the pager's webhook secret)
     drills: Player  # each tick: the drills' alerts that fell due on their clocks
+    digests: Digests  # each tick: the weekly digest, once it is due (off unless configured)
 
 
 SERVICES = web.AppKey("services", Services)

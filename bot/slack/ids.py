@@ -32,6 +32,8 @@ class ActionId(StrEnum):
     DECLARE_ANYWAY = "declare_anyway"  # … or declare a new one all the same
     RESOLVE_ANYWAY = "resolve_anyway"  # the last verification said not recovered: resolve all the same
     COUNTDOWN_CANCEL = "countdown_cancel"  # stop sevbot's own action before its countdown runs out (asks why)
+    HOME_DECLARE = "home_declare"  # App Home: open the declare form
+    HOME_PAGE = "home_page"  # App Home: show this page of open incidents (value: the page, from 0)
     # inputs inside modals
     SEVERITY = "severity"
     MODEL = "model"

@@ -41,7 +41,8 @@ class Rejected:
 
 @dataclass(frozen=True)
 class Checked:
-    """A signed request of a shape Slack sends; `key` names the delivery for replay protection (None: events)."""
+    """A signed request of a shape Slack sends; `key` names the delivery for replay protection (None: nothing to
+    name it by, such as `url_verification`)."""
 
     key: str | None
     retry: bool
@@ -137,10 +138,13 @@ def _payload_problem(payload: Any) -> str | None:
 
 def delivery_key(form: Mapping[str, str], payload: Mapping[str, Any] | None) -> str | None:
     """What makes one delivery this one: Slack's `trigger_id` (one per command, click or submission), else the
-    click's `action_ts` on its message."""
+    click's `action_ts` on its message; an event's `event_id`."""
     if payload is None:
         trigger = form.get("trigger_id", "")
         return f"t:{trigger}"[:200] if trigger else None
+    if payload.get("type") == "event_callback":  # the Events API names each event once, however often delivered
+        event_id = payload.get("event_id")
+        return f"e:{event_id}"[:200] if _string(event_id) else None
     clicked = payload.get("trigger_id")
     if _string(clicked):
         return f"t:{clicked}"[:200]
@@ -170,7 +174,7 @@ def check(headers: Mapping[str, str], body: bytes, *, secret: str, content_type:
         shape = _shape_problem(event, "body")
         if shape:
             return Rejected(400, shape)
-        return Checked(key=None, retry=retry)
+        return Checked(key=delivery_key({}, event), retry=retry)
     form = {name: values[0] for name, values in parse_qs(text, keep_blank_values=True).items()}
     if "payload" in form:
         try:

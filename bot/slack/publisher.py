@@ -21,6 +21,7 @@ from bot.slack.surfaces.alert_cards import AlertCards
 from bot.slack.surfaces.base import SurfaceContext
 from bot.slack.surfaces.containment import ContainmentPlans
 from bot.slack.surfaces.documents import Documents
+from bot.slack.surfaces.home import Home
 from bot.slack.surfaces.incident_channel import IncidentChannel
 from bot.slack.surfaces.messages import Messages
 from bot.slack.surfaces.notify_cards import NotifyCards
@@ -41,6 +42,7 @@ class Publisher:
         self.plans = ContainmentPlans(self.context)
         self.documents = Documents(self.context)
         self.notify_cards = NotifyCards(self.context)
+        self.home = Home(self.context)
 
     @property
     def known_bot_user(self) -> str | None:
@@ -88,6 +90,8 @@ class Publisher:
             ),
             OutboxKind.POSTMORTEM: slack(lambda m: documents.write_postmortem(incident(m), m.payload)),
             OutboxKind.NOTIFY_CARD: slack(lambda m: self.notify_cards.post(int(m.payload["notification_id"]))),
+            OutboxKind.HOME: slack(lambda m: self.home.publish(str(m.payload["user"]))),
+            OutboxKind.DIGEST: slack(lambda m: messages.weekly_digest(str(m.payload["week"]), int(m.payload["days"]))),
             OutboxKind.NOTICE: slack(
                 lambda m: messages.notice(incident(m), int(m.payload["event_id"]), str(m.payload["user"]))
             ),

@@ -18,6 +18,7 @@ SCHEMA = ROOT / "tests" / "data" / "slack-manifest.schema.json"  # Slack's app-m
 SCOPES = {
     "auth_test": None,
     "views_open": None,
+    "views_publish": None,  # App Home
     "conversations_create": "channels:manage",
     "conversations_invite": "channels:manage",
     "conversations_setTopic": "channels:manage",
@@ -68,3 +69,18 @@ def test_manifest_command_and_scopes_match_the_code() -> None:
     needed = {scope for m in called for scope in (SCOPES[m] or "").split()} | {"commands"}
     assert set(manifest["oauth_config"]["scopes"]["bot"]) == needed
     assert commands.SUBCOMMANDS  # the slash command has subcommands to route to
+
+
+def _events_handled() -> set[str]:
+    found: set[str] = set()
+    for path in (ROOT / "commands").rglob("*.py"):
+        found |= set(re.findall(r"app\.event\(\"([a-z_]+)\"\)", path.read_text()))
+    return found
+
+
+def test_manifest_subscribes_to_the_events_the_code_handles() -> None:
+    manifest = _manifest()
+    handled = _events_handled()
+    assert "app_home_opened" in handled
+    assert set(manifest["settings"]["event_subscriptions"]["bot_events"]) == handled
+    assert manifest["features"]["app_home"]["home_tab_enabled"] is True

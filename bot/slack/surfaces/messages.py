@@ -13,6 +13,8 @@ from bot.drills.guard import real
 from bot.incidents import IncidentSnapshot
 from bot.incidents.cadence import SNOOZE_MINUTES
 from bot.incidents.timeline import EventKind
+from bot.insights import insights
+from bot.insights.tuning import noisiest
 from bot.models import Action, Alert, AlertStatus, Role, TimelineEvent
 from bot.runtime.outbox import NotReady
 from bot.slack.blocks import (
@@ -127,6 +129,18 @@ class Messages(Surface):
             if slack_error(exc) != "message_not_found":  # deleted by someone: nothing left to retire
                 raise
         await self._save(incident_id, reminder_ts=None)
+
+    async def weekly_digest(self, week: str, days: int) -> None:
+        """The week's digest, posted once in the announcements channel (`bot.insights.digest` claimed it)."""
+        target = self.config.channels.announcements
+        if not target:
+            return  # the setting was removed since the week was claimed
+        async with self.db.session_scope() as session:
+            now = self.clock.now()
+            stats = await insights(session, now=now, days=days)
+            noisy = await noisiest(session, now=now, days=days)
+        text = self.texts.render("digest.md.j2", week=week, stats=stats, noisy=noisy)
+        await self.poster.post(await self.poster.channel_id(target), text, key=f"digest:{week}")
 
     async def announce_declared(self, incident_id: int) -> None:
         snap = await self._load(incident_id)

@@ -13,7 +13,8 @@
 - `SlackDriver` is the person's side: signed slash commands, button clicks and modal submissions sent to
   the bot's `/slack/events` (or, with `socket=True`, as Socket Mode envelopes over the WebSocket the bot opened
   with its app-level token: `bot/tryout/emulator/socket_mode.py`), with what the bot acks shown as Slack shows it.
-- `render_channel` prints a channel as a person reads it.
+- `render_channel` prints a channel as a person reads it; `render_home` a person's App Home tab (`views.publish`,
+  which checks that an image block's `slack_file` was uploaded).
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from __future__ import annotations
 from bot.tryout.emulator.driver import Reply, SlackDriver
 from bot.tryout.emulator.server import Fault, SlackEmulator
 from bot.tryout.emulator.state import ApiError, Channel, Message, User, Workspace
-from bot.tryout.emulator.transcript import render_channel, render_message
+from bot.tryout.emulator.transcript import render_channel, render_home, render_message
 
 __all__ = [
     "ApiError",
@@ -34,5 +35,6 @@ __all__ = [
     "User",
     "Workspace",
     "render_channel",
+    "render_home",
     "render_message",
 ]

@@ -54,6 +54,7 @@ class SlackDriver:
         self.signing_secret = signing_secret
         self.http = http
         self.socket = socket
+        self._count = 0
 
     async def send(
         self,
@@ -211,6 +212,64 @@ class SlackDriver:
             "token": "deprecated-verification-token",
         }
         return await self.send(urlencode({"payload": json.dumps(payload)}))
+
+    async def open_home(self, user: str, *, event_id: str | None = None) -> Reply:
+        """The person opens sevbot's App Home tab: Slack sends the `app_home_opened` event (Events API)."""
+        self._count += 1
+        event: dict[str, Any] = {
+            "type": "app_home_opened",
+            "user": user,
+            "channel": f"D{user[1:]}",
+            "tab": "home",
+            "event_ts": f"{time.time():.6f}",
+        }
+        if user in self.workspace.homes:
+            event["view"] = self.workspace.homes[user]
+        body = {
+            "token": "deprecated-verification-token",
+            "team_id": self.workspace.team_id,
+            "api_app_id": "A0SEVBOT",
+            "event": event,
+            "type": "event_callback",
+            "event_id": event_id or f"Ev{self._count:08d}",
+            "event_time": int(time.time()),
+            "authorizations": [{"team_id": self.workspace.team_id, "user_id": self.workspace.bot.id, "is_bot": True}],
+        }
+        if self.socket:
+            try:
+                await self.emulator.socket_mode.send("events_api", body)
+            except SocketModeError as exc:
+                return Reply(status=504, text=str(exc))
+            return Reply(status=200, text="")
+        return await self.send(json.dumps(body), content_type="application/json")
+
+    async def click_home(self, user: str, action_id: str, *, value: str | None = None) -> Reply:
+        """Click a button on the person's App Home (a view: no channel, no response_url)."""
+        home = self.workspace.homes[user]
+        for block in home.get("blocks", []):
+            for element in [*block.get("elements", []), block.get("accessory") or {}]:
+                if element.get("action_id") == action_id and value in (None, element.get("value")):
+                    payload = {
+                        "type": "block_actions",
+                        "user": self._user(user),
+                        "api_app_id": "A0SEVBOT",
+                        "token": "deprecated-verification-token",
+                        "trigger_id": self.workspace.new_trigger(user),
+                        "team": {"id": self.workspace.team_id, "domain": "emulated"},
+                        "container": {"type": "view", "view_id": home["id"]},
+                        "view": home,
+                        "actions": [
+                            {
+                                "type": "button",
+                                "action_id": action_id,
+                                "block_id": block.get("block_id", ""),
+                                "value": element.get("value", ""),
+                                "action_ts": f"{time.time():.6f}",
+                            }
+                        ],
+                    }
+                    return await self.send(urlencode({"payload": json.dumps(payload)}))
+        raise LookupError(f"no button {action_id!r} on {user}'s App Home")
 
     async def submit(self, user: str, view_id: str, values: dict[str, Any]) -> Reply:
         """Submit the open modal `view_id` with `values` given by each input's action_id."""

@@ -73,6 +73,11 @@ def _each_block(blocks: list[Any]) -> list[str]:
         elif kind == "context":
             if len(block.get("elements") or []) > MAX_CONTEXT_ELEMENTS:
                 errors.append(f"{where}/elements: at most {MAX_CONTEXT_ELEMENTS} elements")
+        elif kind == "image":
+            if not isinstance(block.get("alt_text"), str) or not block["alt_text"]:
+                errors.append(f"{where}: an image needs alt_text")
+            if ("image_url" in block) == ("slack_file" in block):
+                errors.append(f"{where}: an image needs exactly one of image_url and slack_file")
         elif kind == "input":
             if "element" not in block or "label" not in block:
                 errors.append(f"{where}: an input needs a label and an element")

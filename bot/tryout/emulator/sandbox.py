@@ -60,7 +60,8 @@ class Sandbox:
         """Wait until the outbox has nothing left to do, nor has any request's follow-up (a click's answer)."""
         deadline = time.monotonic() + within
         while time.monotonic() < deadline:
-            if self.services.follow_ups.running == 0 and await self.services.dispatcher.pending() == 0:
+            dispatcher = self.services.dispatcher
+            if self.services.follow_ups.running == 0 and dispatcher.performing == 0 and await dispatcher.pending() == 0:
                 return
             self.services.dispatcher.wake()
             await asyncio.sleep(0.02)

@@ -148,6 +148,7 @@ class Workspace:
         self.triggers: dict[str, float] = {}
         self.trigger_users: dict[str, str] = {}  # who each trigger is for
         self.view_users: dict[str, str] = {}  # whose screen each opened view is on
+        self.homes: dict[str, dict[str, Any]] = {}  # each person's App Home, as last published
         self._ids = itertools.count(1)
         self._last_ts = 0.0
 
@@ -512,6 +513,31 @@ class Workspace:
         if view_id not in self.views:
             raise ApiError("not_found")
         return self._store_view(args.get("view"), view_id)
+
+    def views_publish(self, caller: str, args: dict[str, Any]) -> dict[str, Any]:
+        """A person's App Home tab; `hash` (the one the last publish returned) refuses a publish that raced another."""
+        user = str(args.get("user_id") or "")
+        if user not in self.users or self.users[user].is_bot:
+            raise ApiError("invalid_arguments", response_metadata={"messages": ["invalid `user_id`"]})
+        view = args.get("view")
+        if not isinstance(view, dict) or view.get("type") != "home":
+            raise ApiError("invalid_arguments", response_metadata={"messages": ["view.type must be home"]})
+        earlier = self.homes.get(user)
+        if args.get("hash") and (earlier is None or earlier["hash"] != args["hash"]):
+            raise ApiError("hash_conflict")
+        missing = [
+            f"[json-pointer:/view/blocks/{i}/slack_file] file {block['slack_file'].get('id')} does not exist"
+            for i, block in enumerate(view.get("blocks") or [])
+            if isinstance(block, dict)
+            and isinstance(block.get("slack_file"), dict)
+            and (self.files.get(str(block["slack_file"].get("id"))) or {}).get("content") is None
+        ]
+        if missing:
+            raise ApiError("invalid_blocks", response_metadata={"messages": missing})
+        stored = self._store_view(view, earlier["id"] if earlier else None)["view"]
+        stored["hash"] = f"{self.now():.6f}.{next(self._ids)}"
+        self.homes[user] = stored
+        return {"view": stored}
 
     def users_info(self, caller: str, args: dict[str, Any]) -> dict[str, Any]:
         return {"user": self._user(args.get("user")).as_api()}

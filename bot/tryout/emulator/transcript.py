@@ -8,7 +8,7 @@ from typing import Any
 from bot.mrkdwn import plain
 from bot.tryout.emulator.state import Message, Workspace
 
-__all__ = ["named", "render_channel", "render_message"]
+__all__ = ["named", "render_channel", "render_home", "render_message"]
 
 
 def named(workspace: Workspace, text: str) -> str:
@@ -40,6 +40,8 @@ def _block_lines(block: dict[str, Any]) -> list[str]:
         return ["  " + " ".join(f"[{_text(e.get('text'))}]" for e in block.get("elements", []))]
     if kind == "divider":
         return ["  ---"]
+    if kind == "image":
+        return [f"  🖼 {block.get('alt_text', '')}"]
     return []
 
 
@@ -67,3 +69,12 @@ def render_channel(workspace: Workspace, channel_id: str) -> str:
     out.append("")
     out += [render_message(workspace, m) for m in channel.messages if m.subtype != "channel_topic"]
     return "\n".join(out)
+
+
+def render_home(workspace: Workspace, user_id: str) -> str:
+    """A person's App Home tab as they read it (empty if sevbot never published it)."""
+    home = workspace.homes.get(user_id)
+    if home is None:
+        return ""
+    lines = [ln for block in home.get("blocks", []) for ln in _block_lines(block)]
+    return "\n".join(named(workspace, line) for line in lines if line)
