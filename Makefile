@@ -44,3 +44,4 @@ bench: $(DEV)
 	$(BIN)/python tests/perf/postmortem_render.py
 	$(BIN)/python tests/perf/slack_side.py
 	$(BIN)/python tests/perf/paging.py
+	$(BIN)/python tests/perf/app_home.py

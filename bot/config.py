@@ -442,6 +442,8 @@ WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", 
 
 
 def _clock_time(value: object) -> str:
+    if isinstance(value, int) and not isinstance(value, bool) and 0 <= value < 24 * 60:
+        value = f"{value // 60:02d}:{value % 60:02d}"  # YAML 1.1 reads an unquoted 13:30 as 810 (base 60)
     text = str(value).strip()
     if not re.fullmatch(r"([01]\d|2[0-3]):[0-5]\d", text):
         raise ValueError(f"{text!r} is not a time of day as HH:MM (UTC), e.g. 09:00")

@@ -30,7 +30,9 @@ def test_the_wheel_installs_and_runs_the_demo_from_an_empty_folder(tmp_path: Pat
     shown = _run(bin_dir / "sevbot", "demo", "--out", "night", cwd=empty)
     assert "The postmortem draft (INC-1-postmortem.md" in shown
     left = sorted(p.name for p in (empty / "night").iterdir())
-    assert "INC-1-postmortem.md" in left and "transcript.txt" in left and sum(n.endswith(".png") for n in left) == 4
+    assert (
+        "INC-1-postmortem.md" in left and "transcript.txt" in left and sum(n.endswith(".png") for n in left) == 5
+    )  # 4 verifications, App Home
     assert sorted(p.name for p in empty.iterdir()) == ["night"]  # nothing else written where it ran
     _run(bin_dir / "sevbot", "init", cwd=empty)  # the starter files ship in the wheel
     assert (empty / "sevbot.yml").read_text() == (ROOT / "sevbot.example.yml").read_text()

@@ -19,7 +19,7 @@ from bot.config import Config, parse_config
 from bot.runtime.server import ServerOptions
 from bot.serving.simulated import SimulatedBackend
 from bot.tryout import terminal
-from bot.tryout.emulator import SlackEmulator, render_channel, render_message
+from bot.tryout.emulator import SlackEmulator, render_channel, render_home, render_message
 from bot.tryout.emulator.sandbox import Sandbox, sandbox
 from bot.tryout.emulator.transcript import named
 from bot.tryout.emulator.webhooks import camera_alerts
@@ -46,6 +46,7 @@ DEMO_CONFIG = {
     # the runbook's notify table: SEV1 pages (PagerDuty) and posts in #critical-incidents; SEV3/SEV4 get a Jira
     # ticket, and action items become tickets too (the URLs are the demo's local stand-ins, filled in at start)
     "severities": {"SEV1": {"channels": ["critical-incidents"]}},
+    "insights": {"digest": {"weekday": "sunday", "at": "13:00"}},  # the weekly digest in #incidents (off by default)
     "integrations": {
         "pagerduty": {"events_url": "http://127.0.0.1:9/v2/enqueue"},
         "jira": {"url": "http://127.0.0.1:9", "project": "MLOPS"},
@@ -396,6 +397,25 @@ async def third_act(s: Script, box: Sandbox) -> None:
     await later(1)
     await s.slash("U0002", general, "drill list")
     await s.slash("U0002", general, "stats 30d")  # the night's incidents, the drill left out
+    await home_and_digest(s, box)
+
+
+async def home_and_digest(s: Script, box: Sandbox) -> None:
+    """bob opens sevbot's App Home tab; at 13:00 the weekly digest is posted in #incidents."""
+    s.say("U0002", "opens sevbot's App Home tab")
+    await box.driver.open_home("U0002")
+    await box.settled()
+    for line in render_home(box.ws, "U0002").splitlines():
+        show(f"             │ {line}")
+    s.clock.set(s.clock.now().replace(hour=13, minute=0))
+    await box.services.digests.tick()
+    await box.settled()
+    announcements = box.channel("incidents")
+    (digest,) = [m for m in announcements.messages if "Weekly ML incident digest" in m.text]
+    first, *more = render_message(box.ws, digest).splitlines()[1:]
+    show(f"  {s.clock.now():%H:%M}      sevbot in #incidents: {first.strip()}")
+    for line in more:
+        show(f"             {line.strip()}")
 
 
 async def run_demo(out: Path | None = None) -> int:

@@ -46,6 +46,8 @@ def test_when_it_is_due() -> None:
     with pytest.raises(ConfigError, match=r"'9am' is not a time of day as HH:MM"):
         _config(at="9am")
     assert parse_config(CONFIG).insights.digest is None  # off by default
+    unquoted = _config(at=810).insights.digest  # `at: 13:30` unquoted: YAML 1.1 reads it as 810 (base 60)
+    assert unquoted is not None and unquoted.at == "13:30"
 
 
 async def test_two_replicas_claim_each_week_once(database_url: str) -> None:
