@@ -92,3 +92,11 @@ async def test_an_envelope_delivered_twice_is_acted_on_once(bot: Bot, emulator: 
     assert "INC-2" not in str(again)
     await bot.settled()
     assert len(bot.incident_channels()) == 1
+
+
+async def test_app_home_opened_arrives_over_the_socket_and_is_acted_on_once(bot: Bot, emulator: SlackEmulator) -> None:
+    await bot.driver.open_home("U0003", event_id="EvSOCKET1")
+    await bot.driver.open_home("U0003", event_id="EvSOCKET1")  # the same event delivered again
+    await bot.settled()
+    assert len(emulator.calls_to("views.publish")) == 1
+    assert "*Incidents* · 0 open" in str(emulator.workspace.homes["U0003"]["blocks"])
