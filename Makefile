@@ -45,3 +45,4 @@ bench: $(DEV)
 	$(BIN)/python tests/perf/slack_side.py
 	$(BIN)/python tests/perf/paging.py
 	$(BIN)/python tests/perf/app_home.py
+	$(BIN)/python tests/perf/memory_lookup.py

@@ -46,6 +46,8 @@ class Problem(StrEnum):
     NO_HYPOTHESES = "no_hypotheses"  # incident
     NO_SUCH_HYPOTHESIS = "no_such_hypothesis"  # incident, count, number
     HYPOTHESIS_SETTLED = "hypothesis_settled"  # number, outcome
+    NO_SUCH_ACTION_ITEM = "no_such_action_item"  # incident, count, number
+    ACTION_ITEM_DONE_ALREADY = "action_item_done_already"  # incident, number
     # models and alerts
     UNKNOWN_MODEL = "unknown_model"  # model, known
     NO_SLOS = "no_slos"  # model

@@ -20,10 +20,12 @@ __all__ = [
     "Alert",
     "AlertGroup",
     "AlertGroupStatus",
+    "CatchupOffer",
     "Digest",
     "HomeChart",
     "HomeView",
     "Incident",
+    "IncidentMemory",
     "IncidentStatus",
     "Notification",
     "OutboxMessage",
@@ -402,3 +404,34 @@ class Digest(SQLModel, table=True):
 
     week: str = Field(primary_key=True, max_length=16)
     sent_at: datetime = _time()
+
+
+class IncidentMemory(SQLModel, table=True):
+    """What is remembered of an incident for finding it again (`bot.memory`): its facts and words, kept current as
+    it changes; and, once recalled, the past incidents most like it with what fixed them. Every replica reads the
+    rows changed since it last looked (`updated_at`), so they share one index."""
+
+    __tablename__ = "incident_memory"
+
+    incident_id: int = Field(primary_key=True, foreign_key="incidents.id")
+    declared_at: datetime = _time()
+    model: str | None = Field(default=None, max_length=200)
+    kind: str | None = Field(default=None, max_length=16)
+    metric: str | None = Field(default=None, max_length=200)
+    slices: list[str] = Field(default_factory=list, sa_column=sa.Column(sa.JSON(), nullable=False))
+    deploy_before: bool = False
+    drop: float | None = None
+    text: str = Field(default="", sa_column=sa.Column(sa.Text(), nullable=False))
+    updated_at: datetime = _time(index=True)
+    similar: list[dict[str, Any]] = Field(default_factory=list, sa_column=sa.Column(sa.JSON(), nullable=False))
+    recalled_at: datetime | None = _time(nullable=True)
+
+
+class CatchupOffer(SQLModel, table=True):
+    """Someone offered the catch-up on joining an incident's channel late: once per person and incident."""
+
+    __tablename__ = "catchup_offers"
+
+    incident_id: int = Field(primary_key=True, foreign_key="incidents.id")
+    user_id: str = Field(primary_key=True, max_length=32)
+    offered_at: datetime = _time()

@@ -17,7 +17,7 @@ from bot import mrkdwn, resources
 from bot.clock import utc
 from bot.errors import UserError
 
-__all__ = ["TEMPLATES_DIR", "Texts", "count_of", "format_duration", "format_near", "format_time"]
+__all__ = ["TEMPLATES_DIR", "Texts", "count_of", "format_duration", "format_near", "format_roughly", "format_time"]
 
 
 def count_of(n: int, one: str, many: str | None = None) -> str:
@@ -49,6 +49,19 @@ def format_duration(value: timedelta | float | int) -> str:
         return f"{hours} h {minutes} min" if minutes else f"{hours} h"
     days, hours = divmod(hours, 24)
     return f"{days} d {hours} h" if hours else f"{days} d"
+
+
+def format_roughly(value: timedelta | float | int) -> str:
+    """`3 weeks`, `5 days`, `4 h`: a long span as people round it (`format_duration` under a day)."""
+    seconds = value.total_seconds() if isinstance(value, timedelta) else float(value)
+    days = seconds / 86400
+    if days >= 60:
+        return count_of(round(days / 30), "month")
+    if days >= 14:
+        return count_of(round(days / 7), "week")
+    if days >= 1:
+        return count_of(round(days), "day")
+    return format_duration(seconds)
 
 
 def format_near(value: float | None, bound: float | str | None = None) -> str:
@@ -130,6 +143,8 @@ class Texts:
             time=format_time,
             datetime=lambda v: format_time(v, date=True),
             duration=format_duration,
+            roughly=format_roughly,
+            fromiso=lambda v: utc(datetime.fromisoformat(v)) if isinstance(v, str) else v,
             near=format_near,
             plain=lambda v: Markup(mrkdwn.plain(str(v))),
             count_of=count_of,

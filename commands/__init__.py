@@ -25,6 +25,7 @@ from commands import (
     cadence_buttons,
     canary,
     card_buttons,
+    catchup,
     declare,
     declare_buttons,
     drill,
@@ -33,6 +34,7 @@ from commands import (
     help,
     home,
     hypothesis,
+    joins,
     listing,
     modals,
     note,
@@ -82,6 +84,7 @@ SUBCOMMANDS: dict[str, ModuleType] = {
         freeze,
         unfreeze,
         page,
+        catchup,
         drill,
         verify,
         action,
@@ -145,3 +148,4 @@ def register(app: AsyncApp, services: Services) -> None:
     timeline_shortcut.register(app, services)
     modals.register(app, services)
     home.register(app, services)
+    joins.register(app, services)

@@ -1,4 +1,5 @@
-"""`/incident action <text> [@owner]`: a follow-up action item for the postmortem."""
+"""`/incident action <text> [@owner]`: a follow-up action item for the postmortem; `action <n> done` marks one done
+(also after the incident is resolved)."""
 
 from __future__ import annotations
 
@@ -8,12 +9,23 @@ from commands.arguments import user_ref
 from commands.invocation import Invocation
 
 NAME = "action"
-USAGE = "action <text> [@owner]"
-SUMMARY = "record a follow-up action item, optionally with its owner"
+USAGE = "action <text> [@owner] | action <n> done"
+SUMMARY = "record a follow-up action item, optionally with its owner; mark one done"
 
 
 async def run(inv: Invocation) -> None:
     words = inv.args.split()
+    if len(words) == 2 and words[1].lower() == "done":
+        if not (words[0].isascii() and words[0].isdigit() and len(words[0]) <= 6):
+            raise UserError(Problem.USAGE, need="action_done", usage=USAGE)
+        async with inv.services.db.session_scope() as session:
+            incident = await inv.incident_here(session)
+            await incidents.close_action_item(
+                session, now=inv.services.clock.now(), incident=incident, user=inv.user, number=int(words[0])
+            )
+        inv.changed()
+        await inv.reply()
+        return
     owner = None
     if words and words[-1].startswith("<@"):
         owner = user_ref(words[-1])

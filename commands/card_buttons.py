@@ -13,6 +13,7 @@ from bot.access import check_undo
 from bot.containment import ActionKind
 from bot.errors import Problem, UserError
 from bot.incidents import update_draft
+from bot.models import IncidentMemory
 from bot.runtime.services import Services
 from bot.slack.forms import resolve_modal, runbook_input_modal, update_modal
 from bot.slack.ids import ActionId
@@ -144,7 +145,17 @@ async def open_runbook_form(services: Services, body: dict[str, Any], client: As
     await client.views_open(trigger_id=body["trigger_id"], view=runbook_input_modal(incident.id, name, declared))
 
 
+async def more_like_this(services: Services, body: dict[str, Any], client: AsyncWebClient) -> Answer:
+    """Every similar past incident, privately (the card shows two)."""
+    async with services.db.session_scope() as session:
+        incident = await incident_from(session, value_of(body))
+        memory = await session.get(IncidentMemory, incident.id)
+    similar = list(memory.similar) if memory is not None else []
+    return Answer(services.texts.render("similar_list.md.j2", i=incident, similar=similar), replace=False)
+
+
 def register(app: AsyncApp, services: Services) -> None:
+    app.action(ActionId.SIMILAR_MORE)(handler(services, more_like_this))
     app.action(ActionId.INCIDENT_RUNBOOK)(handler(services, run_runbook))
     app.action(ActionId.INCIDENT_RUNBOOK_INPUT)(handler(services, open_runbook_form, ack_first=True))
     app.action(ActionId.INCIDENT_ROLLBACK)(handler(services, roll_back))

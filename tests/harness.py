@@ -76,6 +76,16 @@ async def running_bot(
         yield running
 
 
+@asynccontextmanager
+async def running_on(clock: Any, folder: Any, *, config: Config | None = None) -> AsyncIterator[Bot]:
+    """A bot on SQLite in `folder` whose clock moves only when the test moves it (the test ticks, too)."""
+    from bot.runtime.server import ServerOptions
+
+    options = ServerOptions(clock=clock, poll_s=0.05, tick_s=0)
+    async with running_bot(f"sqlite:///{folder / 's.db'}", config=config, options=options) as running:
+        yield running
+
+
 def seen(bot: Bot, channel_id: str) -> list[str]:
     return bot.seen(channel_id)
 

@@ -164,7 +164,15 @@ async def declare(
     await enqueue(session, kind=OutboxKind.OPEN_CHANNEL, incident_id=incident_id, now=now, invite=invite)
     await _deploys(session, config=config, incident=incident, now=now)
     await _notify(session, config=config, incident=incident, now=now, what=EventKind.DECLARED)
+    await _memory(session, incident=incident, now=now, kind=OutboxKind.RECALL)
     return incident
+
+
+async def _memory(session: AsyncSession, *, incident: Incident, now: datetime, kind: OutboxKind) -> None:
+    """After the ack, through the outbox: the past incidents most like this one (declared), or what it learnt and
+    whether it recurs (resolved). A drill is no past incident."""
+    if not incident.drill:
+        await enqueue(session, kind=kind, incident_id=_id(incident), subject=f"memory:{_id(incident)}", now=now)
 
 
 async def post_update(
@@ -241,6 +249,29 @@ async def add_action_item(
         from bot.notify import ticket_action_item
 
         await ticket_action_item(session, config=config, incident=incident, event_id=event.id, now=now)
+
+
+async def close_action_item(
+    session: AsyncSession, *, now: datetime, incident: Incident, user: str, number: int
+) -> None:
+    """Action item `number` (in the order recorded) is done: open or resolved, the incident remembers it, and a
+    later incident of the same cause no longer finds it open."""
+    kinds = (EventKind.ACTION_ITEM, EventKind.ACTION_ITEM_DONE)
+    events = list(await timeline.events(session, incident_id=_id(incident), kinds=kinds))
+    items = [e for e in events if e.kind == EventKind.ACTION_ITEM]
+    if not 1 <= number <= len(items):
+        raise UserError(Problem.NO_SUCH_ACTION_ITEM, number=number, count=len(items), incident=incident.id)
+    if any(e.kind == EventKind.ACTION_ITEM_DONE and e.data.get("number") == number for e in events):
+        raise UserError(Problem.ACTION_ITEM_DONE_ALREADY, number=number, incident=incident.id)
+    await record_and_post(
+        session,
+        incident_id=_id(incident),
+        actor=user,
+        kind=EventKind.ACTION_ITEM_DONE,
+        at=now,
+        number=number,
+        text=str(items[number - 1].data.get("text") or ""),
+    )
 
 
 async def change_status(session: AsyncSession, *, now: datetime, incident: Incident, user: str, status: str) -> None:
@@ -353,6 +384,7 @@ async def resolve(
     await _notify(session, config=config, incident=incident, now=now, what=EventKind.RESOLVED, event_id=event.id)
     if incident.drill:
         await _scorecard(session, config=config, incident=incident, now=now)
+    await _memory(session, incident=incident, now=now, kind=OutboxKind.REMEMBER)
     return duration
 
 

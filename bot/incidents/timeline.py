@@ -46,6 +46,8 @@ class EventKind(StrEnum):
     SCORECARD = "scorecard"  # a drill was resolved: its scorecard (bot.drills.scorecard)
     HINT = "hint"  # someone in a drill asked for a hint: `hints`, the ones given so far
     NOTIFY_FAILED = "notify_failed"  # a page, mail or ticket refused for good: `via`, `purpose`, `target`, `error`
+    ACTION_ITEM_DONE = "action_item_done"  # an action item marked done: `number`, `text`
+    RECURRENCE = "recurrence"  # resolved with the cause of a past incident whose action items are open: `past`, `items`
 
 
 async def record(
@@ -77,10 +79,12 @@ def add(
     return event
 
 
-async def events(session: AsyncSession, *, incident_id: int) -> Sequence[TimelineEvent]:
-    result = await session.exec(
-        select(TimelineEvent)
-        .where(TimelineEvent.incident_id == incident_id)
-        .order_by(col(TimelineEvent.at), col(TimelineEvent.id))
-    )
+async def events(
+    session: AsyncSession, *, incident_id: int, kinds: Sequence[EventKind] | None = None
+) -> Sequence[TimelineEvent]:
+    """The incident's events in the order they happened; only those of `kinds` when given."""
+    query = select(TimelineEvent).where(TimelineEvent.incident_id == incident_id)
+    if kinds is not None:
+        query = query.where(col(TimelineEvent.kind).in_(list(kinds)))
+    result = await session.exec(query.order_by(col(TimelineEvent.at), col(TimelineEvent.id)))
     return result.all()

@@ -238,6 +238,10 @@ class Postmortem:
         return [e for e in self.events if e.kind == EventKind.NOTE and e.data.get("rca")]
 
     @cached_property
+    def recurrences(self) -> list[TimelineEvent]:
+        return [e for e in self.events if e.kind == EventKind.RECURRENCE]
+
+    @cached_property
     def tickets(self) -> list[TimelineEvent]:
         """The incident's tickets and its action items', as they were opened (`bot.notify`)."""
         return [

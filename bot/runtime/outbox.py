@@ -62,6 +62,9 @@ class OutboxKind(StrEnum):
     HOMES = "homes"  # something changed: queue a HOME for each person who opened App Home recently (domain)
     HOME = "home"  # publish one person's App Home as things are now (views.publish)
     DIGEST = "digest"  # the weekly insights digest, posted in the announcements channel
+    RECALL = "recall"  # find the past incidents most like a new one, for its card (domain)
+    CATCHUP = "catchup"  # the catch-up, privately, to someone who joined the incident's channel late
+    REMEMBER = "remember"  # a resolved incident remembered with what it learnt; a recurrence said (domain)
 
 
 class NotReady(Exception):

@@ -32,6 +32,7 @@ from bot.guardrails import Watch
 from bot.home import Homes
 from bot.incidents.cadence import Cadence
 from bot.insights.digest import Digests
+from bot.memory import Recall
 from bot.metrics import source_for
 from bot.models import OutboxMessage
 from bot.notify import Credentials
@@ -115,9 +116,16 @@ def _lifecycle(settings: Settings, config: Config, opts: ServerOptions):  # type
             people=SlackPeople(publisher.poster),
             tls_context=opts.mail_tls,
         )
+        recall = Recall(db=db, clock=clock)
         dispatcher = Dispatcher(
             db=db,
-            routes={**jobs.routes(), **publisher.routes(), **notifier.routes(), **Homes(db=db, clock=clock).routes()},
+            routes={
+                **jobs.routes(),
+                **publisher.routes(),
+                **notifier.routes(),
+                **Homes(db=db, clock=clock).routes(),
+                **recall.routes(),
+            },
             clock=clock,
             poll_s=opts.poll_s,
             concurrency=settings.sevbot_outbox_concurrency,

@@ -68,9 +68,11 @@ def incident_card(
     config: Config,
     contain: tuple[str, ...] = (),
     hypotheses: Sequence[Hypothesis] = (),
+    similar: Sequence[dict[str, Any]] = (),
 ) -> list[Block]:
     """`contain`: the containment triage recommends and the platform can do ("rollback", "fallback"): offered as
-    buttons, with the same private plan and confirmation as the command. `hypotheses`: the open ones, listed."""
+    buttons, with the same private plan and confirmation as the command. `hypotheses`: the open ones, listed.
+    `similar`: past incidents most like this one (`bot.memory`): two on the card, the rest behind a button."""
     incident = snap.incident
     model_config = config.model(incident.model)
     context = {
@@ -78,6 +80,7 @@ def incident_card(
         "model_config": model_config,
         "hypotheses": hypotheses,
         "slo_names": slo_names(model_config),
+        "similar": similar,
     }
     blocks: list[Block] = [
         *text_blocks(texts.render("incident_card.md.j2", **context)),
@@ -116,6 +119,9 @@ def incident_card(
                 run = label("buttons.run_action_asks" if asks else "buttons.run_action", title=runbook.title)
                 click = ActionId.INCIDENT_RUNBOOK_INPUT if asks else ActionId.INCIDENT_RUNBOOK
                 buttons.append(ButtonElement(text=run, action_id=click, value=f"{value}:{name}"))
+        if len(similar) > 2:
+            more = label("buttons.more_like_this", n=len(similar))
+            buttons.append(ButtonElement(text=more, action_id=ActionId.SIMILAR_MORE, value=value))
         buttons += [
             ButtonElement(text=label("buttons.post_update"), action_id=ActionId.POST_UPDATE, value=value),
             ButtonElement(text=label("buttons.resolve"), action_id=ActionId.RESOLVE, value=value, style="danger"),

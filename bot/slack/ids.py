@@ -33,6 +33,7 @@ class ActionId(StrEnum):
     RESOLVE_ANYWAY = "resolve_anyway"  # the last verification said not recovered: resolve all the same
     COUNTDOWN_CANCEL = "countdown_cancel"  # stop sevbot's own action before its countdown runs out (asks why)
     HOME_DECLARE = "home_declare"  # App Home: open the declare form
+    SIMILAR_MORE = "similar_more"  # the card: every similar past incident, privately
     HOME_PAGE = "home_page"  # App Home: show this page of open incidents (value: the page, from 0)
     # inputs inside modals
     SEVERITY = "severity"

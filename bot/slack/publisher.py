@@ -90,6 +90,7 @@ class Publisher:
             ),
             OutboxKind.POSTMORTEM: slack(lambda m: documents.write_postmortem(incident(m), m.payload)),
             OutboxKind.NOTIFY_CARD: slack(lambda m: self.notify_cards.post(int(m.payload["notification_id"]))),
+            OutboxKind.CATCHUP: slack(lambda m: messages.catchup(incident(m), str(m.payload["user"]))),
             OutboxKind.HOME: slack(lambda m: self.home.publish(str(m.payload["user"]))),
             OutboxKind.DIGEST: slack(lambda m: messages.weekly_digest(str(m.payload["week"]), int(m.payload["days"]))),
             OutboxKind.NOTICE: slack(

@@ -346,6 +346,7 @@ async def second_act(s: Script, box: Sandbox) -> None:
     state = await backend.describe()
     show(f"             the simulated model service now: canary {state.canary or '—'} at {state.canary_percent:g} %")
     incident = [c for c in box.incident_channels() if "canary" in c.name][-1].id
+    await remembered(s, box, incident)
     await s.slash("U0004", incident, "run hold-release canary 2.1.0 breached its mAP guardrail")  # a runbook action
     plan = [m for m in box.ws.channels[incident].messages if m.ephemeral_to == "U0004" and "Confirm" in str(m.blocks)]
     for line in plan[-1].text.splitlines()[:1]:
@@ -353,6 +354,21 @@ async def second_act(s: Script, box: Sandbox) -> None:
     await s.click("U0004", incident, "action_confirm", "Confirm", ts=plan[-1].ts)
     await s.slash("U0004", incident, "resolve canary 2.1.0 frozen at 0 %; it stays known bad until its IR fix")
     await s.ci_gate("cv-detector")
+
+
+async def remembered(s: Script, box: Sandbox, channel: str) -> None:
+    """The canary's card names the night's incident as the one most like it; erin joins late and is caught up."""
+    card = render_message(box.ws, box.ws.channels[channel].message(box.ws.channels[channel].pins[0]))
+    for line in card.splitlines():
+        if "Seen before" in line or line.strip().startswith("• *INC-"):
+            show(f"             card: {line.strip()}")
+    s.clock.set(s.clock.now() + timedelta(minutes=3))
+    s.say("U0005", f"joins #{box.ws.channels[channel].name}")
+    await box.driver.join("U0005", channel)
+    await box.settled()
+    caught = [m for m in box.ws.channels[channel].messages if m.ephemeral_to == "U0005" and "Welcome" in m.text]
+    for line in render_message(box.ws, caught[-1]).splitlines()[1:]:
+        show(f"             (only @erin sees) {line.strip()}")
 
 
 async def third_act(s: Script, box: Sandbox) -> None:

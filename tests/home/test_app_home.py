@@ -13,9 +13,8 @@ import pytest
 
 from bot.clock import ManualClock
 from bot.models import Incident, RoleAssignment
-from bot.runtime.server import ServerOptions
 from bot.tryout.emulator import render_home
-from tests.harness import Bot, declare, running_bot
+from tests.harness import Bot, declare, running_on
 
 START = datetime(2026, 11, 30, 3, 0, tzinfo=UTC)
 
@@ -27,8 +26,7 @@ def clock() -> ManualClock:
 
 @pytest.fixture
 async def bot(clock: ManualClock, tmp_path: Path) -> AsyncIterator[Bot]:
-    options = ServerOptions(clock=clock, poll_s=0.05, tick_s=0)
-    async with running_bot(f"sqlite:///{tmp_path / 's.db'}", options=options) as running:
+    async with running_on(clock, tmp_path) as running:
         yield running
 
 

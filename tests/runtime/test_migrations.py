@@ -23,6 +23,8 @@ TABLES = {
     "home_views",
     "home_charts",
     "digests",
+    "incident_memory",
+    "catchup_offers",
     "outbox",
     "live_versions",
     "slack_deliveries",

@@ -8,6 +8,7 @@ from bot.clock import SystemClock
 from bot.config import Config
 from bot.containment.jobs import ContainmentJobs
 from bot.home import Homes
+from bot.memory import Recall
 from bot.notify import Credentials
 from bot.notify.send import Notifier
 from bot.runtime.outbox import OutboxKind
@@ -29,7 +30,11 @@ def test_every_kind_of_row_has_its_route() -> None:
         people=nothing,
     )
     slack, beyond = publisher.routes(), notifier.routes()
-    domain = {**jobs.routes(), **Homes(db=nothing, clock=SystemClock()).routes()}
+    domain = {
+        **jobs.routes(),
+        **Homes(db=nothing, clock=SystemClock()).routes(),
+        **Recall(db=nothing, clock=SystemClock()).routes(),
+    }
     assert set(slack) | set(domain) | set(beyond) == set(OutboxKind)
     assert not set(slack) & set(domain), "a kind of row is done by one side only"
     assert not (set(slack) | set(domain)) & set(beyond)

@@ -29,7 +29,7 @@ def test_every_label_the_code_asks_for_exists() -> None:
     }
     assert len(asked) > 30
     for key in asked:
-        assert label(key, model="m", version="v", severity="SEV1", minutes=15, incident=1, title="t"), key
+        assert label(key, model="m", version="v", severity="SEV1", minutes=15, incident=1, title="t", n=3), key
 
 
 def test_a_team_overrides_a_label_and_keeps_the_rest(tmp_path: Path) -> None:

@@ -129,6 +129,7 @@ async def test_the_demo_leaves_its_postmortem_charts_and_transcript(tmp_path: Pa
         "INC-1-mAP-verification-2.png",
         "INC-2-mAP-guardrail.png",
         "INC-3-mAP-verification-1.png",  # the third act's drill
+        "sevbot-insights-30-days.png",  # App Home's chart, after the drill
     ]
     left = (out / "INC-1-postmortem.md").read_text()
     linked = re.findall(r"\[chart\]\(([^)]+)\)", left)

@@ -97,7 +97,7 @@ class Home(Surface):
                 return known.file_id
         png = await asyncio.to_thread(chart.render, board.stats)
         uploaded: Any = await self.client.files_upload_v2(
-            content=png, filename=f"{name}.png", title=label("home.chart_alt")
+            content=png, filename=f"sevbot-insights-{board.stats.days}-days.png", title=label("home.chart_alt")
         )
         file_id = str(uploaded["files"][0]["id"])
         try:

@@ -17,7 +17,7 @@ from bot.containment.offers import offered
 from bot.incidents import hypotheses, timeline
 from bot.incidents.naming import channel_name
 from bot.incidents.timeline import EventKind
-from bot.models import Incident
+from bot.models import Incident, IncidentMemory
 from bot.runtime.outbox import NotReady, OutboxKind, enqueue
 from bot.slack.blocks import (
     as_dicts,
@@ -153,6 +153,7 @@ class IncidentChannel(Surface):
                 config=self.config,
                 contain=tuple(str(kind) for kind in contain),
                 hypotheses=[h for h in tried if h.open],
+                similar=await self._similar(incident_id),
             )
         )
         fallback = f"{incident.severity} · INC-{incident.id} · {incident.status}"
@@ -161,6 +162,11 @@ class IncidentChannel(Surface):
             self._card(incident, fallback, blocks),
             self._topic(incident.channel_id, topic),
         )
+
+    async def _similar(self, incident_id: int) -> list[dict[str, Any]]:
+        async with self.db.session_scope() as session:
+            memory = await session.get(IncidentMemory, incident_id)
+        return list(memory.similar) if memory is not None else []
 
     async def _topic(self, channel_id: str, topic: str) -> None:
         """Slack posts "set the channel topic" each time it is set, so an unchanged topic is left alone."""

@@ -15,7 +15,8 @@ from bot.incidents.cadence import SNOOZE_MINUTES
 from bot.incidents.timeline import EventKind
 from bot.insights import insights
 from bot.insights.tuning import noisiest
-from bot.models import Action, Alert, AlertStatus, Role, TimelineEvent
+from bot.memory.catchup import catchup
+from bot.models import Action, Alert, AlertStatus, Incident, Role, TimelineEvent
 from bot.runtime.outbox import NotReady
 from bot.slack.blocks import (
     as_dicts,
@@ -129,6 +130,19 @@ class Messages(Surface):
             if slack_error(exc) != "message_not_found":  # deleted by someone: nothing left to retire
                 raise
         await self._save(incident_id, reminder_ts=None)
+
+    async def catchup(self, incident_id: int, user: str) -> None:
+        """The catch-up, privately, to someone who joined the incident's channel late (offered once: the row's
+        claim). An ephemeral message cannot be looked up afterwards, so a lost answer may show it twice."""
+        async with self.db.session_scope() as session:
+            incident = await session.get(Incident, incident_id)
+            if incident is None or incident.channel_id is None:
+                raise NotReady(f"INC-{incident_id} has no channel yet")
+            found = await catchup(session, incident)
+        text = self.texts.render("catchup.md.j2", c=found, now=self.clock.now(), joined=True)
+        await self.client.chat_postEphemeral(
+            channel=incident.channel_id, user=user, text=text, blocks=as_dicts(text_blocks(text))
+        )
 
     async def weekly_digest(self, week: str, days: int) -> None:
         """The week's digest, posted once in the announcements channel (`bot.insights.digest` claimed it)."""

@@ -158,15 +158,33 @@ class SlackDriver:
         message = as_shown or self.workspace.channels[channel].message(message_ts)
         if message.ephemeral_to not in (None, user) and not forged:
             raise LookupError(f"message {message_ts} is visible to {message.ephemeral_to} only")
-        for block in message.blocks:
-            for element in [*block.get("elements", []), block.get("accessory") or {}]:
-                if element.get("action_id") == action_id and value in (None, element.get("value")):
-                    return await self._click(user, channel, message, block, element)
+        found = _button(message.blocks, action_id, value)
+        if found is not None:
+            return await self._click(user, channel, message, *found)
         raise LookupError(f"no button {action_id!r} on message {message_ts}")
 
     async def _click(
         self, user: str, channel: str, message: Message, block: dict[str, Any], element: dict[str, Any]
     ) -> Reply:
+        container = {
+            "type": "message",
+            "message_ts": message.ts,
+            "channel_id": channel,
+            "is_ephemeral": message.ephemeral_to is not None,
+        }
+        return await self._block_actions(
+            user,
+            block,
+            element,
+            container=container,
+            channel={"id": channel, "name": self.workspace.channels[channel].name},
+            message=message.as_api(channel),
+            response_url=self.emulator.new_response_url(channel=channel, user=user, message_ts=message.ts),
+        )
+
+    async def _block_actions(self, user: str, block: dict[str, Any], element: dict[str, Any], **where: Any) -> Reply:
+        """The `block_actions` payload of one click, signed and sent; `where`: the container and what Slack sends
+        with it (a message's channel and response_url; a view)."""
         payload = {
             "type": "block_actions",
             "user": self._user(user),
@@ -174,15 +192,7 @@ class SlackDriver:
             "token": "deprecated-verification-token",
             "trigger_id": self.workspace.new_trigger(user),
             "team": {"id": self.workspace.team_id, "domain": "emulated"},
-            "container": {
-                "type": "message",
-                "message_ts": message.ts,
-                "channel_id": channel,
-                "is_ephemeral": message.ephemeral_to is not None,
-            },
-            "channel": {"id": channel, "name": self.workspace.channels[channel].name},
-            "message": message.as_api(channel),
-            "response_url": self.emulator.new_response_url(channel=channel, user=user, message_ts=message.ts),
+            **where,
             "actions": [
                 {
                     "type": element.get("type", "button"),
@@ -215,21 +225,19 @@ class SlackDriver:
 
     async def open_home(self, user: str, *, event_id: str | None = None) -> Reply:
         """The person opens sevbot's App Home tab: Slack sends the `app_home_opened` event (Events API)."""
-        self._count += 1
-        event: dict[str, Any] = {
-            "type": "app_home_opened",
-            "user": user,
-            "channel": f"D{user[1:]}",
-            "tab": "home",
-            "event_ts": f"{time.time():.6f}",
-        }
+        event: dict[str, Any] = {"type": "app_home_opened", "user": user, "channel": f"D{user[1:]}", "tab": "home"}
         if user in self.workspace.homes:
             event["view"] = self.workspace.homes[user]
+        return await self.event(event, event_id=event_id)
+
+    async def event(self, event: dict[str, Any], *, event_id: str | None = None) -> Reply:
+        """Slack delivering one Events API event (`event_callback`), signed, or over the socket in Socket Mode."""
+        self._count += 1
         body = {
             "token": "deprecated-verification-token",
             "team_id": self.workspace.team_id,
             "api_app_id": "A0SEVBOT",
-            "event": event,
+            "event": {"event_ts": f"{time.time():.6f}", **event},
             "type": "event_callback",
             "event_id": event_id or f"Ev{self._count:08d}",
             "event_time": int(time.time()),
@@ -243,32 +251,22 @@ class SlackDriver:
             return Reply(status=200, text="")
         return await self.send(json.dumps(body), content_type="application/json")
 
+    async def join(self, user: str, channel: str, *, event_id: str | None = None) -> Reply:
+        """The person joins the channel (as Slack would): a member, and `member_joined_channel` sent to the bot."""
+        target = self.workspace.channels[channel]
+        if user not in target.members:
+            target.members.append(user)
+        return await self.event(
+            {"type": "member_joined_channel", "user": user, "channel": channel, "channel_type": "C"}, event_id=event_id
+        )
+
     async def click_home(self, user: str, action_id: str, *, value: str | None = None) -> Reply:
         """Click a button on the person's App Home (a view: no channel, no response_url)."""
         home = self.workspace.homes[user]
-        for block in home.get("blocks", []):
-            for element in [*block.get("elements", []), block.get("accessory") or {}]:
-                if element.get("action_id") == action_id and value in (None, element.get("value")):
-                    payload = {
-                        "type": "block_actions",
-                        "user": self._user(user),
-                        "api_app_id": "A0SEVBOT",
-                        "token": "deprecated-verification-token",
-                        "trigger_id": self.workspace.new_trigger(user),
-                        "team": {"id": self.workspace.team_id, "domain": "emulated"},
-                        "container": {"type": "view", "view_id": home["id"]},
-                        "view": home,
-                        "actions": [
-                            {
-                                "type": "button",
-                                "action_id": action_id,
-                                "block_id": block.get("block_id", ""),
-                                "value": element.get("value", ""),
-                                "action_ts": f"{time.time():.6f}",
-                            }
-                        ],
-                    }
-                    return await self.send(urlencode({"payload": json.dumps(payload)}))
+        found = _button(home.get("blocks", []), action_id, value)
+        if found is not None:
+            container = {"type": "view", "view_id": home["id"]}
+            return await self._block_actions(user, *found, container=container, view=home)
         raise LookupError(f"no button {action_id!r} on {user}'s App Home")
 
     async def submit(self, user: str, view_id: str, values: dict[str, Any]) -> Reply:
@@ -296,6 +294,17 @@ class SlackDriver:
         if isinstance(answer, dict) and answer.get("response_action") == "update" and answer.get("view"):
             self.workspace._store_view(answer["view"], view_id)  # as Slack does: the same modal, its content replaced
         return reply
+
+
+def _button(
+    blocks: list[dict[str, Any]], action_id: str, value: str | None
+) -> tuple[dict[str, Any], dict[str, Any]] | None:
+    """The block and button `action_id` (of that `value`, when several share it), as a person would find it."""
+    for block in blocks:
+        for element in [*block.get("elements", []), block.get("accessory") or {}]:
+            if element.get("action_id") == action_id and value in (None, element.get("value")):
+                return block, element
+    return None
 
 
 def _element_state(element: dict[str, Any], value: Any) -> dict[str, Any]:
