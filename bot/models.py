@@ -195,6 +195,9 @@ class AlertGroup(SQLModel, table=True):
     reason: str | None = Field(default=None, max_length=1000)
     incident_id: int | None = Field(default=None, foreign_key="incidents.id")
     storm_id: int | None = Field(default=None, foreign_key="alert_storms.id")  # gathered into a storm's card
+    similar: list[dict[str, Any]] = Field(  # the past incidents most like it (bot.memory), for its card
+        default_factory=list, sa_column=sa.Column(sa.JSON(), nullable=False, server_default="[]")
+    )
 
 
 class AlertStorm(SQLModel, table=True):

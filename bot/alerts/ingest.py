@@ -236,6 +236,10 @@ async def _ingest_keys(
     if new:
         await session.flush()
         await join_storm(session, config=config, groups=[g for g in new if drill_id(g.model) is None], now=now)
+        for group in new:  # after the ack: the past incidents alike, for the card (bot.memory)
+            if group.storm_id is None and drill_id(group.model) is None:
+                subject = f"memory:group:{group.id}"
+                queue(session, kind=OutboxKind.RECALL, now=now, subject=subject, group_id=group.id)
     if triaging:
         for group, _, rows in triaging:
             for row, _news in rows:

@@ -5,7 +5,7 @@ that recurs while its action items are still open is said."""
 from __future__ import annotations
 
 from bot.clock import Clock
-from bot.memory.recall import open_action_items, past_of, recall, recurrence
+from bot.memory.recall import open_action_items, past_of, recall, recall_for_group, recurrence
 from bot.memory.similar import Index, Match, Recollection
 from bot.memory.store import Memory, recollect, remember
 from bot.models import OutboxMessage
@@ -21,6 +21,7 @@ __all__ = [
     "open_action_items",
     "past_of",
     "recall",
+    "recall_for_group",
     "recollect",
     "recurrence",
     "remember",
@@ -42,8 +43,12 @@ class Recall:
         }
 
     async def recall(self, message: OutboxMessage) -> None:
-        assert message.incident_id is not None
         async with self.db.session_scope() as session:
+            if "group_id" in message.payload:  # an alert card, at triage
+                group_id = int(message.payload["group_id"])
+                await recall_for_group(session, self.memory, group_id=group_id, now=self.clock.now())
+                return
+            assert message.incident_id is not None
             await recall(session, self.memory, incident_id=message.incident_id, now=self.clock.now())
 
     async def remember(self, message: OutboxMessage) -> None:

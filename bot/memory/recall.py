@@ -18,9 +18,9 @@ from bot.incidents import timeline
 from bot.incidents.timeline import EventKind, record_and_post
 from bot.insights.stats import CONTAINMENT
 from bot.memory.similar import Match
-from bot.memory.store import Memory, remember
-from bot.models import Action, Incident, IncidentMemory, TimelineEvent
-from bot.runtime.outbox import OutboxKind, enqueue
+from bot.memory.store import Memory, recollect_group, remember
+from bot.models import Action, AlertGroup, Incident, IncidentMemory, TimelineEvent
+from bot.runtime.outbox import OutboxKind, enqueue, group_subject
 
 __all__ = ["RECURRENCE_SCORE", "open_action_items", "past_of", "recall", "recurrence"]
 
@@ -140,6 +140,20 @@ async def recall(
     if changed:  # the card shows them
         await enqueue(session, kind=OutboxKind.REFRESH, incident_id=incident_id, now=now)
     return Recalled(incident_id=incident_id, similar=similar)
+
+
+async def recall_for_group(session: AsyncSession, memory: Memory, *, group_id: int, now: datetime) -> None:
+    """An alert card's past incidents alike (at triage, before anyone declares): the most alike on the card."""
+    group = await session.get(AlertGroup, group_id)
+    if group is None or group.incident_id is not None or group.storm_id is not None or drill_id(group.model):
+        return  # declared since (its incident recalls for itself), or gathered in a storm's card
+    query = await recollect_group(session, group)
+    index = await memory.refresh(session)
+    similar = [p for m in index.rank(query, limit=SHOWN) if (p := await past_of(session, m)) is not None]
+    if similar != group.similar:
+        group.similar = similar
+        session.add(group)
+        await enqueue(session, kind=OutboxKind.ALERT_CARD, now=now, subject=group_subject(group_id), group_id=group_id)
 
 
 async def recurrence(session: AsyncSession, memory: Memory, *, incident_id: int, now: datetime) -> None:

@@ -15,9 +15,9 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.incidents.timeline import EventKind
 from bot.memory.similar import Index, Recollection
-from bot.models import Alert, Incident, IncidentMemory, TimelineEvent
+from bot.models import Alert, AlertGroup, Incident, IncidentMemory, TimelineEvent
 
-__all__ = ["Memory", "recollect", "remember"]
+__all__ = ["Memory", "recollect", "recollect_group", "remember"]
 
 TEXT_LIMIT = 20_000
 WORDS = (EventKind.NOTE, EventKind.HYPOTHESIS, EventKind.HYPOTHESIS_SETTLED, EventKind.ACTION_ITEM, EventKind.RESOLVED)
@@ -58,6 +58,26 @@ async def recollect(session: AsyncSession, incident: Incident) -> Recollection:
         model=incident.model,
         kind=str((incident.triage or {}).get("kind") or "") or None,
         metric=metric,
+        slices=frozenset(slices),
+        deploy_before=deployed,
+        drop=drop,
+        text="\n".join(w for w in words if w)[:TEXT_LIMIT],
+    )
+
+
+async def recollect_group(session: AsyncSession, group: AlertGroup) -> Recollection:
+    """An alert card not (yet) an incident, as a query: its triage, its alerts' metric, slices and summaries."""
+    assert group.id is not None
+    slices, deployed, drop = _facts_of_triage(group.triage or {})
+    alerts = (await session.exec(select(Alert).where(Alert.group_id == group.id).order_by(col(Alert.id)))).all()
+    slices += [str(a.details.get("slice_value")) for a in alerts if a.details.get("slice_value")]
+    words = [group.title, *sorted({str(a.details.get("summary") or a.details.get("name") or "") for a in alerts})]
+    return Recollection(
+        incident_id=-group.id,  # never an incident's
+        declared_at=group.created_at,
+        model=group.model,
+        kind=str((group.triage or {}).get("kind") or "") or None,
+        metric=next((a.metric for a in alerts if a.metric), None),
         slices=frozenset(slices),
         deploy_before=deployed,
         drop=drop,

@@ -108,7 +108,16 @@ def job_failure(exc: Exception) -> Failure:
 URGENT = frozenset({OutboxKind.NOTIFY})
 
 # Cards of alerts not (yet) an incident's: done after an incident's own rows, and their transactions wait behind them.
-BOOKKEEPING = frozenset({OutboxKind.ALERT_CARD, OutboxKind.STORM_CARD, OutboxKind.HOMES, OutboxKind.HOME})
+BOOKKEEPING = frozenset(
+    {
+        OutboxKind.ALERT_CARD,
+        OutboxKind.STORM_CARD,
+        OutboxKind.HOMES,
+        OutboxKind.HOME,
+        OutboxKind.RECALL,
+        OutboxKind.REMEMBER,
+    }
+)
 
 # These render the current state when they run, so one run does every such row queued behind it.
 COALESCING = frozenset(

@@ -362,8 +362,7 @@ async def remembered(s: Script, box: Sandbox, channel: str) -> None:
     for line in card.splitlines():
         if "Seen before" in line or line.strip().startswith("• *INC-"):
             show(f"             card: {line.strip()}")
-    s.clock.set(s.clock.now() + timedelta(minutes=3))
-    s.say("U0005", f"joins #{box.ws.channels[channel].name}")
+    s.say("U0005", f"joins #{box.ws.channels[channel].name}")  # two minutes after the declaration: late
     await box.driver.join("U0005", channel)
     await box.settled()
     caught = [m for m in box.ws.channels[channel].messages if m.ephemeral_to == "U0005" and "Welcome" in m.text]

@@ -1,4 +1,5 @@
-"""incident_memory: each incident's facts and words for finding similar ones, and the ones found; catchup_offers
+"""incident_memory: each incident's facts and words for finding similar ones, and the ones found; catchup_offers;
+alert_groups.similar
 
 Revision ID: 0019
 Revises: 0018
@@ -40,6 +41,8 @@ def upgrade() -> None:
     )
     with op.batch_alter_table("incident_memory", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_incident_memory_updated_at"), ["updated_at"], unique=False)
+    with op.batch_alter_table("alert_groups", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("similar", sa.JSON(), nullable=False, server_default="[]"))
     op.create_table(
         "catchup_offers",
         sa.Column("incident_id", sa.Integer(), nullable=False),
@@ -52,6 +55,8 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     op.drop_table("catchup_offers")
+    with op.batch_alter_table("alert_groups", schema=None) as batch_op:
+        batch_op.drop_column("similar")
     with op.batch_alter_table("incident_memory", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_incident_memory_updated_at"))
     op.drop_table("incident_memory")

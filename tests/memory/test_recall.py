@@ -6,6 +6,7 @@ joiner."""
 
 from __future__ import annotations
 
+import copy
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -13,9 +14,10 @@ from pathlib import Path
 import pytest
 
 from bot.clock import ManualClock
+from bot.config import parse_config
 from bot.models import Action, TimelineEvent
 from bot.tryout.emulator.transcript import named
-from tests.harness import Bot, card_text, declare, running_on
+from tests.harness import CONFIG, Bot, am_alert, am_payload, card_text, declare, post_alert, running_on
 
 START = datetime(2026, 11, 2, 3, 0, tzinfo=UTC)
 
@@ -181,3 +183,18 @@ async def test_the_set_up_joins_are_not_late(bot: Bot) -> None:
     await bot.driver.join("U0004", channel.id)  # the set-up's invitation, as Slack reports it
     await bot.settled()
     assert not [m for m in channel.messages if m.ephemeral_to == "U0004" and "Welcome" in m.text]
+
+
+async def test_an_alert_card_names_the_past_incident_alike_before_anyone_declares(
+    clock: ManualClock, tmp_path: Path
+) -> None:
+    config = copy.deepcopy(CONFIG)
+    config["severities"] = {"SEV2": {"auto_declare": False}}  # the card waits for a person
+    async with running_on(clock, tmp_path, config=parse_config(config)) as bot:
+        await _past_incident(bot, clock)
+        clock.advance(timedelta(days=2))
+        await post_alert(bot, "alertmanager", am_payload(am_alert("cam-1", 0.52, model="cv-detector")))
+        await bot.settled()
+        (card,) = [m for m in bot.seen(bot.channel("ml-alerts").id) if "cv-detector" in m]
+        assert ":repeat: *Seen before:* *INC-1*, 2 days before (#inc-20261102-1-map-drop-on-cams-23-28" in card
+        assert "rolled back 2.0.0 → 1.8.2, recovered in 40 min; cause: new LED lighting overexposes the frames" in card

@@ -91,6 +91,13 @@ async def test_the_demo_plays_the_night_through(capsys: pytest.CaptureFixture[st
     assert "canary traffic set to 0 % (frozen) on the simulated model service (by sevbot)." in act
     assert "the simulated model service now: canary — at 0 %" in act
     assert f"05:14 UTC  {asked}200 not frozen: the deploy goes" in act
+    # Memory: the canary's card names the night's incident; erin, joining late, is caught up privately.
+    assert (
+        "card: • INC-1, 2 h 7 min before (#inc-20261122-1-cv-detector-map-below-slo-on-some-cameras): rolled back"
+        in act
+    )
+    assert "(only @erin sees) 👋 Welcome to INC-2." in act
+    assert "(only @erin sees) Contained: canary of cv-detector (2.1.0) set to 0 % at 05:14 UTC by sevbot" in act
     # Beyond Slack: raised to SEV1, PagerDuty is paged; the on-call's acknowledgement comes back; action items and
     # the canary's SEV3 are Jira tickets; resolving resolves the page and comments the ticket.
     night = out.split("The second act, a canary:")[0]
