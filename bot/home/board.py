@@ -14,7 +14,7 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.incidents.records import IncidentSnapshot
-from bot.insights.stats import CONTAINMENT, Insights, insights
+from bot.insights.stats import Insights, contained, insights
 from bot.insights.tuning import RuleNoise, noisiest
 from bot.models import Action, DeployFreeze, Drill, Incident, IncidentStatus, Role, RoleAssignment
 
@@ -112,15 +112,7 @@ async def _page(session: AsyncSession, shown: list[int], mine: dict[int, list[st
     )
     for assignment in current.all():
         roles[assignment.incident_id].setdefault(Role(assignment.role), []).append(assignment.user_id)
-    done: dict[int, list[Action]] = defaultdict(list)
-    actions = await session.exec(
-        select(Action)
-        .where(col(Action.incident_id).in_(shown), Action.status == "succeeded", col(Action.kind).in_(CONTAINMENT))
-        .order_by(col(Action.finished_at), col(Action.id))
-    )
-    for action in actions.all():
-        if action.incident_id is not None:
-            done[action.incident_id].append(action)
+    done = await contained(session, shown)
     return [
         HomeIncident(
             snap=IncidentSnapshot(incident=loaded[i], roles=roles[i]),

@@ -25,7 +25,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from bot.clock import utc
 from bot.models import Action, Alert, Incident, TimelineEvent
 
-__all__ = ["Figures", "Insights", "insights"]
+__all__ = ["CONTAINMENT", "Figures", "Insights", "contained", "insights"]
 
 CONTAINMENT = ("rollback", "fallback", "canary", "review", "scale", "restart", "run")
 
@@ -35,6 +35,23 @@ class Spread:
     median_s: float
     p90_s: float
     n: int
+
+
+async def contained(session: AsyncSession, incident_ids: Iterable[int]) -> dict[int, list[Action]]:
+    """Each incident's containment that succeeded, in the order it finished: one query for all of them."""
+    ids = list(incident_ids)
+    done: dict[int, list[Action]] = defaultdict(list)
+    if not ids:
+        return done
+    actions = await session.exec(
+        select(Action)
+        .where(col(Action.incident_id).in_(ids), Action.status == "succeeded", col(Action.kind).in_(CONTAINMENT))
+        .order_by(col(Action.finished_at), col(Action.id))
+    )
+    for action in actions.all():
+        if action.incident_id is not None:
+            done[action.incident_id].append(action)
+    return done
 
 
 def _spread(values: Sequence[float]) -> Spread | None:
@@ -152,15 +169,8 @@ async def insights(session: AsyncSession, *, now: datetime, days: int, model: st
             case = cases[incident_id]
             if started is not None:
                 case.detect_s = max(0.0, (case.incident.declared_at - utc(started)).total_seconds())
-        actions = await session.exec(
-            select(Action)
-            .where(col(Action.incident_id).in_(ids), Action.status == "succeeded", col(Action.kind).in_(CONTAINMENT))
-            .order_by(col(Action.finished_at), col(Action.id))
-        )
-        for action in actions.all():
-            case = cases[action.incident_id]
-            if case.first is None:
-                case.first = action
+        for incident_id, done in (await contained(session, [i for i in ids if i is not None])).items():
+            cases[incident_id].first = done[0]
         events = await session.exec(
             select(TimelineEvent)
             .where(col(TimelineEvent.incident_id).in_(ids), col(TimelineEvent.kind).in_(["verification", "reminder"]))

@@ -20,8 +20,8 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.drills.identity import drill_id
-from bot.insights.stats import CONTAINMENT
-from bot.models import Action, Alert, AlertGroup, AlertGroupStatus, Incident, IncidentStatus
+from bot.insights.stats import contained as succeeded
+from bot.models import Alert, AlertGroup, AlertGroupStatus, Incident, IncidentStatus
 
 __all__ = ["Fate", "Line", "RuleNoise", "noisiest", "suggest_line"]
 
@@ -136,14 +136,7 @@ async def noisiest(
     contained: set[int] = set()
     if incident_ids:
         incidents = {i.id: i for i in (await session.exec(select(Incident).where(col(Incident.id).in_(incident_ids))))}
-        done = await session.exec(
-            select(Action.incident_id).where(
-                col(Action.incident_id).in_(incident_ids),
-                Action.status == "succeeded",
-                col(Action.kind).in_(CONTAINMENT),
-            )
-        )
-        contained = {i for i in done.all() if i is not None}
+        contained = set(await succeeded(session, [i for i in incident_ids if i is not None]))
     columns = [col(c) for c in (Alert.group_id, Alert.details, Alert.model, Alert.metric, Alert.value, Alert.threshold)]
     alerts = await session.exec(sa.select(*columns).where(col(Alert.group_id).in_(list(groups))))  # type: ignore[call-overload]
     rules: dict[tuple[str, str | None], RuleNoise] = {}

@@ -13,13 +13,12 @@ from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.incidents import IncidentSnapshot, snapshot, timeline
 from bot.incidents.hypotheses import Hypothesis, from_events
 from bot.incidents.timeline import EventKind
-from bot.insights.stats import CONTAINMENT
+from bot.insights.stats import contained
 from bot.memory.recall import open_action_items
 from bot.models import Action, CatchupOffer, Incident, IncidentMemory, TimelineEvent
 from bot.runtime.db import Database
@@ -52,17 +51,11 @@ class Catchup:
 async def catchup(session: AsyncSession, incident: Incident) -> Catchup:
     assert incident.id is not None
     events = list(await timeline.events(session, incident_id=incident.id, kinds=CATCHUP_KINDS))
-    contained = (
-        await session.exec(
-            select(Action)
-            .where(Action.incident_id == incident.id, Action.status == "succeeded", col(Action.kind).in_(CONTAINMENT))
-            .order_by(col(Action.finished_at), col(Action.id))
-        )
-    ).all()
+    done = (await contained(session, [incident.id])).get(incident.id, [])
     memory = await session.get(IncidentMemory, incident.id)
     return Catchup(
         snap=await snapshot(session, incident),
-        contained=list(contained),
+        contained=done,
         verification=next((e for e in reversed(events) if e.kind == EventKind.VERIFICATION), None),
         hypotheses=from_events(events),
         update=next((e for e in reversed(events) if e.kind == EventKind.STATUS_UPDATE), None),

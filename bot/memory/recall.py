@@ -10,16 +10,16 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlmodel import col, select
+from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.drills.identity import drill_id
 from bot.incidents import timeline
 from bot.incidents.timeline import EventKind, record_and_post
-from bot.insights.stats import CONTAINMENT
+from bot.insights.stats import contained
 from bot.memory.similar import Match
 from bot.memory.store import Memory, recollect_group, remember
-from bot.models import Action, AlertGroup, Incident, IncidentMemory, TimelineEvent
+from bot.models import AlertGroup, Incident, IncidentMemory, TimelineEvent
 from bot.runtime.outbox import OutboxKind, enqueue, group_subject
 
 __all__ = ["RECURRENCE_SCORE", "open_action_items", "past_of", "recall", "recurrence"]
@@ -58,14 +58,8 @@ async def past_of(session: AsyncSession, match: Match) -> dict[str, Any] | None:
     incident = await session.get(Incident, match.incident_id)
     if incident is None:
         return None
-    first = (
-        await session.exec(
-            select(Action)
-            .where(Action.incident_id == incident.id, Action.status == "succeeded", col(Action.kind).in_(CONTAINMENT))
-            .order_by(col(Action.finished_at), col(Action.id))
-        )
-    ).first()
     assert incident.id is not None
+    first = next(iter((await contained(session, [incident.id])).get(incident.id, [])), None)
     events = list(await timeline.events(session, incident_id=incident.id, kinds=PAST_KINDS))
     worked, recovered_s = None, None
     if first is not None:
