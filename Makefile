@@ -46,3 +46,4 @@ bench: $(DEV)
 	$(BIN)/python tests/perf/paging.py
 	$(BIN)/python tests/perf/app_home.py
 	$(BIN)/python tests/perf/memory_lookup.py
+	$(BIN)/python tests/perf/memory_served.py

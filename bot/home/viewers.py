@@ -7,11 +7,11 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.models import HomeView
+from bot.runtime.db import upsert
 from bot.runtime.outbox import OutboxKind, enqueue, queue
 
 __all__ = ["RECENT", "follow", "home_subject", "opened", "page_of", "turn_page"]
@@ -25,13 +25,11 @@ def home_subject(user: str) -> str:
 
 
 async def _upsert(session: AsyncSession, *, user: str, now: datetime, page: int | None) -> None:
-    dialect = postgresql if (await session.connection()).dialect.name == "postgresql" else sqlite
-    values: dict[str, object] = {"user_id": user, "opened_at": now, "page": page or 0}
-    insert = dialect.insert(HomeView).values(**values)
     changes: dict[str, object] = {"opened_at": now}
     if page is not None:
         changes["page"] = page
-    await session.exec(insert.on_conflict_do_update(index_elements=["user_id"], set_=changes))
+    values: dict[str, object] = {"user_id": user, "opened_at": now, "page": page or 0}
+    await upsert(session, HomeView, key="user_id", values=values, changes=changes)
 
 
 async def opened(session: AsyncSession, *, user: str, now: datetime) -> None:

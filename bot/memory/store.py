@@ -9,13 +9,13 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.incidents.timeline import EventKind
 from bot.memory.similar import Index, Recollection
 from bot.models import Alert, AlertGroup, Incident, IncidentMemory, TimelineEvent
+from bot.runtime.db import upsert
 
 __all__ = ["Memory", "recollect", "recollect_group", "remember"]
 
@@ -101,10 +101,8 @@ async def remember(session: AsyncSession, incident: Incident, *, now: datetime) 
         "updated_at": now,
         "similar": [],
     }
-    dialect = postgresql if (await session.connection()).dialect.name == "postgresql" else sqlite
     changes = {k: v for k, v in values.items() if k not in ("incident_id", "similar")}
-    upsert = dialect.insert(IncidentMemory).values(**values)
-    await session.exec(upsert.on_conflict_do_update(index_elements=["incident_id"], set_=changes))
+    await upsert(session, IncidentMemory, key="incident_id", values=values, changes=changes)
     return found
 
 

@@ -15,7 +15,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.runtime import sqlite_loop
 
-__all__ = ["PRIORITY", "Database", "Priority"]
+__all__ = ["PRIORITY", "Database", "Priority", "upsert"]
 
 
 class Priority(IntEnum):
@@ -120,3 +120,15 @@ def _sqlite_pragmas(dbapi_connection: object, _record: object) -> None:
     cursor.execute("PRAGMA busy_timeout=5000")
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.close()
+
+
+async def upsert(
+    session: AsyncSession, table: type, *, key: str, values: dict[str, object], changes: dict[str, object]
+) -> None:
+    """Insert `values`, or, if a row with the same `key` exists, set `changes` on it: one statement, in SQLite and in
+    PostgreSQL alike (INSERT … ON CONFLICT DO UPDATE), so two replicas writing the same row never collide."""
+    from sqlalchemy.dialects import postgresql, sqlite
+
+    dialect = postgresql if (await session.connection()).dialect.name == "postgresql" else sqlite
+    statement = dialect.insert(table).values(**values).on_conflict_do_update(index_elements=[key], set_=changes)
+    await session.exec(statement)

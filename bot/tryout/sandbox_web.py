@@ -110,6 +110,9 @@ def sandbox_routes(app: web.Application, holder: dict[str, Any]) -> None:
     app.router.add_post("/sandbox/shortcut", _shortcut)
     app.router.add_post("/sandbox/submit", _submit)
     app.router.add_post("/sandbox/close", _close)
+    app.router.add_post("/sandbox/home", _home)
+    app.router.add_post("/sandbox/home/click", _home_click)
+    app.router.add_post("/sandbox/join", _join)
     app.router.add_post("/sandbox/alert/{scenario}", _alert)
 
 
@@ -209,6 +212,7 @@ async def _state(request: web.Request) -> web.Response:
                 "messages": messages,
             },
             "view": views[-1] if views else None,
+            "home": (ws.homes.get(user) or {}).get("blocks"),  # sevbot's App Home tab, as last published for them
             "scenarios": [{"id": k, "label": label} for k, (label, _, _) in SCENARIOS.items()],
             "beyond": _beyond(request),
         }
@@ -301,6 +305,32 @@ async def _close(request: web.Request) -> web.Response:
     body = await _body(request, "view_id")
     _closed(request).add(body["view_id"])
     return web.json_response({"closed": body["view_id"]})
+
+
+async def _home(request: web.Request) -> web.Response:
+    """The person opens sevbot's Home tab: Slack's `app_home_opened` event; the bot publishes it."""
+    body = await _body(request, "user")
+    box = _box(request)
+    return _answer(await box.driver.open_home(_user(box.ws, body["user"])))
+
+
+async def _home_click(request: web.Request) -> web.Response:
+    body = await _body(request, "user", "action_id")
+    box = _box(request)
+    try:
+        reply = await box.driver.click_home(_user(box.ws, body["user"]), body["action_id"], value=body.get("value"))
+    except (LookupError, KeyError) as exc:
+        raise web.HTTPBadRequest(text=f"that button is no longer there ({exc})") from None
+    return _answer(reply)
+
+
+async def _join(request: web.Request) -> web.Response:
+    """The person joins a channel: Slack tells the bot (`member_joined_channel`); late to an incident, a catch-up."""
+    body = await _body(request, "user", "channel")
+    box = _box(request)
+    if body["channel"] not in box.ws.channels:
+        raise web.HTTPBadRequest(text="no such channel")
+    return _answer(await box.driver.join(_user(box.ws, body["user"]), body["channel"]))
 
 
 async def _alert(request: web.Request) -> web.Response:

@@ -1,6 +1,7 @@
 """`sevbot sandbox` in a real browser: headless Chromium (Debian's `chromium`) driven by Playwright against a real
 `sevbot sandbox` process. A person declares an incident by typing, fires the demo's alert, rolls the model back from
-the alert card (plan, then Confirm), sees the result in the incident channel, verifies, and sees the chart."""
+the alert card (plan, then Confirm), sees the result in the incident channel, verifies, and sees the chart; opens
+sevbot's App Home; joins a channel and asks for the catch-up."""
 
 from __future__ import annotations
 
@@ -108,6 +109,26 @@ async def test_declare_roll_back_confirm_and_see_the_chart(tmp_path: Path) -> No
                 "() => { const i = document.querySelector('.file img'); return i && i.naturalWidth >= 1000; }"
             )
             await page.screenshot(path=str(tmp_path / "sandbox.png"))
+
+            # sevbot's App Home, as dave sees it: the two open incidents he holds roles in, SEV2 before SEV3.
+            await page.click("[data-testid=home-tab]")
+            home = page.locator("[data-testid=messages]", has_text="sevbot: ML incidents")
+            await home.wait_for(timeout=20_000)
+            text = await home.inner_text()
+            assert "Declare an incident" in text and "2 open, 2 with you in a role (first)" in text
+            assert text.index("cv-detector mAP below SLO") < text.index("slow ranking in eu-west")
+            assert "you: ops" in text and "you: commander" in text and "rolled back 2.0.0 → 1.8.2" in text
+
+            # erin joins the incident's channel from the page and asks for the catch-up.
+            await page.select_option("[data-testid=me]", "U0005")
+            await page.click(".chan[data-name*=slow-ranking-in-eu-west]")
+            await page.click("button[data-join]")
+            await page.wait_for_function("() => !document.querySelector('button[data-join]')", timeout=20_000)
+            await page.fill("[data-testid=composer]", "/incident catchup")
+            await page.press("[data-testid=composer]", "Enter")
+            caught = page.locator(".msg.ephemeral", has_text="Roles:")
+            await caught.wait_for(timeout=20_000)
+            assert "slow ranking in eu-west" in await caught.inner_text()
             assert errors == []
         finally:
             await browser.close()
