@@ -80,6 +80,7 @@ class Problem(StrEnum):
     # paging, mail and tickets
     NO_PAGER = "no_pager"  # no pager under integrations
     DRILL_TOUCHES_NOTHING = "drill_touches_nothing"  # step, incident: a drill pages and freezes nothing real
+    DRILL_OTHER_MODEL = "drill_other_model"  # typed, model, incident: a drill's channel reaches its model alone
     # runbook actions
     UNKNOWN_RUNBOOK_ACTION = "unknown_runbook_action"  # model, action, known
     RUN_NEEDS_INPUT = "run_needs_input"  # action, label, placeholder

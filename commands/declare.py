@@ -8,7 +8,7 @@ from typing import Annotated
 from pydantic import BaseModel, BeforeValidator, Field
 from slack_sdk.errors import SlackApiError
 
-from bot import incidents, mrkdwn
+from bot import incidents, mrkdwn, world
 from bot.config import SEVERITIES
 from bot.errors import Problem, UserError
 from bot.slack.blocks import already_open, as_dicts
@@ -38,6 +38,8 @@ class DeclareArgs(BaseModel):
 
 async def run(inv: Invocation) -> None:
     config = inv.services.config
+    async with inv.services.db.session_scope() as session:  # a drill's channel declares nothing real, by form or words
+        (await world.of_channel(session, inv.channel, drills_dir=config.drills_dir)).check_reaches("declare")
     if not inv.args.strip():
         await inv.reply()
         inv.services.follow_ups.start(_open_form(inv), what="opening the declare form")

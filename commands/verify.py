@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot import containment
+from bot import containment, world
 from bot.errors import Problem, UserError
 from bot.runtime.outbox import OutboxKind, enqueue
 from commands.invocation import Invocation
@@ -18,7 +18,8 @@ async def run(inv: Invocation) -> None:
         raise UserError(Problem.USAGE, need="at_most_a_model", usage=USAGE)
     async with inv.services.db.session_scope() as session:
         incident = await inv.incident_here(session)
-        model = words[0] if words else incident.model
+        here = world.of_incident(incident, drills_dir=inv.services.config.drills_dir)
+        model = here.model(words[0]) if words else incident.model
         if not model:
             raise UserError(Problem.NO_MODEL_NAMED, where="verify", usage=USAGE)
         settings = containment.model_config(inv.services.config, model)

@@ -12,10 +12,10 @@ from typing import Any
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot.drills.guard import real
 from bot.models import Incident, LiveVersion, VersionMark
 from bot.runtime.outbox import OutboxKind, enqueue
 from bot.serving import ServingState
+from bot.world import real
 
 __all__ = ["VERDICT", "Ledger", "Mark", "adopt", "ledger", "mark", "remember_live"]
 

@@ -12,13 +12,13 @@ from bot.clock import Clock
 from bot.config import Config
 from bot.containment.actions import ActionKind, ActionStatus, BackendFactory, model_config
 from bot.containment.ledger import Mark, mark, remember_live
-from bot.drills.guard import real
 from bot.errors import Problem
 from bot.incidents.timeline import EventKind, record_and_post
 from bot.models import Action, Incident
 from bot.runtime.db import Database
 from bot.runtime.outbox import OutboxKind, enqueue
 from bot.serving import ServingError, ServingState
+from bot.world import real
 
 __all__ = ["execute", "finish"]
 
@@ -35,6 +35,8 @@ async def execute(db: Database, *, config: Config, clock: Clock, backend_for: Ba
         action.params = {**action.params, "started_at": clock.now().isoformat()}
         session.add(action)
         incident = await session.get(Incident, action.incident_id) if action.incident_id else None
+    if not real(incident) and incident is not None and action.model != incident.model:  # never asked (bot.world)
+        raise AssertionError(f"action {action.id} names {action.model} from a drill's incident, INC-{incident.id}")
     if action.kind == ActionKind.RUN:
         await _run_runbook(db, config=config, clock=clock, action=action, incident=incident, interrupted=interrupted)
         return

@@ -16,7 +16,7 @@ from typing import Any
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot import incidents, mrkdwn
+from bot import incidents, mrkdwn, world
 from bot.access import Directory, Verdict, may_contain
 from bot.alerts import groups
 from bot.config import Config
@@ -145,6 +145,7 @@ async def ask(
     card stops offering it, and a click on a copy that has not caught up is answered the same way.
 
     A refusal is stored (on the incident's timeline when there is one) and returned; the caller tells the person."""
+    model = (await world.of_channel(session, channel, drills_dir=config.drills_dir)).model(model)
     model_config(config, model)
     group = await groups.get_group(session, group_id) if group_id is not None else None
     incident, from_group = await _target(session, model=model, channel=channel, group=group)

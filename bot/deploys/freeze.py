@@ -12,10 +12,10 @@ from datetime import datetime
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from bot import world
 from bot.access import SYSTEM_ACTOR, Directory, may_contain
 from bot.config import Config
 from bot.containment.actions import Refused
-from bot.drills.guard import real
 from bot.errors import Problem, UserError
 from bot.incidents import timeline
 from bot.incidents.lifecycle import open_for
@@ -76,7 +76,7 @@ async def _tell(
 async def follow_incident(session: AsyncSession, *, config: Config, incident: Incident, now: datetime) -> None:
     """After a declaration, a severity change or a resolution: an open incident of a `freeze_deploys` severity holds
     its model (once), and a resolved one lets go of what it held."""
-    if incident.model is None or incident.id is None or not real(incident):  # a drill freezes nothing real
+    if incident.model is None or incident.id is None or not world.real(incident):  # a drill freezes nothing real
         return
     if incident.status == IncidentStatus.RESOLVED:
         for held in (
@@ -108,7 +108,7 @@ async def follow_incident(session: AsyncSession, *, config: Config, incident: In
 async def announce_freeze(session: AsyncSession, *, model: str, incident: Incident, why: str, now: datetime) -> None:
     """sevbot holds `model`'s deploys for `incident` (its severity, a breached guardrail), once per incident: someone
     who unfroze it since is not overruled."""
-    if not real(incident):
+    if not world.real(incident):
         return
     before = await session.exec(
         select(DeployFreeze.id).where(DeployFreeze.incident_id == incident.id, col(DeployFreeze.automatic).is_(True))
@@ -144,6 +144,17 @@ async def _entitled(
         raise Refused(verdict, step=step, kind=step, model=model, incident_id=incident_id)
 
 
+async def _incident_for(session: AsyncSession, *, config: Config, model: str, here: Incident | None) -> Incident | None:
+    """The incident a freeze typed in `here`'s channel is for: that one for its model, else the model's open one. A
+    drill's world reaches no deploy gate, by either of its model's names (`bot.world`)."""
+    where = world.of_incident(here, drills_dir=config.drills_dir)
+    where.model(model)  # a drill's channel names its own model or nothing
+    where.check_reaches("freeze")
+    incident = here if here is not None and here.model in (model, None) else await open_for(session, model)
+    world.of_incident(incident, drills_dir=config.drills_dir).check_reaches("freeze")
+    return incident
+
+
 async def record_refusal(session: AsyncSession, refusal: Refused, *, user: str, now: datetime) -> None:
     """A refused freeze or unfreeze, on its incident's timeline and in its channel (in a transaction of its own)."""
     if refusal.incident_id is not None:
@@ -170,9 +181,7 @@ async def freeze(
     incident: Incident | None = None,
 ) -> DeployFreeze:
     """Hold `model`'s deploys by hand, for the incident given (the channel's) or the model's open one."""
-    incident = incident if incident is not None and incident.model in (model, None) else await open_for(session, model)
-    if not real(incident):
-        raise UserError(Problem.DRILL_TOUCHES_NOTHING, step="freeze", incident=incident.id if incident else None)
+    incident = await _incident_for(session, config=config, model=model, here=incident)
     await _entitled(
         session, config=config, directory=directory, model=model, incident=incident, user=user, step="freeze", now=now
     )
@@ -202,9 +211,7 @@ async def unfreeze(
     incident: Incident | None = None,
 ) -> list[DeployFreeze]:
     """Let `model`'s deploys go: every current freeze ends (an incident's too: the fix may need a deploy)."""
-    incident = incident if incident is not None and incident.model in (model, None) else await open_for(session, model)
-    if not real(incident):
-        raise UserError(Problem.DRILL_TOUCHES_NOTHING, step="freeze", incident=incident.id if incident else None)
+    incident = await _incident_for(session, config=config, model=model, here=incident)
     await _entitled(
         session, config=config, directory=directory, model=model, incident=incident, user=user, step="unfreeze", now=now
     )

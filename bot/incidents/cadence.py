@@ -24,13 +24,13 @@ from bot import incidents
 from bot.clock import Clock
 from bot.config import Config
 from bot.containment.target import containment_done
-from bot.drills.guard import real
 from bot.errors import Problem, UserError
 from bot.incidents.lifecycle import cadence_every
 from bot.incidents.timeline import EventKind, record_and_post
 from bot.models import Incident, IncidentStatus
 from bot.runtime.db import Database
 from bot.runtime.outbox import OutboxKind, enqueue
+from bot.world import real
 
 __all__ = ["SNOOZE_MINUTES", "Cadence", "snooze"]
 

@@ -9,12 +9,12 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.access import Directory, may_coordinate
 from bot.config import Config
-from bot.drills.guard import real
 from bot.errors import Problem, UserError
 from bot.incidents.records import check_open
 from bot.incidents.timeline import EventKind, record_and_post
 from bot.models import Incident, Notification
 from bot.notify.records import Op, Purpose, Via, new_notification, notifications_of, queue_step
+from bot.world import real
 
 __all__ = ["page_now"]
 

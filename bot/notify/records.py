@@ -17,10 +17,10 @@ from sqlmodel import col, select, update
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.config import Config, SeverityPolicy
-from bot.drills.guard import real
 from bot.incidents.timeline import EventKind
 from bot.models import Incident, IncidentStatus, Notification, OutboxMessage
 from bot.runtime.outbox import OutboxKind, queue
+from bot.world import real
 
 __all__ = [
     "Op",

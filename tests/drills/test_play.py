@@ -206,8 +206,10 @@ async def test_only_the_drills_people_may_contain_in_it(bot: Bot) -> None:
     async with bot.services.db.session_scope() as session:
         (drill,) = (await session.exec(select(Drill))).all()
     assert drill.service["fallback"] is True and [c["kind"] for c in drill.contained] == ["fallback"]
-    # a drill's people gain nothing on real models
-    real = await bot.driver.slash("U0001", channel, "rollback cv-detector")
+    # a drill's people gain nothing on real models: in its channel the name means the drill's model, elsewhere
+    await bot.driver.slash("U0002", bot.channel("general").id, "declare sev2 cv-detector mAP down for real")
+    await eventually(lambda: len(bot.incident_channels()) == 1, within=10)
+    real = await bot.driver.slash("U0001", bot.incident_channels()[0].id, "rollback cv-detector")
     assert ":no_entry:" in real.ephemeral_text
 
 

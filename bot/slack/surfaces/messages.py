@@ -9,7 +9,6 @@ from typing import Any
 from slack_sdk.errors import SlackApiError
 from sqlmodel import col, select
 
-from bot.drills.guard import real
 from bot.incidents import IncidentSnapshot
 from bot.incidents.cadence import SNOOZE_MINUTES
 from bot.incidents.timeline import EventKind
@@ -29,6 +28,7 @@ from bot.slack.failures import slack_error
 from bot.slack.poster import OUTBOX_ROW
 from bot.slack.surfaces.base import Surface
 from bot.texts import Texts
+from bot.world import real
 
 __all__ = ["Messages", "render_event"]
 
