@@ -157,6 +157,11 @@ class Texts:
     def render(self, name: str, **context: Any) -> str:
         return self.env.get_template(name).render(**context).strip()
 
+    def wrap(self, name: str, said: str, **context: Any) -> str:
+        """`said`, which another template rendered (mrkdwn already), inside `name` (the drill's mark, say): passed
+        through as it is, never escaped a second time."""
+        return self.render(name, said=Markup(said), **context)
+
     def _say(self, problem: dict[str, Any]) -> Markup:
         return Markup(self.render("user_error.md.j2", **problem))
 

@@ -6,10 +6,13 @@ from pathlib import Path
 
 import pytest
 
+from bot import consequences
 from bot.runtime.db import Database
 from tests import domain
 from tests.harness import Bot, running_bot
 from tests.postgres import PostgresServer, find_bin_dir
+
+consequences.install()  # the domain tests declare and resolve without a server, whose start installs them
 
 
 @pytest.fixture(scope="session")

@@ -9,6 +9,7 @@ from typing import Any
 from bot.config import Config, parse_config
 from bot.runtime.server import ServerOptions
 from bot.tryout.emulator import SlackEmulator
+from bot.tryout.emulator.entities import escaped_entities
 from bot.tryout.emulator.sandbox import ALERT_TOKEN, TOKEN, Sandbox, eventually, sandbox
 from bot.tryout.emulator.webhooks import am_alert, am_payload
 
@@ -74,6 +75,8 @@ async def running_bot(
         socket_mode=socket_mode,
     ) as running:
         yield running
+        shown_literally = escaped_entities(running.ws)  # a mention escaped twice reads as `<@U0004>`, pings nobody
+        assert not shown_literally, "\n".join(shown_literally)
 
 
 @asynccontextmanager

@@ -18,6 +18,7 @@ from bot.access import Directory, check_undo
 from bot.config import SEVERITIES, Config
 from bot.errors import Problem, UserError
 from bot.incidents import timeline
+from bot.incidents.followers import Change, follow
 from bot.incidents.records import (
     MAX_TEXT,
     MAX_TITLE,
@@ -162,17 +163,8 @@ async def declare(
     # One row opens the channel; once it exists, the invitations, the card (then its pin), the topic, the
     # bookmarks and the announcement go to Slack together, each step remembered so a retry repeats none.
     await enqueue(session, kind=OutboxKind.OPEN_CHANNEL, incident_id=incident_id, now=now, invite=invite)
-    await _deploys(session, config=config, incident=incident, now=now)
-    await _notify(session, config=config, incident=incident, now=now, what=EventKind.DECLARED)
-    await _memory(session, incident=incident, now=now, kind=OutboxKind.RECALL)
+    await follow(session, Change(what=EventKind.DECLARED, incident=incident, now=now, config=config))
     return incident
-
-
-async def _memory(session: AsyncSession, *, incident: Incident, now: datetime, kind: OutboxKind) -> None:
-    """After the ack, through the outbox: the past incidents most like this one (declared), or what it learnt and
-    whether it recurs (resolved). A drill is no past incident."""
-    if not incident.drill:
-        await enqueue(session, kind=kind, incident_id=_id(incident), subject=f"memory:{_id(incident)}", now=now)
 
 
 async def post_update(
@@ -210,7 +202,8 @@ async def post_update(
         next_update_at=incident.next_update_at.isoformat() if incident.next_update_at else None,
     )
     await tell_channel(session, incident_id=_id(incident), now=now, event_id=event.id)
-    await _notify(session, config=config, incident=incident, now=now, what=EventKind.STATUS_UPDATE, event_id=event.id)
+    updated = Change(what=EventKind.STATUS_UPDATE, incident=incident, now=now, config=config, event_id=event.id)
+    await follow(session, updated)
 
 
 async def add_note(
@@ -245,10 +238,9 @@ async def add_action_item(
     event = await record_and_post(
         session, incident_id=_id(incident), actor=user, kind=EventKind.ACTION_ITEM, at=now, text=text, owner=owner
     )
-    if config is not None and event.id is not None:
-        from bot.notify import ticket_action_item
-
-        await ticket_action_item(session, config=config, incident=incident, event_id=event.id, now=now)
+    await follow(
+        session, Change(what=EventKind.ACTION_ITEM, incident=incident, now=now, config=config, event_id=event.id)
+    )
 
 
 async def close_action_item(
@@ -334,10 +326,8 @@ async def change_severity(
     )
     await tell_channel(session, incident_id=_id(incident), now=now, event_id=event.id)
     await announce(session, incident_id=_id(incident), now=now, kind=EventKind.SEVERITY_CHANGED)
-    await _deploys(session, config=config, incident=incident, now=now)
-    await _notify(
-        session, config=config, incident=incident, now=now, what=EventKind.SEVERITY_CHANGED, event_id=event.id
-    )
+    changed = Change(what=EventKind.SEVERITY_CHANGED, incident=incident, now=now, config=config, event_id=event.id)
+    await follow(session, changed)
 
 
 async def resolve(
@@ -380,26 +370,8 @@ async def resolve(
     await tell_channel(session, incident_id=_id(incident), now=now, event_id=event.id)
     await announce(session, incident_id=_id(incident), now=now, kind=EventKind.RESOLVED)
     await refresh_alert_cards(session, incident_id=_id(incident), now=now)
-    await _deploys(session, config=config, incident=incident, now=now)
-    await _notify(session, config=config, incident=incident, now=now, what=EventKind.RESOLVED, event_id=event.id)
-    if incident.drill:
-        await _scorecard(session, config=config, incident=incident, now=now)
-    await _memory(session, incident=incident, now=now, kind=OutboxKind.REMEMBER)
+    await follow(session, Change(what=EventKind.RESOLVED, incident=incident, now=now, config=config, event_id=event.id))
     return duration
-
-
-async def _scorecard(session: AsyncSession, *, config: Config, incident: Incident, now: datetime) -> None:
-    """A drill's resolution is followed by its scorecard, kept on the drill."""
-    from bot.drills.library import library
-    from bot.drills.scorecard import score_drill
-
-    card = await score_drill(
-        session, incident=incident, scenario=library(config.drills_dir).get(incident.drill or ""), now=now
-    )
-    if card is not None:
-        await record_and_post(
-            session, incident_id=_id(incident), actor=SYSTEM_ACTOR, kind=EventKind.SCORECARD, at=now, **card
-        )
 
 
 async def not_recovered(session: AsyncSession, incident: Incident) -> TimelineEvent | None:
@@ -430,27 +402,3 @@ def unrecovered(incident: Incident, verification: TimelineEvent) -> UserError:
     return UserError(
         Problem.NOT_RECOVERED, incident=incident.id, at=verification.at, verdicts=verification.data["verdicts"]
     )
-
-
-async def _deploys(session: AsyncSession, *, config: Config, incident: Incident, now: datetime) -> None:
-    """The model's deploys follow the incident (`bot.deploys`: frozen by a `freeze_deploys` severity, thawed at the
-    end). Imported here: the deploy freeze reads incidents, so incidents cannot import it at load time."""
-    from bot.deploys.freeze import follow_incident
-
-    await follow_incident(session, config=config, incident=incident, now=now)
-
-
-async def _notify(
-    session: AsyncSession,
-    *,
-    config: Config | None,
-    incident: Incident,
-    now: datetime,
-    what: EventKind,
-    event_id: int | None = None,
-) -> None:
-    """Pages, notify channels, mails and tickets follow the incident (`bot.notify`). Imported here for the same
-    reason as the freeze: it reads incidents."""
-    from bot.notify import follow_incident
-
-    await follow_incident(session, config=config, incident=incident, now=now, what=what, event_id=event_id)

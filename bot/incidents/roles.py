@@ -12,6 +12,7 @@ from bot.access import Directory, NotYours, check_undo
 from bot.config import Config
 from bot.errors import Problem, UserError
 from bot.incidents import timeline
+from bot.incidents.followers import Change, follow
 from bot.incidents.records import check_open, current_roles, snapshot, tell_channel
 from bot.incidents.records import incident_id as _id
 from bot.incidents.timeline import EventKind, record, record_and_post
@@ -98,9 +99,7 @@ async def acknowledge(session: AsyncSession, *, now: datetime, incident: Inciden
         became_commander=current.commander is None,
     )
     await tell_channel(session, incident_id=incident_id, now=now, event_id=event.id)
-    from bot.notify import follow_incident  # the pages are acknowledged too (imported late: it reads incidents)
-
-    await follow_incident(session, config=None, incident=incident, now=now, what=EventKind.ACKNOWLEDGED)
+    await follow(session, Change(what=EventKind.ACKNOWLEDGED, incident=incident, now=now, config=None))
 
 
 async def take_command(

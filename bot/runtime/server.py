@@ -19,7 +19,7 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
 from slack_bolt.async_app import AsyncApp
 
-from bot import serving
+from bot import consequences, serving
 from bot.alerts.http import add_routes as add_alert_routes
 from bot.alerts.intake import Intake
 from bot.clock import Clock, SystemClock
@@ -88,6 +88,7 @@ def create_web_app(settings: Settings, config: Config, options: ServerOptions | 
 
 def _lifecycle(settings: Settings, config: Config, opts: ServerOptions):  # type: ignore[no-untyped-def]
     async def lifecycle(app: web.Application) -> AsyncIterator[None]:
+        consequences.install()  # what each change to an incident sets off (bot.consequences lists it)
         if opts.migrate:
             await upgrade_async(settings.database_url)
         db = Database(url=settings.async_database_url)

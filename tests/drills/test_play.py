@@ -201,7 +201,7 @@ async def test_only_the_drills_people_may_contain_in_it(bot: Bot) -> None:
     await bot.settled()
     await confirm_last_plan(bot, "U0001", channel)
     assert any(
-        "now serves its fallback on the drill's simulated model service (by <@U0001>)" in m for m in bot.seen(channel)
+        "now serves its fallback on the drill's simulated model service (by @alice)" in m for m in bot.seen(channel)
     )
     async with bot.services.db.session_scope() as session:
         (drill,) = (await session.exec(select(Drill))).all()

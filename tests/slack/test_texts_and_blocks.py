@@ -103,3 +103,13 @@ def test_limits_catch_what_slack_refuses() -> None:
         "title must be less than 25 characters"
         in view_errors({"type": "modal", "title": {"type": "plain_text", "text": "t" * 25}})[0]
     )
+
+
+def test_the_emulator_refuses_what_slack_sdks_block_kit_models_refuse() -> None:
+    assert block_errors([{"type": "gallery"}]) == ["[json-pointer:/blocks/0]: unknown block type 'gallery'"]
+    long_alt = {"type": "image", "image_url": "https://example.com/a.png", "alt_text": "x" * 2001}
+    assert "alt_text attribute cannot exceed 2000 characters" in block_errors([long_alt])[0]
+    divider = {"type": "divider"}
+    modal = {"type": "modal", "title": {"type": "plain_text", "text": "Declare"}, "blocks": [divider]}
+    modal["submit"] = {"type": "plain_text", "text": "x" * 25}
+    assert "submit cannot exceed 24 characters" in view_errors(modal)[0]

@@ -47,7 +47,7 @@ class Documents(Surface):
                     await self.upload_chart(incident_id, event.id)
         else:
             summary = self.texts.render("postmortem_summary.md.j2", pm=pm, i=incident, asked_by=asked_by)
-            summary = self.texts.render("drill_mark.md.j2", said=summary) if incident.drill else summary
+            summary = self.texts.wrap("drill_mark.md.j2", summary) if incident.drill else summary
             await self.poster.post(channel, summary, key=f"postmortem:{incident_id}:row:{OUTBOX_ROW.get()}")
 
     async def _postmortem_document(self, channel: str, incident: Incident, pm: postmortem.Postmortem) -> None:

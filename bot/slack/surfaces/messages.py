@@ -69,7 +69,7 @@ class Messages(Surface):
             resolved=[a for a in alerts if a.status == AlertStatus.RESOLVED],
             now=self.clock.now(),
         )
-        text = self.texts.render("drill_mark.md.j2", said=text) if incident.drill else text
+        text = self.texts.wrap("drill_mark.md.j2", text) if incident.drill else text
         if incident.alert_digest_ts is None:
             ts = await self.poster.post(
                 incident.channel_id, text, thread_ts=incident.card_ts, key=f"digest:{incident_id}"
@@ -191,4 +191,4 @@ def render_event(texts: Texts, snap: IncidentSnapshot, event: TimelineEvent) -> 
     else:
         role = event.data.get("role")
         said = texts.render("timeline_event.md.j2", role_label=Role(role).label if role else "", **context)
-    return texts.render("drill_mark.md.j2", said=said) if snap.incident.drill else said
+    return texts.wrap("drill_mark.md.j2", said) if snap.incident.drill else said

@@ -4,6 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
+from slack_sdk.errors import SlackObjectFormationError
+from slack_sdk.models.blocks import Block
+from slack_sdk.models.views import View
+
 __all__ = ["block_errors", "view_errors"]
 
 MAX_MESSAGE_BLOCKS = 50
@@ -36,6 +40,18 @@ def _element_errors(element: dict[str, Any], where: str) -> list[str]:
     return errors
 
 
+def _refused_by_slack_sdk(block: dict[str, Any], where: str) -> list[str]:
+    """What slack_sdk's own Block Kit models refuse (an unknown type, a length or count over Slack's)."""
+    try:
+        parsed = Block.parse(block)
+        if parsed is None:
+            return [f"{where}: unknown block type {block.get('type')!r}"]
+        parsed.validate_json()
+    except (SlackObjectFormationError, TypeError) as exc:
+        return [f"{where}: {exc}"]
+    return []
+
+
 def _each_block(blocks: list[Any]) -> list[str]:
     errors: list[str] = []
     for i, block in enumerate(blocks):
@@ -43,6 +59,7 @@ def _each_block(blocks: list[Any]) -> list[str]:
         if not isinstance(block, dict) or "type" not in block:
             errors.append(f"{where}: a block must be an object with a type")
             continue
+        before = len(errors)
         if len(block.get("block_id", "")) > MAX_ID:
             errors.append(f"{where}: block_id longer than {MAX_ID} characters")
         kind = block["type"]
@@ -81,6 +98,8 @@ def _each_block(blocks: list[Any]) -> list[str]:
         elif kind == "input":
             if "element" not in block or "label" not in block:
                 errors.append(f"{where}: an input needs a label and an element")
+        if len(errors) == before:  # Slack's own words where ours found nothing
+            errors += _refused_by_slack_sdk(block, where)
     return errors
 
 
@@ -100,4 +119,10 @@ def view_errors(view: dict[str, Any]) -> list[str]:
     blocks = view.get("blocks") or []
     if len(blocks) > MAX_VIEW_BLOCKS:
         errors.append(f"no more than {MAX_VIEW_BLOCKS} items allowed [json-pointer:/view/blocks]")
-    return errors + _each_block(blocks)
+    errors += _each_block(blocks)
+    if not errors:
+        try:
+            View(**view).validate_json()
+        except (SlackObjectFormationError, TypeError) as exc:
+            errors.append(f"{exc} [json-pointer:/view]")
+    return errors
