@@ -24,7 +24,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from bot.config import Config
 from bot.drills.identity import drill_for, drill_id
 from bot.errors import Problem, UserError
-from bot.models import Incident, Role, RoleAssignment
+from bot.models import SYSTEM_ACTOR, Incident, Role, RoleAssignment
 
 __all__ = [
     "SYSTEM_ACTOR",
@@ -38,8 +38,6 @@ __all__ = [
     "may_coordinate",
     "may_undo",
 ]
-
-SYSTEM_ACTOR = "sevbot"  # the actor of what sevbot does itself (the roles of a declaration, automatic steps)
 
 
 class Directory(Protocol):

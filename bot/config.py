@@ -294,9 +294,6 @@ class Guardrails(_Strict):
     countdown: Duration = timedelta(minutes=2)
 
 
-PLACEHOLDERS = ("$input", "$model", "$incident", "$version")
-
-
 class ActionInput(_Strict):
     """What a runbook action asks for (`/incident run <action> <input>`), checked against `pattern` (whole)."""
 

@@ -16,6 +16,7 @@ from sqlmodel import Field, SQLModel
 from bot.clock import utc
 
 __all__ = [
+    "SYSTEM_ACTOR",
     "Action",
     "Alert",
     "AlertGroup",
@@ -34,6 +35,8 @@ __all__ = [
     "TimelineEvent",
     "UTCDateTime",
 ]
+
+SYSTEM_ACTOR = "sevbot"  # the actor of what sevbot does itself (the roles of a declaration, automatic steps)
 
 
 class UTCDateTime(TypeDecorator[datetime]):

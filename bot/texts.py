@@ -16,6 +16,7 @@ from markupsafe import Markup
 from bot import mrkdwn, resources
 from bot.clock import utc
 from bot.errors import UserError
+from bot.models import SYSTEM_ACTOR
 
 __all__ = ["TEMPLATES_DIR", "Texts", "count_of", "format_duration", "format_near", "format_roughly", "format_time"]
 
@@ -211,7 +212,7 @@ class Texts:
             kind, _, name = user_id.partition(":")
             if name and kind in ("app", "alert"):  # an app's message, an alert source (alert:alertmanager)
                 return str(text(context, mrkdwn.from_command(name)))  # `<!channel>` in a name reads as @channel
-            return "sevbot" if user_id == "sevbot" else "@" + context.get("_names", {}).get(user_id, user_id)
+            return SYSTEM_ACTOR if user_id == SYSTEM_ACTOR else "@" + context.get("_names", {}).get(user_id, user_id)
 
         @pass_context
         def people(context: Context, ids: Iterable[str] | None) -> str:

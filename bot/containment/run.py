@@ -22,8 +22,6 @@ from bot.world import real
 
 __all__ = ["execute", "finish"]
 
-SAID = ("to", "on", "percent", "replicas", "action", "input")  # what the action's timeline event keeps of its params
-
 
 async def execute(db: Database, *, config: Config, clock: Clock, backend_for: BackendFactory, action_id: int) -> None:
     """Run a confirmed action once, then record and announce the result."""

@@ -21,6 +21,7 @@ from bot.containment.ledger import Mark, mark
 from bot.incidents.timeline import EventKind, record_and_post
 from bot.metrics import MetricsError, MetricsSource, source_for
 from bot.models import Action, Incident, IncidentStatus
+from bot.recovery import Recovery, all_recovered
 from bot.runtime.db import Database
 from bot.runtime.outbox import OutboxKind, enqueue
 from bot.triage import sustained_breach
@@ -36,7 +37,7 @@ class SloVerdict:
     metric: str
     bound: str  # "≥ 0.55" or "≤ 120"
     window: timedelta
-    verdict: str  # "recovered", "not_recovered", "inconclusive"
+    verdict: Recovery
     points: int
     expected: int
     current: float | None = None
@@ -90,11 +91,11 @@ def assess(metric: str, slo: SLO, series: list[tuple[float, float]], *, now: dat
         "expected": expected,
     }
     if window.size == 0:
-        return SloVerdict(verdict="inconclusive", reason="no_data", series=series, **base)  # type: ignore[arg-type]
+        return SloVerdict(verdict=Recovery.INCONCLUSIVE, reason="no_data", series=series, **base)  # type: ignore[arg-type]
     current = float(window[-1])
     if window.size < max(5, math.ceil(MIN_COVERAGE * expected)):
         return SloVerdict(
-            verdict="inconclusive",
+            verdict=Recovery.INCONCLUSIVE,
             current=current,
             reason="too_few_points",
             series=series,
@@ -103,7 +104,7 @@ def assess(metric: str, slo: SLO, series: list[tuple[float, float]], *, now: dat
     share = float(np.mean(_inside(window, slo)))
     check = sustained_breach(before, slo_min=slo.min, slo_max=slo.max, baseline=window) if before.size else None
     p_value = check.p_value if check is not None else None
-    verdict = "recovered" if share == 1.0 else "not_recovered"
+    verdict = Recovery.RECOVERED if share == 1.0 else Recovery.NOT_RECOVERED
     return SloVerdict(
         verdict=verdict,
         current=current,
@@ -131,7 +132,7 @@ async def verify_model(
                     name=slo.name or metric,
                     bound=bound,
                     window=slo.window,
-                    verdict="inconclusive",
+                    verdict=Recovery.INCONCLUSIVE,
                     points=0,
                     expected=int(slo.window / step),
                     reason="no_query",
@@ -192,12 +193,7 @@ async def record_verification(
         if any(v.get("series") for v in verdicts):
             await enqueue(session, kind=OutboxKind.CHART, incident_id=incident_id, now=now, event_id=event.id)
         action = await session.get(Action, after_action) if after_action else None
-        if (
-            action is not None
-            and action.version_after
-            and verdicts
-            and all(v["verdict"] == "recovered" for v in verdicts)
-        ):
+        if action is not None and action.version_after and verdicts and all_recovered(verdicts):
             await mark(  # it held its SLOs for their window after containment: known good from now on
                 session,
                 model=action.model,

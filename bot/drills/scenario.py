@@ -19,8 +19,6 @@ from bot.config import SEVERITIES, IncidentKind, parse_duration
 
 __all__ = ["Breach", "Expected", "Scenario", "ScenarioEvent", "Slices"]
 
-CONTAINMENTS = ("rollback", "fallback", "canary", "review")
-
 
 def _offset(value: object) -> timedelta:
     """`15m` after the drill starts, or `-15m` before it (a deploy that came before the alert)."""

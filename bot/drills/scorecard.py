@@ -15,6 +15,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.drills.scenario import Scenario
 from bot.models import Action, Drill, Incident, TimelineEvent
+from bot.recovery import all_recovered
 
 __all__ = ["Line", "postmortem_asked", "score", "score_drill"]
 
@@ -99,9 +100,7 @@ def score(
     )
     verifications = [e for e in events if e.kind == "verification" and e.data.get("after_action")]
     last = verifications[-1] if verifications else None
-    held = bool(
-        last and last.data.get("verdicts") and all(v.get("verdict") == "recovered" for v in last.data["verdicts"])
-    )
+    held = last is not None and all_recovered(last.data.get("verdicts"))
     lines.append(
         Line("verified", held, "held" if held else ("not held" if last else ""), _minutes(expected.success.held))
     )

@@ -27,7 +27,7 @@ from bot.containment.target import containment_done
 from bot.errors import Problem, UserError
 from bot.incidents.lifecycle import cadence_every
 from bot.incidents.timeline import EventKind, record_and_post
-from bot.models import Incident, IncidentStatus
+from bot.models import SYSTEM_ACTOR, Incident, IncidentStatus
 from bot.runtime.db import Database
 from bot.runtime.outbox import OutboxKind, enqueue
 from bot.world import real
@@ -98,7 +98,7 @@ class Cadence:
         await record_and_post(
             session,
             incident_id=incident.id,
-            actor="sevbot",
+            actor=SYSTEM_ACTOR,
             kind=EventKind.REMINDER,
             at=now,
             due=incident.next_update_at.isoformat() if incident.next_update_at else None,
@@ -133,7 +133,7 @@ class Cadence:
         event = await record_and_post(
             session,
             incident_id=incident.id,
-            actor="sevbot",
+            actor=SYSTEM_ACTOR,
             kind=EventKind.ESCALATED,
             at=now,
             step=step + 1,

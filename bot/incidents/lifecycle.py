@@ -33,6 +33,7 @@ from bot.incidents.records import incident_id as _id
 from bot.incidents.roles import set_role
 from bot.incidents.timeline import EventKind, record, record_and_post
 from bot.models import Incident, IncidentStatus, Role, TimelineEvent
+from bot.recovery import any_not_recovered
 from bot.runtime.outbox import OutboxKind, enqueue
 
 __all__ = [
@@ -383,8 +384,7 @@ async def not_recovered(session: AsyncSession, incident: Incident) -> TimelineEv
             .order_by(col(TimelineEvent.at).desc(), col(TimelineEvent.id).desc())
         )
     ).first()
-    verdicts = last.data.get("verdicts") or [] if last is not None else []
-    return last if any(v.get("verdict") == "not_recovered" for v in verdicts) else None
+    return last if last is not None and any_not_recovered(last.data.get("verdicts")) else None
 
 
 async def open_for(session: AsyncSession, model: str) -> Incident | None:

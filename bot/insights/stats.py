@@ -24,6 +24,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.clock import utc
 from bot.models import Action, Alert, Incident, TimelineEvent
+from bot.recovery import all_recovered
 
 __all__ = ["CONTAINMENT", "Figures", "Insights", "contained", "insights"]
 
@@ -182,7 +183,7 @@ async def insights(session: AsyncSession, *, now: datetime, days: int, model: st
                 case.reminders += 1
                 continue
             verdicts = event.data.get("verdicts") or []
-            recovered = bool(verdicts) and all(v.get("verdict") == "recovered" for v in verdicts)
+            recovered = all_recovered(verdicts)
             if verdicts and not recovered:
                 case.failed_verifications += 1
             if case.first is not None and event.data.get("after_action") == case.first.id:

@@ -19,7 +19,8 @@ from bot.incidents.timeline import EventKind, record_and_post
 from bot.insights.stats import contained
 from bot.memory.similar import Match
 from bot.memory.store import Memory, recollect_group, remember
-from bot.models import AlertGroup, Incident, IncidentMemory, TimelineEvent
+from bot.models import SYSTEM_ACTOR, AlertGroup, Incident, IncidentMemory, TimelineEvent
+from bot.recovery import all_recovered
 from bot.runtime.outbox import OutboxKind, enqueue, group_subject
 
 __all__ = ["RECURRENCE_SCORE", "open_action_items", "past_of", "recall", "recurrence"]
@@ -66,7 +67,7 @@ async def past_of(session: AsyncSession, match: Match) -> dict[str, Any] | None:
         for event in events:
             if event.kind == EventKind.VERIFICATION and event.data.get("after_action") == first.id:
                 verdicts = event.data.get("verdicts") or []
-                worked = bool(verdicts) and all(v.get("verdict") == "recovered" for v in verdicts)
+                worked = all_recovered(verdicts)
                 recovered_s = (event.at - incident.declared_at).total_seconds() if worked else None
                 break
     proposed = [e for e in events if e.kind == EventKind.HYPOTHESIS]
@@ -167,7 +168,7 @@ async def recurrence(session: AsyncSession, memory: Memory, *, incident_id: int,
                 await record_and_post(
                     session,
                     incident_id=incident_id,
-                    actor="sevbot",
+                    actor=SYSTEM_ACTOR,
                     kind=EventKind.RECURRENCE,
                     at=now,
                     past=past["incident"],

@@ -16,7 +16,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from bot.clock import Clock
 from bot.config import Config
 from bot.incidents.timeline import EventKind, record_and_post
-from bot.models import Notification, OutboxMessage, TimelineEvent
+from bot.models import SYSTEM_ACTOR, Notification, OutboxMessage, TimelineEvent
 from bot.notify.credentials import Credentials, reveal
 from bot.notify.jira import Jira
 from bot.notify.mail import Mailer
@@ -270,7 +270,7 @@ class Notifier:
             await record_and_post(
                 session,
                 incident_id=fresh.incident_id,
-                actor="sevbot",
+                actor=SYSTEM_ACTOR,
                 kind=EventKind.NOTIFIED,
                 at=now,
                 via=fresh.via,
@@ -294,7 +294,7 @@ class Notifier:
                 await record_and_post(
                     session,
                     incident_id=notification.incident_id,
-                    actor="sevbot",
+                    actor=SYSTEM_ACTOR,
                     kind=EventKind.NOTIFY_FAILED,
                     at=self.clock.now(),
                     via=notification.via,

@@ -15,6 +15,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from bot.alerts.facts import facts_for, natural_key
 from bot.incidents.timeline import EventKind
 from bot.models import Alert, AlertStatus, Incident, TimelineEvent
+from bot.recovery import Recovery
 from bot.reports.chart import ChartSpec, Marker, SliceRow
 
 __all__ = ["file_name", "spec"]
@@ -99,7 +100,7 @@ async def spec(session: AsyncSession, *, incident_id: int, event_id: int) -> Cha
 
 def _verdict(verdict: dict[str, Any], at: datetime) -> str:
     """The chart's verdict in its title, as the verification message says it."""
-    said = {"recovered": "recovered", "not_recovered": "not recovered"}.get(str(verdict.get("verdict")), "inconclusive")
+    said = str(verdict.get("verdict") or Recovery.INCONCLUSIVE).replace("_", " ")  # not_recovered: not recovered
     return f"{said} at {_hm(at)} UTC"
 
 

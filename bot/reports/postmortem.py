@@ -21,6 +21,7 @@ from bot.incidents import hypotheses, timeline
 from bot.incidents.hypotheses import Hypothesis
 from bot.incidents.timeline import EventKind
 from bot.models import Alert, AlertStatus, Incident, RoleAssignment, TimelineEvent
+from bot.recovery import all_recovered
 from bot.runtime.outbox import OutboxKind, enqueue
 from bot.texts import Texts
 from bot.triage import Facts
@@ -133,11 +134,7 @@ class Postmortem:
     def recovered(self) -> TimelineEvent | None:
         """The first verification that found every SLO recovered."""
         return next(
-            (
-                e
-                for e in self.verifications
-                if e.data.get("verdicts") and all(v.get("verdict") == "recovered" for v in e.data["verdicts"])
-            ),
+            (e for e in self.verifications if all_recovered(e.data.get("verdicts"))),
             None,
         )
 

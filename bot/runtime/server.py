@@ -318,6 +318,8 @@ async def readyz(request: web.Request) -> web.Response:
 
 async def metrics(request: web.Request) -> web.Response:
     services = request.app[SERVICES]
-    with contextlib.suppress(Exception):
+    try:
         services.metrics.outbox_pending.set(await services.dispatcher.pending())
+    except Exception as exc:  # the rest of the metrics still answer; the gauge keeps its last value
+        log.warning("metrics: the outbox could not be counted: %s", exc)
     return web.Response(body=services.metrics.exposition(), content_type="text/plain")

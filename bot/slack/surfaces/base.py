@@ -15,7 +15,7 @@ from bot.clock import Clock
 from bot.config import Config
 from bot.incidents import IncidentSnapshot, snapshot
 from bot.incidents.timeline import EventKind, record_and_post
-from bot.models import Incident
+from bot.models import SYSTEM_ACTOR, Incident
 from bot.runtime.db import Database
 from bot.runtime.outbox import NotReady
 from bot.slack.poster import Poster
@@ -73,7 +73,7 @@ class Surface:
             await record_and_post(
                 session,
                 incident_id=incident_id,
-                actor="sevbot",
+                actor=SYSTEM_ACTOR,
                 kind=EventKind.SLACK_REFUSED,
                 at=self.clock.now(),
                 step=step,

@@ -10,7 +10,7 @@ from typing import Any
 from slack_sdk.errors import SlackApiError
 
 from bot.incidents.timeline import EventKind
-from bot.models import Incident, TimelineEvent
+from bot.models import SYSTEM_ACTOR, Incident, TimelineEvent
 from bot.reports import chart, incident_chart, postmortem
 from bot.slack.blocks import (
     as_dicts,
@@ -32,7 +32,7 @@ class Documents(Surface):
         verification's chart up with its permalink (normally it already is), the Markdown file linking them (after
         marking the resolution notice whose button asked, an edit safe to repeat), the short summary."""
         channel = await self._channel_of(incident_id)
-        asked_by, step = str(payload.get("asked_by") or "sevbot"), postmortem.Step(payload["step"])
+        asked_by, step = str(payload.get("asked_by") or SYSTEM_ACTOR), postmortem.Step(payload["step"])
         async with self.db.session_scope() as session:
             incident = await session.get(Incident, incident_id)
             assert incident is not None

@@ -17,7 +17,7 @@ from bot.containment.offers import offered
 from bot.incidents import hypotheses, timeline
 from bot.incidents.naming import channel_name
 from bot.incidents.timeline import EventKind
-from bot.models import Incident, IncidentMemory
+from bot.models import SYSTEM_ACTOR, Incident, IncidentMemory
 from bot.runtime.outbox import NotReady, OutboxKind, enqueue
 from bot.slack.blocks import (
     as_dicts,
@@ -235,7 +235,7 @@ class IncidentChannel(Surface):
             event = await timeline.record(
                 session,
                 incident_id=incident_id,
-                actor="sevbot",
+                actor=SYSTEM_ACTOR,
                 kind=EventKind.SLACK_REFUSED,
                 at=self.clock.now(),
                 step=OutboxKind.OPEN_CHANNEL,
