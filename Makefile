@@ -20,7 +20,7 @@ $(DEV): $(RUNTIME)
 	$(VENV)/triton-env/bin/pip install -q 'numpy<2'
 	touch $@
 
-.PHONY: install demo sandbox test lint bench
+.PHONY: install demo sandbox test test-fast lint bench
 install: $(DEV)
 
 demo: $(RUNTIME)
@@ -36,6 +36,9 @@ lint: $(DEV)
 
 test: lint
 	$(BIN)/pytest
+
+test-fast: $(DEV)
+	$(BIN)/pytest -m "not scenario and not postgres"
 
 bench: $(DEV)
 	$(BIN)/python tests/perf/ack_latency.py

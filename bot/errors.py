@@ -21,7 +21,7 @@ class Problem(StrEnum):
     NOT_A_PERCENTAGE = "not_a_percentage"  # word
     PERCENT_OUT_OF_RANGE = "percent_out_of_range"  # percent
     TAKES_NO_ARGUMENTS = "takes_no_arguments"  # command
-    UNKNOWN_COMMAND = "unknown_command"  # command
+    UNKNOWN_COMMAND = "unknown_command"  # command, close: the subcommand it is closest to ("" for none)
     USAGE = "usage"  # need: what the command needs (see the template)
     # incidents
     NOT_AN_INCIDENT_CHANNEL = "not_an_incident_channel"  # command

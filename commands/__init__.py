@@ -5,6 +5,7 @@ Each subcommand module has NAME, USAGE, SUMMARY and `run(inv)`; the table below 
 
 from __future__ import annotations
 
+import difflib
 import logging
 from types import ModuleType
 from typing import Any
@@ -114,7 +115,9 @@ def _incident_command(services: Services):  # type: ignore[no-untyped-def]
         )
         if module is None:
             services.metrics.commands.labels(name="unknown", outcome="refused").inc()
-            await inv.reply(services.texts.error(UserError(Problem.UNKNOWN_COMMAND, command=name)))
+            close = difflib.get_close_matches(name, list(SUBCOMMANDS), n=1, cutoff=0.6)
+            unknown = UserError(Problem.UNKNOWN_COMMAND, command=name, close=close[0] if close else "")
+            await inv.reply(services.texts.error(unknown))
             return
         try:
             await module.run(inv)

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import functools
 import os
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
@@ -63,3 +64,21 @@ async def db(tmp_path: Path) -> AsyncIterator[Database]:
     """A SQLite database with sevbot's schema, for the domain's unit tests (no Slack, no emulator)."""
     async for database in domain.database(tmp_path):
         yield database
+
+
+_SCENARIO_WORDS = ("running_bot(", "running_on(", "sandbox(", "subprocess", "Sandbox", "postgres_server", "chromium")
+
+
+@functools.cache
+def _starts_things(path: str) -> bool:
+    """A module whose tests start the bot, the emulator, a server or a process: scenario tests."""
+    text = Path(path).read_text(encoding="utf-8")
+    return any(word in text for word in _SCENARIO_WORDS)
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """`scenario`: a test that starts the bot and the emulator or a real server (`make test-fast` leaves them out);
+    the rest are the fast tier (the domain on the SQLite fixture, templates, blocks, statistics)."""
+    for item in items:
+        if "bot" in getattr(item, "fixturenames", ()) or _starts_things(str(item.path)):
+            item.add_marker(pytest.mark.scenario)

@@ -149,6 +149,7 @@ async def test_an_alert_storm_makes_one_incident_and_few_messages(bot: Bot) -> N
 
 
 async def test_alert_text_pings_nobody(bot: Bot) -> None:
+    bot.emulator.mentions_planted = True  # shown literally, as they must be
     evil = am_alert("<!channel>", 0.4, summary="<!here> mAP low, ask <@U0002> & <!subteam^S0ONCALL>")
     evil["labels"]["camera"] = "<!channel>"
     await post_alert(bot, "alertmanager", am_payload(evil))

@@ -61,7 +61,8 @@ async def test_declare_with_bad_arguments_changes_nothing(bot: Bot) -> None:
         "declare sev9 cv-detector broken": "`sev9` is not a severity",
         "declare sev2": "A title is needed",
         "declare sev2 cv-detector": "A title is needed",
-        "explode now": "`explode` is not an /incident command",
+        "explode now": "`explode` is not an /incident command. Try `/incident help`.",
+        "rolback cv-detector": "`rolback` is not an /incident command: did you mean `rollback`?",
     }
     for text, expected in cases.items():
         reply = await bot.driver.slash("U0001", general, text)

@@ -95,7 +95,7 @@ async def test_file_upload_flow_and_response_url(emulator: SlackEmulator) -> Non
 
 async def test_views_need_a_fresh_trigger(emulator: SlackEmulator) -> None:
     client = _client(emulator)
-    view = {"type": "modal", "title": {"type": "plain_text", "text": "Declare"}, "blocks": []}
+    view = {"type": "modal", "title": {"type": "plain_text", "text": "Declare"}, "blocks": [{"type": "divider"}]}
     assert await _error(client.views_open(trigger_id="made-up", view=view)) == "invalid_trigger_id"
     trigger = emulator.workspace.new_trigger()
     await client.views_open(trigger_id=trigger, view=view)

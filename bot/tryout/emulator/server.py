@@ -61,6 +61,9 @@ class SlackEmulator:
         self.workspace = Workspace(bot_token=bot_token, now=now)
         self.socket_mode = SocketMode(app_token=app_token)
         self.latency_s = 0.0
+        # a test that plants mentions in an alert's words, which the bot must show literally (escaped, pinging
+        # nobody): the harness's check for mentions escaped twice does not apply to it
+        self.mentions_planted = False
         self.faults: list[Fault] = []
         self.calls: list[Call] = []
         self.response_urls: dict[str, dict[str, Any]] = {}
