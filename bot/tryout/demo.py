@@ -400,7 +400,7 @@ async def third_act(s: Script, box: Sandbox) -> None:
     await later(4)
     await s.slash("U0003", channel.id, "drill hint")
     await later(1)
-    await s.slash("U0003", channel.id, "fallback drill-1-lighting on")
+    await s.slash("U0003", channel.id, "fallback cv-detector on")  # the brief's name: in a drill, its drill's model
     plan = [m for m in channel.messages if m.ephemeral_to == "U0003" and "Confirm" in str(m.blocks)][-1]
     await s.click("U0003", channel.id, "action_confirm", "Confirm", ts=plan.ts)
     await s.slash("U0003", channel.id, "hypothesis the new LEDs in hall B overexpose cameras 23-40")
