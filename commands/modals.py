@@ -14,6 +14,7 @@ from slack_sdk.models.views import View
 from bot import containment, incidents, mrkdwn, runbook
 from bot.alerts import groups
 from bot.containment import ActionKind
+from bot.containment.target import containment_done
 from bot.errors import Problem, UserError
 from bot.models import Incident
 from bot.runtime.services import Services
@@ -129,6 +130,7 @@ async def submit_update(services: Services, user: str, view: dict[str, Any]) -> 
             impact=mrkdwn.escape(_value(values, BlockId.IMPACT, ActionId.IMPACT)),
             scope=mrkdwn.escape(_value(values, BlockId.SCOPE, ActionId.SCOPE)),
             mitigation=mrkdwn.escape(_value(values, BlockId.MITIGATION, ActionId.MITIGATION)),
+            contained=await containment_done(session, incident),  # said when the field is left empty
         )
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from bot import incidents, mrkdwn
+from bot.containment.target import containment_done
 from bot.errors import Problem, UserError
 from commands.invocation import Invocation
 
@@ -23,6 +24,7 @@ async def run(inv: Invocation) -> None:
             incident=incident,
             user=inv.user,
             text=mrkdwn.from_command(inv.args),
+            contained=await containment_done(session, incident),
         )
     inv.changed()
     await inv.reply()

@@ -179,8 +179,11 @@ async def post_update(
     impact: str | None = None,
     scope: str | None = None,
     mitigation: str | None = None,
+    contained: list[dict[str, Any]] | None = None,
 ) -> None:
-    """A status update in the communication template; the next one falls due per the severity's cadence."""
+    """A status update in the communication template; the next one falls due per the severity's cadence.
+    `contained`: the containment that succeeded so far (`bot.containment.target.containment_done`), which the update
+    says as its mitigation when nobody has written one, so a typed update and the form's say the same."""
     check_open(incident)
     text = check_text(text, "update")
     for name, value in (("impact", impact), ("scope", scope), ("mitigation", mitigation)):
@@ -200,6 +203,7 @@ async def post_update(
         impact=incident.impact,
         scope=incident.scope,
         mitigation=incident.mitigation,
+        contained=contained or [],
         next_update_at=incident.next_update_at.isoformat() if incident.next_update_at else None,
     )
     await tell_channel(session, incident_id=_id(incident), now=now, event_id=event.id)
