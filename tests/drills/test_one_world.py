@@ -14,7 +14,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from aiohttp import web
 from pydantic import SecretStr
 from sqlmodel import select
 
@@ -61,28 +60,8 @@ PLAYED: list[tuple[str, str]] = [  # every subcommand, in an order a drill could
 
 
 @pytest.fixture
-async def outside() -> AsyncIterator[tuple[str, list[str]]]:
-    """The real world: every request any real neighbour is sent, recorded."""
-    asked: list[str] = []
-
-    async def anything(request: web.Request) -> web.Response:
-        asked.append(f"{request.method} {request.path}")
-        return web.json_response({"error": "the real world must not be asked"}, status=500)
-
-    app = web.Application()
-    app.router.add_route("*", "/{tail:.*}", anything)
-    runner = web.AppRunner(app)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
-    yield f"http://127.0.0.1:{port}", asked
-    await runner.cleanup()
-
-
-@pytest.fixture
-async def bot(tmp_path: Path, outside: tuple[str, list[str]]) -> AsyncIterator[Bot]:
-    url = outside[0]
+async def bot(tmp_path: Path, real_platform: tuple[str, list[str]]) -> AsyncIterator[Bot]:
+    url = real_platform[0]
     config: dict[str, Any] = copy.deepcopy(CONFIG)
     for model in config["models"].values():
         model["serving"] = {"backend": "http", "url": url}
@@ -127,7 +106,7 @@ async def _press_everything(bot: Bot, user: str, channel: str, pressed: set[tupl
 
 
 async def test_nothing_typed_or_clicked_in_a_drill_reaches_the_real_world(
-    bot: Bot, outside: tuple[str, list[str]]
+    bot: Bot, real_platform: tuple[str, list[str]]
 ) -> None:
     assert {name for name, _ in PLAYED} == set(SUBCOMMANDS)  # a new subcommand is played here too
     clock = bot.services.clock
@@ -144,7 +123,9 @@ async def test_nothing_typed_or_clicked_in_a_drill_reaches_the_real_world(
         await _press_everything(bot, "U0004", channel, pressed)
         await advance(bot, clock, timedelta(minutes=1))  # countdowns, verifications and cadence fall due
     assert pressed, "the drill's channel showed no button"
-    assert outside[1] == [], outside[1]  # no serving platform, metrics store, runbook endpoint, pager or tracker
+    assert real_platform[1] == [], real_platform[
+        1
+    ]  # no serving platform, metrics store, runbook endpoint, pager or tracker
     async with bot.services.db.session_scope() as session:
         assert (await session.exec(select(DeployFreeze))).all() == []
         assert (await session.exec(select(VersionMark))).all() == []
@@ -164,4 +145,4 @@ async def test_nothing_typed_or_clicked_in_a_drill_reaches_the_real_world(
     await bot.driver.slash("U0004", bot.channel("general").id, f"declare sev2 {M} mAP down for real")
     await eventually(lambda: len(bot.incident_channels()) == 1, within=10)
     await bot.driver.slash("U0004", bot.incident_channels()[0].id, f"rollback {M}")
-    await eventually(lambda: {"GET /models/cv-detector", "POST /v2/enqueue"} <= set(outside[1]), within=10)
+    await eventually(lambda: {"GET /models/cv-detector", "POST /v2/enqueue"} <= set(real_platform[1]), within=10)
