@@ -15,12 +15,11 @@ from pathlib import Path
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot.drills.identity import drill_id, scenario_of
 from bot.errors import Problem, UserError
 from bot.incidents.records import by_channel
-from bot.models import Drill, Incident
+from bot.models import Incident
 
-__all__ = ["PRODUCTION", "World", "of_channel", "of_incident", "of_model", "real"]
+__all__ = ["PRODUCTION", "World", "of_channel", "of_incident", "real"]
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -90,14 +89,3 @@ def of_incident(incident: Incident | None, *, drills_dir: Path | None) -> World:
 async def of_channel(session: AsyncSession, channel: str, *, drills_dir: Path | None) -> World:
     """The world of whatever is typed or clicked in `channel`: its incident's, else production."""
     return of_incident(await by_channel(session, channel) if channel else None, drills_dir=drills_dir)
-
-
-async def of_model(session: AsyncSession, model: str | None, *, drills_dir: Path | None) -> World:
-    """The world a model name belongs to: a drill's model (`drill-3-bad-retrain`) is its drill's."""
-    number = drill_id(model)
-    if number is None:
-        return PRODUCTION
-    drill = await session.get(Drill, number)
-    incident = await session.get(Incident, drill.incident_id) if drill and drill.incident_id else None
-    name = scenario_of(model) or ""
-    return World(incident=incident, scenario=name, drill_model=model, said_model=_said_model(name, drills_dir))
